@@ -1,0 +1,109 @@
+"""``python -m components render``: the manifests a stack would create, as YAML files.
+
+Reads Pulumi.yaml and Pulumi.<stack>.yaml as the Pulumi CLI does, validates them like the program,
+and writes one file per object, named ``<kind>-<name>.yaml``. No Pulumi CLI, no cluster: this is how
+a person sees what a stack will create and how CI compares the policies of two branches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from components.manifests import environment_manifests
+from components.settings import SettingsError, settings_from_config
+from components.stack_config import StackConfigError, load_stack_config, stack_short_name
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+RENDERED_KINDS: Final = ("limitrange", "namespace", "networkpolicy", "resourcequota")
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors or aliases: every file reads on its own."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def manifest_filename(manifest: dict[str, Any]) -> str:
+    """``<kind>-<name>.yaml``: stable across runs, so a diff shows only real changes."""
+    return f"{manifest['kind'].lower()}-{manifest['metadata']['name']}.yaml"
+
+
+def manifest_yaml(manifest: dict[str, Any], stack: str) -> str:
+    """One object as YAML with sorted keys, behind a header saying where it came from."""
+    body = yaml.dump(manifest, Dumper=_PlainDumper, sort_keys=True, default_flow_style=False)
+    return f"# Rendered by `python -m components render --stack {stack}`; do not edit.\n{body}"
+
+
+def rendered_files(project_dir: Path, stack: str) -> dict[str, str]:
+    """File name -> content for every object the stack would create (pure apart from reading)."""
+    config = load_stack_config(project_dir, stack)
+    settings = settings_from_config(config.stack, config.program_values)
+    return {
+        manifest_filename(manifest): manifest_yaml(manifest, config.stack)
+        for manifest in environment_manifests(settings)
+    }
+
+
+def write_rendered(files: dict[str, str], out: Path) -> list[Path]:
+    """Write the files, first removing rendered files that the stack no longer creates."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in sorted(out.glob("*.yaml")):
+        if stale.name not in files and stale.name.split("-", 1)[0] in RENDERED_KINDS:
+            stale.unlink()
+    written = []
+    for name, content in sorted(files.items()):
+        path = out / name
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m components",
+        description="Tools of the environments program that need no Pulumi CLI and no cluster.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    render = commands.add_parser(
+        "render",
+        help="write the manifests a stack would create as YAML files",
+        description="Write the Namespace, NetworkPolicies and quota objects that `pulumi up` "
+        "would create for STACK, one YAML file per object, reading Pulumi.yaml defaults and "
+        "Pulumi.<STACK>.yaml (absent: defaults only) as the Pulumi CLI does.",
+    )
+    render.add_argument("--stack", required=True, help="stack name, e.g. dev, production, pr-123")
+    render.add_argument("--out", type=Path, help="output folder (default: rendered/<stack>)")
+    render.add_argument(
+        "--project-dir",
+        type=Path,
+        default=REPO_ROOT,
+        help="folder holding Pulumi.yaml (default: this repository)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 0 when written, 2 on any error a user can fix (one line on stderr, no traceback)."""
+    args = _parser().parse_args(argv)
+    try:
+        stack = stack_short_name(args.stack)
+        files = rendered_files(args.project_dir, args.stack)
+        out = args.out if args.out is not None else args.project_dir / "rendered" / stack
+        written = write_rendered(files, out)
+    except (SettingsError, StackConfigError) as error:
+        print(f"render: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"render: error: cannot write the manifests: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    print(f"render: {len(written)} manifests of stack {stack} in {out}", file=sys.stderr)
+    return 0
