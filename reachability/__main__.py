@@ -1,0 +1,5 @@
+"""`python -m reachability`."""
+
+from reachability.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of `python -m reachability`: each module defines `COMMAND` (a cli.Command)."""

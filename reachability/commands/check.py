@@ -1,0 +1,52 @@
+"""`check`: do expected verdicts hold? Exit 0 when all hold, 1 when any fails."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from reachability.cli import Command, add_manifest_options, load_cluster
+from reachability.evaluation import allowed
+from reachability.expectations import read_expectations
+from reachability.problems import ManifestError, Problem
+from reachability.report import check_json, check_text
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_manifest_options(parser)
+    parser.add_argument(
+        "--expect",
+        required=True,
+        metavar="FILE",
+        help="YAML list of {from, to, port, protocol, allowed}",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    expectations = read_expectations(args.expect)
+    cluster = load_cluster(args)
+    problems: list[Problem] = []
+    resolved = []
+    for i, expectation in enumerate(expectations):
+        ends = []
+        for field, ref in (("from", expectation.src), ("to", expectation.dst)):
+            try:
+                ends.append(cluster.endpoint(ref))
+            except KeyError as error:
+                problems.append(Problem(args.expect, f"expectation {i + 1}", field, error.args[0]))
+        resolved.append(ends)
+    if problems:
+        raise ManifestError(problems)
+    results = [
+        (expectation, allowed(cluster, src, dst, expectation.port, expectation.protocol))
+        for expectation, (src, dst) in zip(expectations, resolved, strict=True)
+    ]
+    render = check_json if args.format == "json" else check_text
+    sys.stdout.write(render(results))
+    return 0 if all(verdict.allowed == e.allowed for e, verdict in results) else 1
+
+
+COMMAND = Command(
+    "check", "check expected verdicts (exit 0 when all hold, 1 otherwise)", configure, run
+)

@@ -1,0 +1,49 @@
+"""`query`: is one connection allowed, and why. Exit 0 when allowed, 1 when denied."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from reachability.cli import (
+    Command,
+    add_manifest_options,
+    endpoint,
+    load_cluster,
+    port_number,
+    protocol_name,
+)
+from reachability.evaluation import allowed
+from reachability.report import verdict_json, verdict_text
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_manifest_options(parser)
+    parser.add_argument(
+        "--from", dest="src", required=True, metavar="A", help="namespace/pod or IP"
+    )
+    parser.add_argument("--to", dest="dst", required=True, metavar="B", help="namespace/pod or IP")
+    parser.add_argument("--port", type=port_number, required=True, metavar="N")
+    parser.add_argument(
+        "--protocol",
+        type=protocol_name,
+        default="TCP",
+        metavar="P",
+        help="TCP (default), UDP, SCTP",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    cluster = load_cluster(args)
+    src = endpoint(cluster, args.src, "--from")
+    dst = endpoint(cluster, args.dst, "--to")
+    verdict = allowed(cluster, src, dst, args.port, args.protocol)
+    render = verdict_json if args.format == "json" else verdict_text
+    sys.stdout.write(render(src.id, dst.id, args.port, args.protocol, verdict))
+    return 0 if verdict.allowed else 1
+
+
+COMMAND = Command(
+    "query", "is one connection allowed, and why (exit 0 allowed, 1 denied)", configure, run
+)

@@ -1,0 +1,141 @@
+"""Is one connection allowed, and why: the verdict of each side with the rules that decide it.
+
+A connection from `src` to `dst` on (port, protocol) needs the source's egress AND the
+destination's ingress. A side is decided by the pod alone when no policy selects it for that
+direction (not isolated); otherwise by the union of the rules of every policy that isolates it:
+allowed when at least one rule admits the peer (its `from`/`to`) and the port (its `ports`).
+External addresses have no side of their own; host-network pods are never isolated; a pod may
+always reach itself when `Options.loopback_allowed` (upstream AllowLoopback), except in a
+representative cluster, where `a -> a` stands for two pods with the same labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reachability.cluster import Cluster
+from reachability.index import ClusterIndex, cluster_index
+from reachability.model import PROTOCOLS, Endpoint, ExternalIP, Pod
+from reachability.ports import ports_admit
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    policy: str  # "namespace/name"
+    index: int  # 0-based position in spec.ingress / spec.egress
+
+    def describe(self, direction: str) -> str:
+        return f"{self.policy} {direction}[{self.index}]"
+
+
+@dataclass(frozen=True, slots=True)
+class SideVerdict:
+    direction: str  # "egress" (the source's side) or "ingress" (the destination's side)
+    allowed: bool
+    isolated: bool  # some policy selects the pod for this direction
+    allowed_by: tuple[RuleRef, ...]  # every rule that admits the connection
+    isolated_by: tuple[str, ...]  # ids of the policies that isolate the pod in this direction
+    note: str  # "not isolated", "external endpoint", "host network", "loopback", or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    allowed: bool
+    egress: SideVerdict
+    ingress: SideVerdict
+    reason: str  # one line per side
+
+
+def allowed(
+    cluster: Cluster,
+    src: Endpoint | str,
+    dst: Endpoint | str,
+    port: int,
+    protocol: str = "TCP",
+) -> Verdict:
+    """The verdict on src -> dst at port/protocol; strings are resolved by `cluster.endpoint`."""
+    source = cluster.endpoint(src) if isinstance(src, str) else src
+    destination = cluster.endpoint(dst) if isinstance(dst, str) else dst
+    check_port(port, protocol)
+    index = cluster_index(cluster)
+    loopback = (
+        cluster.options.loopback_allowed
+        and not cluster.representative
+        and isinstance(source, Pod)
+        and source == destination
+    )
+    egress = _side(index, "egress", source, destination, destination, port, protocol, loopback)
+    ingress = _side(index, "ingress", destination, source, destination, port, protocol, loopback)
+    where = f"{port}/{protocol}"
+    reason = "\n".join(
+        (
+            f"egress from {source.id}: {_explain(egress, destination, where)}",
+            f"ingress to {destination.id}: {_explain(ingress, source, where)}",
+        )
+    )
+    return Verdict(egress.allowed and ingress.allowed, egress, ingress, reason)
+
+
+def check_port(port: int, protocol: str) -> None:
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ValueError(f"port {port!r} must be a number between 1 and 65535")
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol {protocol!r} is not supported: use TCP, UDP or SCTP")
+
+
+def _side(
+    index: ClusterIndex,
+    direction: str,
+    subject: Endpoint,
+    peer: Endpoint,
+    target: Endpoint,
+    port: int,
+    protocol: str,
+    loopback: bool,
+) -> SideVerdict:
+    """The verdict of `subject` (source for egress, destination for ingress) on `peer`."""
+    if isinstance(subject, ExternalIP):
+        return SideVerdict(direction, True, False, (), (), "external endpoint")
+    if subject.host_network:
+        return SideVerdict(direction, True, False, (), (), "host network")
+    position = index.position.get(subject.id)
+    if position is None or index.endpoints[position] != subject:
+        raise KeyError(f"{subject.id} is not a pod of this cluster")
+    selecting = index.policies_selecting[direction][position]
+    if not selecting:
+        return SideVerdict(direction, True, False, (), (), "not isolated")
+    policies = index.cluster.policies
+    admitted: list[RuleRef] = []
+    for k in selecting:
+        policy = policies[k]
+        for r, rule in enumerate(policy.rules(direction)):
+            if not ports_admit(rule.ports, target, port, protocol):
+                continue
+            if rule.peers is None or any(
+                index.peer_admits(p, policy.namespace, peer) for p in rule.peers
+            ):
+                admitted.append(RuleRef(policy.id, r))
+    isolated_by = tuple(policies[k].id for k in selecting)
+    note = "loopback" if loopback else ""
+    return SideVerdict(
+        direction, bool(admitted) or loopback, True, tuple(admitted), isolated_by, note
+    )
+
+
+def _explain(side: SideVerdict, peer: Endpoint, where: str) -> str:
+    if side.note == "external endpoint":
+        return "external endpoint, no NetworkPolicy applies outside the cluster"
+    if side.note == "host network":
+        return "host-network pod, NetworkPolicy does not isolate it"
+    if side.note == "not isolated":
+        return f"not isolated (no NetworkPolicy selects it for {side.direction})"
+    rules = ", ".join(ref.describe(side.direction) for ref in side.allowed_by)
+    if side.note == "loopback":
+        return "loopback, a pod may always reach itself" + (f" (also {rules})" if rules else "")
+    if side.allowed:
+        return f"allowed by {rules}"
+    towards = "to" if side.direction == "egress" else "from"
+    return (
+        f"denied: isolated by {', '.join(side.isolated_by)} and no {side.direction} rule "
+        f"admits {where} {towards} {peer.id}"
+    )

@@ -1,0 +1,207 @@
+"""Which endpoints each selector, peer and rule matches, as memoized bitsets over positions.
+
+Position i is `endpoints[i]`: the cluster's pods in order, then any external IPs asked about.
+Everything is computed once per distinct selector: a podSelector is evaluated once per distinct
+label set of a namespace, a namespaceSelector once per namespace, an ipBlock once per address.
+
+Peer semantics (networking.k8s.io/v1):
+- podSelector alone: pods of the policy's namespace; namespaceSelector alone: every pod of the
+  matching namespaces; both in one peer: pods matching both (AND);
+- ipBlock: external addresses in the block, and pod IPs too when `Options.ipblock_matches_pods`
+  (the upstream conformance behaviour);
+- host-network pods are their node's address: selectors never match them, ipBlocks do (whatever
+  the option), and no policy isolates them;
+- a rule without peers (`from`/`to` missing or empty) matches every endpoint.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from reachability.bits import positions
+from reachability.cluster import Cluster
+from reachability.model import (
+    Endpoint,
+    ExternalIP,
+    IPAddress,
+    IPBlock,
+    Labels,
+    Peer,
+    PolicyPort,
+    Rule,
+)
+from reachability.ports import spec_admits
+from reachability.selectors import LabelSelector
+
+DIRECTIONS = ("ingress", "egress")
+
+
+class ClusterIndex:
+    """Memo tables for one cluster (and one tuple of external IPs); internal to the package."""
+
+    def __init__(self, cluster: Cluster, externals: tuple[ExternalIP, ...] = ()) -> None:
+        self.cluster = cluster
+        self.endpoints: tuple[Endpoint, ...] = (*cluster.pods, *externals)
+        self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.endpoints)}
+        self.all = (1 << len(self.endpoints)) - 1
+        self.pod_count = len(cluster.pods)
+        self.namespace_labels: dict[str, Labels] = {ns.name: ns.labels for ns in cluster.namespaces}
+
+        self._groups: dict[str, dict[Labels, int]] = {}
+        self._namespace_bits: dict[str, int] = {}
+        self.host_network_bits = 0
+        addresses: list[tuple[int, IPAddress]] = []
+        matches_pods = cluster.options.ipblock_matches_pods
+        for i, endpoint in enumerate(self.endpoints):
+            if isinstance(endpoint, ExternalIP):
+                addresses.append((i, ipaddress.ip_address(endpoint.ip)))
+                continue
+            if endpoint.host_network:
+                self.host_network_bits |= 1 << i
+            else:
+                ns = endpoint.namespace
+                self._namespace_bits[ns] = self._namespace_bits.get(ns, 0) | 1 << i
+                groups = self._groups.setdefault(ns, {})
+                groups[endpoint.labels] = groups.get(endpoint.labels, 0) | 1 << i
+            if endpoint.host_network or matches_pods:
+                addresses.extend((i, ipaddress.ip_address(ip)) for ip in endpoint.ips)
+        self._addresses = addresses
+
+        self._pod_selector_memo: dict[tuple[LabelSelector, str], int] = {}
+        self._namespace_memo: dict[LabelSelector, tuple[str, ...]] = {}
+        self._namespace_peer_memo: dict[tuple[LabelSelector, LabelSelector | None], int] = {}
+        self._ip_block_memo: dict[IPBlock, int] = {}
+        self._rule_memo: dict[tuple[int, str, int], int] = {}
+        self._named: dict[tuple[str, int, str], int] | None = None
+
+        # Which policies select each endpoint, per direction (policy positions, ascending).
+        self.selected: list[int] = []
+        selecting = {direction: [[] for _ in self.endpoints] for direction in DIRECTIONS}
+        for k, policy in enumerate(cluster.policies):
+            bits = self.pod_selector_bits(policy.pod_selector, policy.namespace)
+            self.selected.append(bits)
+            for direction in DIRECTIONS:
+                if policy.affects(direction):
+                    lists = selecting[direction]
+                    for i in positions(bits):
+                        lists[i].append(k)
+        self.policies_selecting: dict[str, tuple[tuple[int, ...], ...]] = {
+            d: tuple(tuple(found) for found in selecting[d]) for d in DIRECTIONS
+        }
+
+    def pod_selector_bits(self, selector: LabelSelector, namespace: str) -> int:
+        """Pods of `namespace` (never host-network ones) whose labels `selector` matches."""
+        key = (selector, namespace)
+        found = self._pod_selector_memo.get(key)
+        if found is None:
+            if selector.is_empty:
+                found = self._namespace_bits.get(namespace, 0)
+            else:
+                found = 0
+                for labels, bits in self._groups.get(namespace, {}).items():
+                    if selector.matches(labels):
+                        found |= bits
+            self._pod_selector_memo[key] = found
+        return found
+
+    def namespaces_matching(self, selector: LabelSelector) -> tuple[str, ...]:
+        found = self._namespace_memo.get(selector)
+        if found is None:
+            found = tuple(
+                name for name, labels in self.namespace_labels.items() if selector.matches(labels)
+            )
+            self._namespace_memo[selector] = found
+        return found
+
+    def ip_block_bits(self, block: IPBlock) -> int:
+        found = self._ip_block_memo.get(block)
+        if found is None:
+            found = 0
+            for i, address in self._addresses:
+                if block.contains(address):
+                    found |= 1 << i
+            self._ip_block_memo[block] = found
+        return found
+
+    def peer_bits(self, peer: Peer, policy_namespace: str) -> int:
+        if peer.ip_block is not None:
+            return self.ip_block_bits(peer.ip_block)
+        if peer.namespace_selector is None:
+            assert peer.pod_selector is not None
+            return self.pod_selector_bits(peer.pod_selector, policy_namespace)
+        key = (peer.namespace_selector, peer.pod_selector)
+        found = self._namespace_peer_memo.get(key)
+        if found is None:
+            found = 0
+            for namespace in self.namespaces_matching(peer.namespace_selector):
+                if peer.pod_selector is None:
+                    found |= self._namespace_bits.get(namespace, 0)
+                else:
+                    found |= self.pod_selector_bits(peer.pod_selector, namespace)
+            self._namespace_peer_memo[key] = found
+        return found
+
+    def rule_peer_bits(self, policy_position: int, direction: str, rule_position: int) -> int:
+        """Every endpoint the rule's `from`/`to` admits (all of them when it has no peers)."""
+        key = (policy_position, direction, rule_position)
+        found = self._rule_memo.get(key)
+        if found is None:
+            policy = self.cluster.policies[policy_position]
+            rule: Rule = policy.rules(direction)[rule_position]
+            if rule.peers is None:
+                found = self.all
+            else:
+                found = 0
+                for peer in rule.peers:
+                    found |= self.peer_bits(peer, policy.namespace)
+            self._rule_memo[key] = found
+        return found
+
+    def named_port_bits(self, name: str, port: int, protocol: str) -> int:
+        """Pods (not host-network) with a container port `name` that is `port`/`protocol`."""
+        if self._named is None:
+            named: dict[tuple[str, int, str], int] = {}
+            for i in range(self.pod_count):
+                pod = self.endpoints[i]
+                if isinstance(pod, ExternalIP) or pod.host_network:
+                    continue
+                for container in pod.ports:
+                    if container.name is not None:
+                        key = (container.name, container.port, container.protocol)
+                        named[key] = named.get(key, 0) | 1 << i
+            self._named = named
+        return self._named.get((name, port, protocol), 0)
+
+    def destination_port_bits(
+        self, ports: tuple[PolicyPort, ...] | None, port: int, protocol: str
+    ) -> int:
+        """Destinations for which an egress rule's `ports` admit (port, protocol)."""
+        if ports is None:
+            return self.all
+        found = 0
+        for spec in ports:
+            if isinstance(spec.port, str):
+                if spec.protocol == protocol:
+                    found |= self.named_port_bits(spec.port, port, protocol)
+            elif spec_admits(spec, None, port, protocol):
+                return self.all
+        return found
+
+    def peer_admits(self, peer: Peer, policy_namespace: str, endpoint: Endpoint) -> bool:
+        """Whether one peer matches `endpoint`, which may be an address outside the index."""
+        i = self.position.get(endpoint.id)
+        if i is not None and self.endpoints[i] == endpoint:
+            return bool(self.peer_bits(peer, policy_namespace) >> i & 1)
+        if not isinstance(endpoint, ExternalIP):
+            raise KeyError(f"{endpoint.id} is not a pod of this cluster")
+        return peer.ip_block is not None and peer.ip_block.contains(
+            ipaddress.ip_address(endpoint.ip)
+        )
+
+
+def cluster_index(cluster: Cluster) -> ClusterIndex:
+    """The cluster's index over its pods, built once and kept in `cluster.cache`."""
+    found = cluster.cache.get("index")
+    if found is None:
+        found = cluster.cache["index"] = ClusterIndex(cluster)
+    return found

@@ -1,0 +1,181 @@
+"""Files and folders -> decoded documents -> a Cluster.
+
+Folders are read recursively (*.yaml, *.yml, *.json, in sorted order; hidden entries skipped),
+YAML files may hold several documents, and unreadable files are problems reported with the
+manifest problems, not one at a time.
+
+Decoding YAML is most of the time spent on large inputs, so it is done with libyaml's parser and
+composer and a lean node-to-value conversion for the common tags (plain strings skip PyYAML's
+regex-based tag resolution); anything unusual (explicit tags, merge keys) goes through PyYAML's
+own SafeLoader constructor, so the values are the same as `yaml.safe_load`'s. The garbage
+collector is paused while the (acyclic) documents are built.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reachability.cluster import Cluster, build_cluster
+from reachability.frozen import plain_copy
+from reachability.model import DEFAULT_OPTIONS, Options
+from reachability.parse import Document, parse_documents
+from reachability.problems import ManifestError, Problem
+
+SUFFIXES = (".yaml", ".yml", ".json")
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):
+    """SafeLoader whose tag resolution skips the regexes for scalars that cannot match them."""
+
+    _first_chars = frozenset(_BaseLoader.yaml_implicit_resolvers)
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if not implicit[0] or (value and value[0] not in self._first_chars):
+                return _STR
+            return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load(paths: Sequence[str | Path], *, options: Options = DEFAULT_OPTIONS) -> Cluster:
+    """Every Namespace, Pod and NetworkPolicy in `paths`; ManifestError lists every problem."""
+    with _collector_paused():
+        documents, problems = read_documents(paths)
+        try:
+            parsed = parse_documents(documents)
+        except ManifestError as error:
+            problems.extend(error.problems)
+    if problems:
+        rank = {str(path): i for i, path in enumerate(manifest_files(paths)[0])}
+        problems.sort(key=lambda problem: rank.get(problem.file, -1))  # stable: by file
+        raise ManifestError(problems)
+    return build_cluster(parsed, options)
+
+
+def from_manifests(
+    docs: Iterable[Mapping[str, Any]],
+    *,
+    source: str = "<memory>",
+    options: Options = DEFAULT_OPTIONS,
+) -> Cluster:
+    """The same from already-decoded manifests (what components/ renders, what CrossGuard sees)."""
+    documents = [
+        Document(source, f"document {i + 1}", plain_copy(doc)) for i, doc in enumerate(docs)
+    ]
+    return build_cluster(parse_documents(documents), options)
+
+
+def manifest_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """The files to read, in order, and a problem for each path that does not exist."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = [
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            ]
+            files.extend(sorted(found))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(str(raw), "", "", "no such file or folder"))
+    return list(dict.fromkeys(files)), problems
+
+
+def read_documents(paths: Sequence[str | Path]) -> tuple[list[Document], list[Problem]]:
+    """Every decoded document of `paths`, and the problems of paths that could not be read."""
+    files, problems = manifest_files(paths)
+    documents: list[Document] = []
+    for path in files:
+        found, problem = _read(path)
+        documents.extend(found)
+        if problem is not None:
+            problems.append(problem)
+    return documents, problems
+
+
+def _read(path: Path) -> tuple[list[Document], Problem | None]:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return [], Problem(name, "", "", "is not UTF-8 text")
+    except OSError as error:
+        return [], Problem(name, "", "", f"cannot be read: {error.strerror or error}")
+    if path.suffix.lower() == ".json":
+        try:
+            return [Document(name, "document 1", json.loads(text))], None
+        except json.JSONDecodeError as error:
+            where = f"line {error.lineno}, column {error.colno}"
+            return [], Problem(name, "", where, f"is not valid JSON: {error.msg}")
+    documents: list[Document] = []
+    try:
+        for i, body in enumerate(yaml_documents(text)):
+            documents.append(Document(name, f"document {i + 1}", body))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        detail = getattr(error, "problem", None) or str(error).splitlines()[0]
+        return documents, Problem(name, "", where, f"is not valid YAML: {detail}")
+    return documents, None
+
+
+def yaml_documents(text: str) -> Iterator[Any]:
+    """Every document of a YAML stream, decoded as `yaml.safe_load_all` would."""
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            yield _value(loader.get_node(), loader)
+    finally:
+        loader.dispose()
+
+
+def _value(node: Node, loader: Any) -> Any:
+    kind, tag = node.__class__, node.tag
+    if kind is ScalarNode:
+        if tag == _STR:
+            return node.value
+        if tag == _INT:
+            return loader.construct_yaml_int(node)
+        if tag == _BOOL:
+            return loader.construct_yaml_bool(node)
+        if tag == _NULL:
+            return None
+    elif kind is MappingNode and tag == _MAP:
+        pairs = node.value
+        if all(key.__class__ is ScalarNode and key.tag == _STR for key, _ in pairs):
+            return {key.value: _value(item, loader) for key, item in pairs}
+    elif kind is SequenceNode and tag == _SEQ:
+        return [_value(item, loader) for item in node.value]
+    return loader.construct_object(node, deep=True)

@@ -1,0 +1,175 @@
+"""Every allowed flow between endpoints, for a set of ports, at a cost that follows the answer.
+
+A naive matrix asks pods x pods x ports questions. Here endpoints fall into classes: on the
+egress side, pods isolated by the same policies (plus one class for everything not isolated); on
+the ingress side, pods isolated by the same policies with the same container ports when a rule
+names a port. Per port, each egress class gets the bitset of destinations its rules admit and each
+ingress class the bitset of sources its rules admit, once. A flow src -> dst exists when dst is in
+src's egress set and src in dst's ingress set; we visit only the ingress classes that some egress
+set reaches, so the work grows with the number of allowed flows, not with pods squared.
+Semantics are `evaluation.allowed`'s, and tests hold the two to the same answers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from reachability.bits import positions
+from reachability.cluster import Cluster
+from reachability.evaluation import check_port
+from reachability.index import ClusterIndex, cluster_index
+from reachability.model import ExternalIP, Pod
+from reachability.ports import ports_admit
+
+Port = tuple[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    endpoints: tuple[str, ...]  # pod ids, then the external IPs
+    ports: tuple[Port, ...]
+    rows: tuple[tuple[int, ...], ...] = field(repr=False)  # [port][src] -> bitset of dst
+    position: dict[str, int] = field(repr=False, compare=False)
+
+    def is_allowed(self, src: str, dst: str, port: int, protocol: str = "TCP") -> bool:
+        rows = self.rows[self._port(port, protocol)]
+        return bool(rows[self._endpoint(src)] >> self._endpoint(dst) & 1)
+
+    def allowed_to(self, src: str, port: int, protocol: str = "TCP") -> list[str]:
+        """Every destination `src` may reach on port/protocol, in endpoint order."""
+        row = self.rows[self._port(port, protocol)][self._endpoint(src)]
+        return [self.endpoints[i] for i in positions(row)]
+
+    def allowed_flows(self) -> list[tuple[str, str, int, str]]:
+        """Every allowed (src, dst, port, protocol), sorted."""
+        flows: list[tuple[str, str, int, str]] = []
+        names = self.endpoints
+        for (port, protocol), rows in zip(self.ports, self.rows, strict=True):
+            for i, row in enumerate(rows):
+                if row:
+                    src = names[i]
+                    flows.extend([(src, names[j], port, protocol) for j in positions(row)])
+        flows.sort()
+        return flows
+
+    def _port(self, port: int, protocol: str) -> int:
+        try:
+            return self.ports.index((port, protocol))
+        except ValueError:
+            shown = ", ".join(f"{p}/{proto}" for p, proto in self.ports)
+            raise KeyError(f"{port}/{protocol} is not in the matrix (ports: {shown})") from None
+
+    def _endpoint(self, ref: str) -> int:
+        try:
+            return self.position[ref]
+        except KeyError:
+            raise KeyError(f"unknown endpoint {ref!r}: not in the matrix") from None
+
+
+def matrix(cluster: Cluster, ports: Sequence[Port], externals: Sequence[str] = ()) -> Matrix:
+    """The allowed flows between every ordered pair of endpoints, for each (port, protocol)."""
+    wanted = tuple(dict.fromkeys((int(port), protocol) for port, protocol in ports))
+    for port, protocol in wanted:
+        check_port(port, protocol)
+    addresses = _externals(cluster, externals)
+    index = cluster_index(cluster) if not addresses else ClusterIndex(cluster, addresses)
+    loopback = cluster.options.loopback_allowed and not cluster.representative
+    all_rows = tuple(_rows(index, port, protocol, loopback) for port, protocol in wanted)
+    names = tuple(endpoint.id for endpoint in index.endpoints)
+    return Matrix(names, wanted, all_rows, dict(index.position))
+
+
+def _externals(cluster: Cluster, externals: Sequence[str]) -> tuple[ExternalIP, ...]:
+    found: list[ExternalIP] = []
+    for ref in externals:
+        try:
+            ip = str(ipaddress.ip_address(ref))
+        except ValueError:
+            raise ValueError(f"external endpoint {ref!r} is not an IP address") from None
+        owner = cluster.endpoint(ip)
+        if isinstance(owner, Pod):
+            raise ValueError(f"{ip} is the IP of pod {owner.id}, not an external endpoint")
+        if all(e.ip != ip for e in found):
+            found.append(ExternalIP(ip))
+    return tuple(found)
+
+
+def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tuple[int, ...]:
+    endpoints = index.endpoints
+    policies = index.cluster.policies
+    everything = index.all
+
+    # Egress classes: members and the destinations their rules admit.
+    egress_members: dict[tuple[int, ...], int] = {}
+    open_egress = 0
+    for i, selecting in enumerate(index.policies_selecting["egress"]):
+        endpoint = endpoints[i]
+        if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
+            open_egress |= 1 << i
+        else:
+            egress_members[selecting] = egress_members.get(selecting, 0) | 1 << i
+    egress_classes: list[tuple[int, int]] = []
+    if open_egress:
+        egress_classes.append((open_egress, everything))
+    for selecting, members in egress_members.items():
+        reach = 0
+        for k in selecting:
+            for r, rule in enumerate(policies[k].egress):
+                reach |= index.rule_peer_bits(k, "egress", r) & index.destination_port_bits(
+                    rule.ports, port, protocol
+                )
+        egress_classes.append((members, reach))
+
+    # Ingress classes: members and the sources their rules admit.
+    ingress_members: dict[tuple[tuple[int, ...], object], list[int]] = {}
+    class_of = [0] * len(endpoints)
+    open_ingress = 0
+    for i, selecting in enumerate(index.policies_selecting["ingress"]):
+        endpoint = endpoints[i]
+        if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
+            open_ingress |= 1 << i
+            continue
+        named = any(rule.has_named_ports for k in selecting for rule in policies[k].ingress)
+        key = (selecting, endpoint.ports if named else ())
+        ingress_members.setdefault(key, []).append(i)
+    ingress_classes: list[tuple[int, int]] = [(open_ingress, everything)]
+    for (selecting, _), members in ingress_members.items():
+        target = endpoints[members[0]]
+        sources = 0
+        for k in selecting:
+            for r, rule in enumerate(policies[k].ingress):
+                if ports_admit(rule.ports, target, port, protocol):
+                    sources |= index.rule_peer_bits(k, "ingress", r)
+        member_bits = 0
+        for i in members:
+            member_bits |= 1 << i
+            class_of[i] = len(ingress_classes)
+        ingress_classes.append((member_bits, sources))
+
+    rows = [0] * len(endpoints)
+    every_class = range(len(ingress_classes))
+    for members, reach in egress_classes:
+        if not reach:
+            continue
+        if reach == everything:
+            hit: Sequence[int] | set[int] = every_class
+        else:
+            hit = {class_of[j] for j in positions(reach & ~open_ingress)}
+            if reach & open_ingress:
+                hit.add(0)
+        for c in hit:
+            targets, sources = ingress_classes[c]
+            senders = members & sources
+            if not senders:
+                continue
+            reached = targets & reach
+            if not reached:
+                continue
+            for i in positions(senders):
+                rows[i] |= reached
+    if loopback:
+        for i in range(index.pod_count):
+            rows[i] |= 1 << i
+    return tuple(rows)

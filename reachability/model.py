@@ -1,0 +1,231 @@
+"""The immutable values the analyzer reasons about: namespaces, pods, external IPs and policies.
+
+Everything here is a frozen value, built once by `parse` from manifests. A NetworkPolicy holds its
+spec with the API server's defaults applied (policyTypes, protocol TCP) and with "missing" and
+"empty" folded where the API gives them one meaning (`from`/`to`/`ports`: both mean "all").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reachability.selectors import LabelSelector
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+INGRESS = "Ingress"
+EGRESS = "Egress"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Labels(Mapping[str, str]):
+    """An immutable, hashable label map (sorted by key), usable as a memoization key."""
+
+    __slots__ = ("_hash", "_items")
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        self._items: dict[str, str] = dict(sorted(pairs))
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._items.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(tuple(self._items.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Labels):
+            return self._items == other._items
+        if isinstance(other, Mapping):
+            return self._items == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Labels({self._items!r})"
+
+    def __str__(self) -> str:
+        return ",".join(f"{key}={value}" for key, value in self._items.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Choices where implementations differ; the defaults follow the upstream conformance tests."""
+
+    ipblock_matches_pods: bool = True  # upstream: an ipBlock also matches pod IPs
+    loopback_allowed: bool = True  # upstream AllowLoopback(): a pod may always reach itself
+    representatives: bool | None = None  # None: synthesize pods only when the input has none
+
+
+DEFAULT_OPTIONS = Options()
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    name: str
+    labels: Labels  # always holds kubernetes.io/metadata.name, as the API server guarantees
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerPort:
+    name: str | None
+    port: int
+    protocol: str = "TCP"
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    namespace: str
+    name: str
+    labels: Labels = field(default_factory=Labels)
+    ips: tuple[str, ...] = ()
+    ports: tuple[ContainerPort, ...] = ()
+    host_network: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def __str__(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalIP:
+    """An address outside the cluster: only ipBlocks (and "all peers" rules) can name it."""
+
+    ip: str
+
+    @property
+    def id(self) -> str:
+        return self.ip
+
+    def __str__(self) -> str:
+        return self.ip
+
+
+Endpoint = Pod | ExternalIP
+
+
+@dataclass(frozen=True, slots=True)
+class IPBlock:
+    """`cidr` minus every `except` range; an address of the other IP family never matches."""
+
+    cidr: IPNetwork
+    except_: tuple[IPNetwork, ...] = ()
+
+    def contains(self, ip: IPAddress) -> bool:
+        if ip.version != self.cidr.version or ip not in self.cidr:
+            return False
+        return not any(ip in excluded for excluded in self.except_)
+
+    def __str__(self) -> str:
+        if not self.except_:
+            return str(self.cidr)
+        return f"{self.cidr} except {', '.join(str(e) for e in self.except_)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """One `from`/`to` entry: its selectors are ANDed; separate entries are ORed by the rule."""
+
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: IPBlock | None = None
+
+    def __str__(self) -> str:
+        if self.ip_block is not None:
+            return f"ipBlock {self.ip_block}"
+        parts = []
+        if self.namespace_selector is not None:
+            parts.append(f"namespaceSelector {self.namespace_selector}")
+        if self.pod_selector is not None:
+            parts.append(f"podSelector {self.pod_selector}")
+        return " and ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyPort:
+    """One `ports` entry: a number (with an optional `end_port`), a name, or None for every port."""
+
+    protocol: str = "TCP"
+    port: int | str | None = None
+    end_port: int | None = None
+
+    def __str__(self) -> str:
+        if self.port is None:
+            return f"any/{self.protocol}"
+        if self.end_port is not None:
+            return f"{self.port}-{self.end_port}/{self.protocol}"
+        return f"{self.port}/{self.protocol}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An ingress or egress rule. `peers`/`ports` None: the field was missing or empty = all."""
+
+    peers: tuple[Peer, ...] | None = None
+    ports: tuple[PolicyPort, ...] | None = None
+
+    @property
+    def has_named_ports(self) -> bool:
+        return self.ports is not None and any(isinstance(p.port, str) for p in self.ports)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPolicy:
+    """A networking.k8s.io/v1 NetworkPolicy with the API server's defaults applied.
+
+    `policy_types` is the effective list: as written, or defaulted to Ingress plus Egress when
+    `spec.egress` has rules. `manifest` is the original object (a read-only view) so that tools
+    such as lint can point at fields; neither it nor `source` takes part in equality.
+    """
+
+    namespace: str
+    name: str
+    pod_selector: LabelSelector = field(default_factory=LabelSelector)
+    policy_types: tuple[str, ...] = (INGRESS,)
+    ingress: tuple[Rule, ...] = ()
+    egress: tuple[Rule, ...] = ()
+    source: str = field(default="<memory>", compare=False)
+    manifest: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def affects_ingress(self) -> bool:
+        return INGRESS in self.policy_types
+
+    @property
+    def affects_egress(self) -> bool:
+        return EGRESS in self.policy_types
+
+    def rules(self, direction: str) -> tuple[Rule, ...]:
+        """The rules of `direction` ("ingress" or "egress") that take effect."""
+        if direction == "ingress":
+            return self.ingress if self.affects_ingress else ()
+        return self.egress if self.affects_egress else ()
+
+    def affects(self, direction: str) -> bool:
+        return self.affects_ingress if direction == "ingress" else self.affects_egress
