@@ -1,0 +1,374 @@
+"""The pack's policies: validate functions over any Pulumi Kubernetes stack, and the Policy objects.
+
+Mandatory (they block `pulumi up`):
+- every Namespace the stack creates has a default deny for both directions: for each, a policy
+  that selects every pod for it and has no rule for it (one policy for both, or one each);
+- no namespace but the environment's own and the ingress controller's reaches its pods;
+- no other environment's namespace (catalyst.dev labels) is reachable from it.
+Advisory: one policy per `python -m reachability lint` rule, so each can be configured apart.
+
+Every verdict comes from `reachability` on the manifests the stack declares (see resources.py and
+stack.py); nothing here re-derives NetworkPolicy semantics. The pack object itself is built only
+in __main__.py, so this module imports (and unit-tests) without starting a policy server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policy.resources import StackObject, stack_objects
+from policy.stack import ENVIRONMENT, StackCluster, stack_cluster
+from reachability import ExternalIP, ManifestError, Options, Pod, Verdict, allowed
+from reachability.lint import RULES, Finding, LintOptions, lint_manifests
+from reachability.lint.explain import side_reason
+from reachability.lint.isolation import missing_default_deny
+
+PACK_NAME = "catalyst-network-guardrails"
+DESCRIPTION = (
+    "NetworkPolicy guardrails for Pulumi Kubernetes programs: default deny, namespace and "
+    "environment isolation, and the reachability linter's findings."
+)
+DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
+OUTSIDE = ExternalIP("203.0.113.1")
+"""Any address outside the cluster: asking about it shows whether a pod's side is isolated."""
+MAX_LISTED = 5
+PROBE_NOTE = (
+    " (`*-probe-*`, `probe-namespace-*` and `other-namespace` stand for namespaces this stack "
+    "does not declare: other environments, namespaces its selectors match, any other namespace.)"
+)
+
+Validate = Callable[[StackValidationArgs, ReportViolation], None]
+
+INGRESS_SCHEMA = PolicyConfigSchema(
+    properties={
+        "ingressNamespace": {
+            "type": "string",
+            "default": DEFAULT_INGRESS_NAMESPACE,
+            "description": "namespace of the ingress controller, which may reach every environment",
+        }
+    }
+)
+LINT_SCHEMA = PolicyConfigSchema(
+    properties={
+        "dnsNamespace": {"type": "string", "default": "kube-system"},
+        "dnsPodLabels": {
+            "type": "object",
+            "default": {"k8s-app": "kube-dns"},
+            "additionalProperties": {"type": "string"},
+        },
+    }
+)
+
+
+# --- mandatory ------------------------------------------------------------------------------
+
+
+def validate_default_deny(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Every created Namespace has, for ingress and for egress, a policy that selects every pod
+    (`podSelector: {}`) for that direction with no rule for it: a deny that does not depend on
+    some allow policy happening to isolate the pods too."""
+    stack = _stack(args, report_violation)
+    if stack is None:
+        return
+    for namespace in stack.created:
+        missing = missing_default_deny(stack.cluster.policies, namespace)
+        if not missing:
+            continue
+        isolated_anyway = [
+            d
+            for d in missing
+            if all(
+                (
+                    _ingress(stack, OUTSIDE, pod).ingress
+                    if d == "Ingress"
+                    else _egress(stack, pod, OUTSIDE).egress
+                ).isolated
+                for pod in _pods(stack, namespace)
+            )
+        ]
+        note = (
+            f" (its pods are isolated for {' and '.join(isolated_anyway)} today only because "
+            "allow policies select them: removing one would open them)"
+            if isolated_anyway
+            else ""
+        )
+        report_violation(
+            f"Namespace {namespace} has no default deny for {' and '.join(missing)}{note}. Add "
+            "a NetworkPolicy `default-deny-all` in it: podSelector {}, policyTypes "
+            "[Ingress, Egress], no rules.",
+            _urn(stack, f"Namespace {namespace}"),
+        )
+
+
+def validate_closed_to_other_namespaces(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    """Only the namespace itself and the ingress controller's namespace reach its pods."""
+    stack = _stack(args, report_violation)
+    if stack is None:
+        return
+    ingress_namespace = str(args.get_config().get("ingressNamespace") or DEFAULT_INGRESS_NAMESPACE)
+    ports = _ports(stack)
+    for namespace in stack.created:
+        targets = _pods(stack, namespace)
+        sources = [
+            p for p in stack.cluster.pods if p.namespace not in (namespace, ingress_namespace)
+        ]
+        breaches = _breaches(stack, sources, targets, ports)
+        for urn, found in _by_admitting_policy(stack, breaches, "ingress", namespace).items():
+            report_violation(
+                f"Namespace {namespace} is reachable from other namespaces (only {namespace} "
+                f"and {ingress_namespace} may reach it): {_flows(found, namespace)}. Select "
+                f"peers by `kubernetes.io/metadata.name: {ingress_namespace}` or a podSelector "
+                f"of the namespace itself.{PROBE_NOTE}",
+                urn or _urn(stack, f"Namespace {namespace}"),
+            )
+
+
+def validate_environments_isolated(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    """No pod of a created namespace reaches another environment's namespace."""
+    stack = _stack(args, report_violation)
+    if stack is None:
+        return
+    ports = _ports(stack)
+    environments = {
+        ns.name: ns.labels[ENVIRONMENT]
+        for ns in stack.cluster.namespaces
+        if ENVIRONMENT in ns.labels
+    }
+    for namespace in stack.created:
+        own = environments.get(namespace)
+        others = [
+            name
+            for name, environment in environments.items()
+            if name != namespace and (own is None or environment != own)
+        ]
+        targets = [p for p in stack.cluster.pods if p.namespace in others]
+        breaches = _breaches(stack, _pods(stack, namespace), targets, ports)
+        for urn, found in _by_admitting_policy(stack, breaches, "egress", namespace).items():
+            report_violation(
+                f"Namespace {namespace} reaches other environments' namespaces (by their "
+                f"catalyst.dev labels): {_flows(found, namespace)}. Environments must not reach "
+                "each other; narrow the egress peers to this namespace or name what is needed."
+                + PROBE_NOTE,
+                urn or _urn(stack, f"Namespace {namespace}"),
+            )
+
+
+# --- advisory: lint --------------------------------------------------------------------------
+
+
+def lint_validator(rule_id: str) -> Validate:
+    """A validate function reporting the findings of one lint rule on the stack's manifests."""
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        objects = stack_objects(args.resources)
+        if not any(o.kind in ("Namespace", "NetworkPolicy") for o in objects):
+            return
+        options = _lint_options(args.get_config())
+        for item in _lint(objects, options):
+            if item.id != rule_id:
+                continue
+            report_violation(
+                f"{item.obj} {item.field}: {item.message}. Fix: {item.fix}",
+                next((o.urn for o in objects if o.ref == item.obj), None),
+            )
+
+    validate.__name__ = f"validate_lint_{rule_id.lower()}"
+    return validate
+
+
+# --- the policies ----------------------------------------------------------------------------
+
+
+def policies() -> list[Policy]:
+    """The pack's policies, mandatory first; constructing them starts nothing."""
+    mandatory = [
+        StackValidationPolicy(
+            name="namespace-default-deny",
+            description="Every Namespace the stack creates has a default-deny policy for both "
+            "ingress and egress.",
+            validate=validate_default_deny,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        StackValidationPolicy(
+            name="namespace-closed-to-other-namespaces",
+            description="No namespace other than the environment's own and the ingress "
+            "controller's can reach its pods.",
+            validate=validate_closed_to_other_namespaces,
+            enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=INGRESS_SCHEMA,
+        ),
+        StackValidationPolicy(
+            name="environments-isolated",
+            description="No other environment's namespace (by the catalyst.dev labels) is "
+            "reachable from an environment's namespace.",
+            validate=validate_environments_isolated,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+    ]
+    advisory: list[Policy] = [
+        StackValidationPolicy(
+            name=f"lint-{rule.id.lower()}",
+            description=f"{rule.id}: {rule.title} (python -m reachability lint).",
+            validate=lint_validator(rule.id),
+            enforcement_level=EnforcementLevel.ADVISORY,
+            config_schema=LINT_SCHEMA,
+        )
+        for rule in RULES
+    ]
+    return mandatory + advisory
+
+
+# --- plumbing --------------------------------------------------------------------------------
+
+
+def _stack(args: StackValidationArgs, report_violation: ReportViolation) -> StackCluster | None:
+    """The stack as a cluster; None (after reporting why, if it is broken) when nothing to judge."""
+    objects = stack_objects(args.resources)
+    if not any(o.kind == "Namespace" for o in objects):
+        return None
+    try:
+        return _cluster(objects)
+    except ManifestError as error:
+        for problem in error.problems:
+            obj = problem.obj
+            report_violation(
+                f"cannot prove isolation: {obj} {problem.field}: {problem.message}",
+                next((o.urn for o in objects if o.ref == obj), None),
+            )
+        return None
+
+
+def _cluster(objects: Sequence[StackObject]) -> StackCluster:
+    return _cached_cluster(_key(objects, None))
+
+
+@lru_cache(maxsize=8)
+def _cached_cluster(key: str) -> StackCluster:
+    objects = tuple(StackObject(urn, manifest) for urn, manifest in json.loads(key)["objects"])
+    return stack_cluster(objects, Options())
+
+
+def _lint(objects: Sequence[StackObject], options: LintOptions) -> tuple[Finding, ...]:
+    return _cached_lint(_key(objects, options))
+
+
+@lru_cache(maxsize=8)
+def _cached_lint(key: str) -> tuple[Finding, ...]:
+    data = json.loads(key)
+    options = LintOptions(
+        dns_namespace=data["options"]["dns_namespace"],
+        dns_labels=tuple((k, v) for k, v in data["options"]["dns_labels"]),
+    )
+    manifests = [manifest for _, manifest in data["objects"]]
+    return lint_manifests(manifests, source="<pulumi stack>", options=options)
+
+
+def _key(objects: Sequence[StackObject], options: LintOptions | None) -> str:
+    """A canonical text of the inputs: the memo key, and proof the cache cannot go stale."""
+    return json.dumps(
+        {
+            "objects": [[o.urn, o.manifest] for o in objects],
+            "options": None
+            if options is None
+            else {"dns_namespace": options.dns_namespace, "dns_labels": list(options.dns_labels)},
+        },
+        sort_keys=True,
+    )
+
+
+def _lint_options(config: Mapping[str, Any]) -> LintOptions:
+    labels = config.get("dnsPodLabels") or {"k8s-app": "kube-dns"}
+    return LintOptions(
+        dns_namespace=str(config.get("dnsNamespace") or "kube-system"),
+        dns_labels=tuple(sorted((str(k), str(v)) for k, v in dict(labels).items())),
+    )
+
+
+def _pods(stack: StackCluster, namespace: str) -> list[Pod]:
+    return [p for p in stack.cluster.pods if p.namespace == namespace and not p.host_network]
+
+
+def _ports(stack: StackCluster) -> tuple[tuple[int, str], ...]:
+    return stack.ports
+
+
+def _ingress(stack: StackCluster, src: Pod | ExternalIP, dst: Pod) -> Verdict:
+    return allowed(stack.cluster, src, dst, 80)
+
+
+def _egress(stack: StackCluster, src: Pod, dst: Pod | ExternalIP) -> Verdict:
+    return allowed(stack.cluster, src, dst, 80)
+
+
+Breach = tuple[Pod, Pod, int, str, Verdict]
+
+
+def _breaches(
+    stack: StackCluster,
+    sources: Sequence[Pod],
+    targets: Sequence[Pod],
+    ports: Sequence[tuple[int, str]],
+) -> list[Breach]:
+    """Every (source, target) pair that connects, on the first probed port it connects on, with
+    the engine's verdict (the matrix finds them; `allowed` explains only those)."""
+    wanted_src = {p.id: p for p in sources}
+    wanted_dst = {p.id: p for p in targets}
+    first: dict[tuple[str, str], tuple[int, str]] = {}
+    order = {port: i for i, port in enumerate(ports)}
+    for src, dst, port, protocol in stack.flows:
+        if src in wanted_src and dst in wanted_dst and (port, protocol) in order:
+            key = (src, dst)
+            if key not in first or order[(port, protocol)] < order[first[key]]:
+                first[key] = (port, protocol)
+    found = []
+    for (src, dst), (port, protocol) in sorted(first.items()):
+        verdict = allowed(stack.cluster, src, dst, port, protocol)
+        found.append((wanted_src[src], wanted_dst[dst], port, protocol, verdict))
+    return found
+
+
+def _by_admitting_policy(
+    stack: StackCluster, breaches: Sequence[Breach], direction: str, namespace: str
+) -> dict[str | None, list[Breach]]:
+    """Breaches grouped by the resource to blame: the policy whose rule admits them on the side
+    of `namespace`, or None (the Namespace itself) when that side is not isolated."""
+    grouped: dict[str | None, list[Breach]] = {}
+    for breach in breaches:
+        side = breach[4].ingress if direction == "ingress" else breach[4].egress
+        urn = None
+        for rule in side.allowed_by:
+            urn = _urn(stack, f"NetworkPolicy {rule.policy}")
+            if urn is not None:
+                break
+        grouped.setdefault(urn, []).append(breach)
+    return dict(sorted(grouped.items(), key=lambda item: item[0] or ""))
+
+
+def _flows(breaches: Sequence[Breach], namespace: str) -> str:
+    shown = "; ".join(
+        f"{src.id} -> {dst.id} {port}/{protocol} "
+        f"({side_reason(v.ingress if dst.namespace == namespace else v.egress, namespace)})"
+        for src, dst, port, protocol, v in breaches[:MAX_LISTED]
+    )
+    more = len(breaches) - MAX_LISTED
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _urn(stack: StackCluster, ref: str) -> str | None:
+    return stack.urn_of(ref)

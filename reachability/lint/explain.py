@@ -1,0 +1,37 @@
+"""Short human wording of engine verdicts, shared by the semantic lint rules and diff."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reachability import Pod, SideVerdict
+
+MAX_LISTED = 4
+
+
+def side_reason(side: SideVerdict, namespace: str | None = None) -> str:
+    """One side of a verdict in a few words: who isolates, who admits. Policies of `namespace`
+    are named without it, to keep lines short."""
+
+    def name(policy_id: str) -> str:
+        return policy_id.removeprefix(f"{namespace}/") if namespace else policy_id
+
+    if not side.isolated:
+        return f"{side.direction} not isolated" + (
+            f" ({side.note})" if side.note and side.note != "not isolated" else ""
+        )
+    if side.allowed:
+        rules = ", ".join(f"{name(r.policy)} {side.direction}[{r.index}]" for r in side.allowed_by)
+        return f"{side.direction} allowed by {rules or side.note}"
+    return (
+        f"{side.direction} denied: isolated by {', '.join(map(name, side.isolated_by))}, "
+        f"no {side.direction} rule admits it"
+    )
+
+
+def pod_list(pods: Sequence[Pod]) -> str:
+    """ "pods web, worker and 3 more" - bounded so that messages stay one readable line."""
+    names = sorted({pod.name for pod in pods})
+    shown = ", ".join(names[:MAX_LISTED])
+    more = f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
+    return f"pod{'s' if len(names) > 1 else ''} {shown}{more}"

@@ -1,0 +1,141 @@
+"""Running every lint rule over a cluster: structural rules on each policy's text, semantic rules
+asked of the engine, then suppressions, line numbers and a stable order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from reachability import Cluster, ManifestError, Problem, from_manifests, load
+
+from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, LintOptions, analyse
+from .directions import ignored_rules
+from .dns import dns_findings
+from .dnsports import one_protocol_rules
+from .findings import Finding, finding, sort_key
+from .ipblocks import metadata_exposed, private_ranges_open
+from .isolation import intra_namespace, namespaces_without_default_deny
+from .locate import line_of
+from .peers import name_label, open_namespaces, or_peers
+from .selection import selects_nothing, undefined_named_ports
+from .shadowing import shadowed
+from .sources import namespace_objects
+
+
+def lint_paths(
+    paths: Sequence[str | Path], options: LintOptions = DEFAULT_LINT_OPTIONS
+) -> tuple[Finding, ...]:
+    """Lint files and folders. Manifests the API server would reject become NP000 findings."""
+    try:
+        cluster = load(paths, options=options.engine_options())
+    except ManifestError as error:
+        if any(not p.obj for p in error.problems):
+            raise  # a missing or unreadable file is a usage error, not a finding
+        return finish(invalid(error.problems), options, {})
+    return lint_cluster(cluster, options, created=_created_namespaces(paths))
+
+
+def lint_manifests(
+    docs: Iterable[Mapping[str, Any]],
+    *,
+    source: str = "<memory>",
+    options: LintOptions = DEFAULT_LINT_OPTIONS,
+) -> tuple[Finding, ...]:
+    """Lint already-parsed manifests (what components render, what the policy pack sees)."""
+    docs = list(docs)
+    try:
+        cluster = from_manifests(docs, source=source, options=options.engine_options())
+    except ManifestError as error:
+        return finish(invalid(error.problems), options, {})
+    created = {str(d["metadata"]["name"]): source for d in docs if d.get("kind") == "Namespace"}
+    return lint_cluster(cluster, options, created=created)
+
+
+def lint_cluster(
+    cluster: Cluster,
+    options: LintOptions = DEFAULT_LINT_OPTIONS,
+    *,
+    created: Mapping[str, str] | None = None,
+) -> tuple[Finding, ...]:
+    """Every rule over a loaded cluster; `created` maps the Namespaces the input defines to
+    their files (NP013 judges only those)."""
+    namespace_labels = {ns.name: dict(ns.labels) for ns in cluster.namespaces}
+    found: list[Finding] = []
+    for policy in cluster.policies:
+        found += or_peers(policy)
+        found += name_label(policy, namespace_labels)
+        found += open_namespaces(policy)
+        found += metadata_exposed(policy)
+        found += private_ranges_open(policy)
+        found += ignored_rules(policy)
+        found += one_protocol_rules(policy)
+    analysis = analyse(cluster, options)
+    written = {f.obj for f in found if f.id == "NP003"}
+    found += [f for f in dns_findings(analysis) if not (f.id == "NP003" and f.obj in written)]
+    found += intra_namespace(analysis)
+    found += shadowed(analysis)
+    found += selects_nothing(analysis)
+    found += undefined_named_ports(analysis)
+    found += namespaces_without_default_deny(analysis, created or {})
+    ignored = {p.id: _ignored(p.manifest) for p in cluster.policies}
+    return finish(found, options, ignored)
+
+
+def invalid(problems: Iterable[Problem]) -> list[Finding]:
+    return [
+        finding(
+            "NP000",
+            p.file,
+            p.obj,
+            p.field,
+            p.message,
+            "correct the field: the API server would reject this object, so nothing else "
+            "about it can be judged",
+        )
+        for p in problems
+    ]
+
+
+def finish(
+    found: Iterable[Finding], options: LintOptions, ignored: Mapping[str, frozenset[str]]
+) -> tuple[Finding, ...]:
+    """Drop suppressed findings and duplicates, add line numbers, sort by place."""
+    kept: dict[Finding, None] = {}
+    for item in found:
+        if item.id in options.ignore or item.id in ignored.get(_policy_id(item.obj), ()):
+            continue
+        kept.setdefault(_with_line(item), None)
+    return tuple(sorted(kept, key=sort_key))
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def _with_line(item: Finding) -> Finding:
+    if item.line is not None or not item.file or item.file.startswith("<"):
+        return item
+    return replace(item, line=line_of(item.file, item.obj, item.field))
+
+
+def _policy_id(obj: str) -> str:
+    kind, _, ref = obj.partition(" ")
+    return ref if kind == "NetworkPolicy" else ""
+
+
+def _ignored(manifest: Mapping[str, Any]) -> frozenset[str]:
+    """Rule ids listed in the policy's lint-ignore annotation ("NP006, NP007")."""
+    metadata = manifest.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    value = annotations.get(IGNORE_ANNOTATION) if isinstance(annotations, Mapping) else None
+    if not isinstance(value, str):
+        return frozenset()
+    return frozenset(part.strip().upper() for part in value.replace(",", " ").split())
+
+
+def _created_namespaces(paths: Sequence[str | Path]) -> dict[str, str]:
+    """Names of the Namespace objects in the files (the engine also adds namespaces it infers)."""
+    return namespace_objects(paths)
