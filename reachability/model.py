@@ -83,6 +83,8 @@ DEFAULT_OPTIONS = Options()
 class Namespace:
     name: str
     labels: Labels  # always holds kubernetes.io/metadata.name, as the API server guarantees
+    # The file that defines it; None when only inferred (objects live in it, selectors name it).
+    source: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -273,7 +273,7 @@ def _namespace(ctx: _Context, body: Mapping[str, Any]) -> Namespace | None:
     metadata = body.get("metadata") if isinstance(body.get("metadata"), Mapping) else {}
     labels = _labels(ctx, metadata.get("labels"), "metadata.labels")
     labels[NAMESPACE_NAME_LABEL] = name  # the API server sets (and overwrites) it
-    return Namespace(name, Labels(labels))
+    return Namespace(name, Labels(labels), source=ctx.file)
 
 
 def _pod(ctx: _Context, body: Mapping[str, Any]) -> Pod | None:

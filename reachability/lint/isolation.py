@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from reachability import NetworkPolicy, Pod, Verdict, allowed
 
@@ -49,11 +49,11 @@ def intra_namespace(analysis: Analysis) -> Iterator[Finding]:
         )
 
 
-def namespaces_without_default_deny(
-    analysis: Analysis, created: Mapping[str, str]
-) -> Iterator[Finding]:
-    """NP013: a Namespace of the input without a default deny for each direction."""
-    for namespace, file in sorted(created.items()):
+def namespaces_without_default_deny(analysis: Analysis) -> Iterator[Finding]:
+    """NP013: a Namespace the input defines (not one only inferred) without a default deny for
+    each direction."""
+    defined = {ns.name: ns.source for ns in analysis.original.namespaces if ns.source is not None}
+    for namespace, file in sorted(defined.items()):
         missing = missing_default_deny(analysis.original.policies, namespace)
         if not missing:
             continue

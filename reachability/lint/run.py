@@ -22,7 +22,6 @@ from .locate import line_of
 from .peers import name_label, open_namespaces, or_peers
 from .selection import selects_nothing, undefined_named_ports
 from .shadowing import shadowed
-from .sources import namespace_objects
 
 
 def lint_paths(
@@ -35,7 +34,7 @@ def lint_paths(
         if any(not p.obj for p in error.problems):
             raise  # a missing or unreadable file is a usage error, not a finding
         return finish(invalid(error.problems), options, {})
-    return lint_cluster(cluster, options, created=_created_namespaces(paths))
+    return lint_cluster(cluster, options)
 
 
 def lint_manifests(
@@ -50,18 +49,14 @@ def lint_manifests(
         cluster = from_manifests(docs, source=source, options=options.engine_options())
     except ManifestError as error:
         return finish(invalid(error.problems), options, {})
-    created = {str(d["metadata"]["name"]): source for d in docs if d.get("kind") == "Namespace"}
-    return lint_cluster(cluster, options, created=created)
+    return lint_cluster(cluster, options)
 
 
 def lint_cluster(
     cluster: Cluster,
     options: LintOptions = DEFAULT_LINT_OPTIONS,
-    *,
-    created: Mapping[str, str] | None = None,
 ) -> tuple[Finding, ...]:
-    """Every rule over a loaded cluster; `created` maps the Namespaces the input defines to
-    their files (NP013 judges only those)."""
+    """Every rule over a loaded cluster."""
     namespace_labels = {ns.name: dict(ns.labels) for ns in cluster.namespaces}
     found: list[Finding] = []
     for policy in cluster.policies:
@@ -79,7 +74,7 @@ def lint_cluster(
     found += shadowed(analysis)
     found += selects_nothing(analysis)
     found += undefined_named_ports(analysis)
-    found += namespaces_without_default_deny(analysis, created or {})
+    found += namespaces_without_default_deny(analysis)
     ignored = {p.id: _ignored(p.manifest) for p in cluster.policies}
     return finish(found, options, ignored)
 
@@ -134,8 +129,3 @@ def _ignored(manifest: Mapping[str, Any]) -> frozenset[str]:
     if not isinstance(value, str):
         return frozenset()
     return frozenset(part.strip().upper() for part in value.replace(",", " ").split())
-
-
-def _created_namespaces(paths: Sequence[str | Path]) -> dict[str, str]:
-    """Names of the Namespace objects in the files (the engine also adds namespaces it infers)."""
-    return namespace_objects(paths)
