@@ -521,6 +521,11 @@ def test_np013_created_namespace_without_default_deny() -> None:
     assert of(lint(namespace(NS), *GOOD), "NP013") == []
 
 
+def test_np013_ignores_namespaces_the_input_only_implies() -> None:
+    # ALLOW_DNS lives in NS and names kube-system, but neither Namespace object is given.
+    assert of(lint(ALLOW_DNS), "NP013") == []
+
+
 # --- suppression and determinism -------------------------------------------------------------
 
 
