@@ -1,0 +1,92 @@
+"""What the benchmark scripts share: generating the clusters and timing a command end to end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import generate_environments
+
+ROOT = generate_environments.ROOT
+MATRIX_PORTS: tuple[str, ...] = ("80/TCP", "443/TCP", "53/UDP", "5432/TCP")
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A generated cluster on disk and its size."""
+
+    k: int
+    path: Path
+    pods: int
+    policies: int
+
+
+def generate(k: int, parent: Path, fmt: str = "yaml") -> Cluster:
+    """K environments (see generate_environments.py) in a new folder under `parent`."""
+    path = parent / f"k{k}"
+    pods, policies = generate_environments.write(k, path, fmt)
+    return Cluster(k, path, pods, policies)
+
+
+def matrix_command(cluster: Cluster) -> list[str]:
+    """Our CLI: the matrix over all pods for the four benchmark ports, as JSON."""
+    ports = [arg for port in MATRIX_PORTS for arg in ("--port", port)]
+    return [
+        sys.executable,
+        "-m",
+        "reachability",
+        "matrix",
+        "-f",
+        str(cluster.path),
+        *ports,
+        "--format",
+        "json",
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Wall-clock seconds of the best run, or why there is none."""
+
+    seconds: float | None
+    runs: int
+    failure: str = ""  # "timeout after N s" or "exit code N: <stderr tail>"
+
+
+def best_of(command: Sequence[str], runs: int, timeout: float | None = None) -> Timing:
+    """Run `command` `runs` times (output discarded, process start included); keep the best."""
+    best: float | None = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                command,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return Timing(best, runs, f"timeout after {timeout:g} s")
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            tail = proc.stderr.strip().splitlines()[-1:] or [""]
+            return Timing(None, runs, f"exit code {proc.returncode}: {tail[0]}")
+        best = elapsed if best is None else min(best, elapsed)
+    return Timing(best, runs)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain aligned text table."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [header, ["-" * width for width in widths], *rows]
+    return "\n".join(
+        "  ".join(str(cell).rjust(width) for cell, width in zip(line, widths, strict=True))
+        for line in lines
+    )
