@@ -21,6 +21,7 @@ from components.stack_config import StackConfigError, load_stack_config, stack_s
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 RENDERED_KINDS: Final = ("limitrange", "namespace", "networkpolicy", "resourcequota")
+RENDERED_HEADER: Final = "# Rendered by `python -m components render"
 
 
 class _PlainDumper(yaml.SafeDumper):
@@ -38,7 +39,18 @@ def manifest_filename(manifest: dict[str, Any]) -> str:
 def manifest_yaml(manifest: dict[str, Any], stack: str) -> str:
     """One object as YAML with sorted keys, behind a header saying where it came from."""
     body = yaml.dump(manifest, Dumper=_PlainDumper, sort_keys=True, default_flow_style=False)
-    return f"# Rendered by `python -m components render --stack {stack}`; do not edit.\n{body}"
+    return f"{RENDERED_HEADER} --stack {stack}`; do not edit.\n{body}"
+
+
+def is_rendered(path: Path) -> bool:
+    """A file this command wrote: its kind prefix and its header say so."""
+    if path.name.split("-", 1)[0] not in RENDERED_KINDS:
+        return False
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            return file.readline().startswith(RENDERED_HEADER)
+    except OSError:
+        return False
 
 
 def rendered_files(project_dir: Path, stack: str) -> dict[str, str]:
@@ -52,10 +64,11 @@ def rendered_files(project_dir: Path, stack: str) -> dict[str, str]:
 
 
 def write_rendered(files: dict[str, str], out: Path) -> list[Path]:
-    """Write the files, first removing rendered files that the stack no longer creates."""
+    """Write the files, first removing files rendered before that the stack no longer creates
+    (only those: a file of the user's own in ``out`` stays, whatever its name)."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in sorted(out.glob("*.yaml")):
-        if stale.name not in files and stale.name.split("-", 1)[0] in RENDERED_KINDS:
+        if stale.name not in files and is_rendered(stale):
             stale.unlink()
     written = []
     for name, content in sorted(files.items()):

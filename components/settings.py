@@ -48,6 +48,8 @@ DEFAULT_EGRESS: Final[Sequence[Mapping[str, Any]]] = (
     },
 )
 AUTO: Final = "auto"
+SYSTEM_NAMESPACES: Final = ("default", "kube-node-lease", "kube-public", "kube-system")
+"""Namespaces every cluster has; an environment must never claim one."""
 
 CONFIG_KEYS: Final = (
     "allowSameNamespace",
@@ -167,7 +169,18 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSe
     team = _dns_label("team", _text("team", config.get("team"), DEFAULT_TEAM))
     project = _dns_label("project", _text("project", config.get("project"), DEFAULT_PROJECT))
     environment = _environment(stack, config.get("environment"))
-    namespace = _namespace(team, project, environment, config.get("namespace"))
+    ingress_namespace = _dns_label(
+        "ingressNamespace",
+        _text("ingressNamespace", config.get("ingressNamespace"), DEFAULT_INGRESS_NAMESPACE),
+    )
+    dns_namespace = _dns_label(
+        "dnsNamespace", _text("dnsNamespace", config.get("dnsNamespace"), DEFAULT_DNS_NAMESPACE)
+    )
+    namespace = _own_namespace(
+        _namespace(team, project, environment, config.get("namespace")),
+        ingress_namespace=ingress_namespace,
+        dns_namespace=dns_namespace,
+    )
     pod_security = _text("podSecurity", config.get("podSecurity"), DEFAULT_POD_SECURITY)
     if pod_security not in POD_SECURITY_LEVELS:
         raise SettingsError(
@@ -189,13 +202,8 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSe
         allow_same_namespace=_flag(
             "allowSameNamespace", config.get("allowSameNamespace"), default=tier == "development"
         ),
-        ingress_namespace=_dns_label(
-            "ingressNamespace",
-            _text("ingressNamespace", config.get("ingressNamespace"), DEFAULT_INGRESS_NAMESPACE),
-        ),
-        dns_namespace=_dns_label(
-            "dnsNamespace", _text("dnsNamespace", config.get("dnsNamespace"), DEFAULT_DNS_NAMESPACE)
-        ),
+        ingress_namespace=ingress_namespace,
+        dns_namespace=dns_namespace,
         dns_pod_labels=dns_pod_labels,
         egress=_entries(
             "egress", _structured("egress", config.get("egress"), DEFAULT_EGRESS), _egress_rule
@@ -252,6 +260,23 @@ def _namespace(team: str, project: str, environment: str, raw: object) -> str:
             f"{problem}; shorten team, project or environment, or set this key",
         )
     return composed
+
+
+def _own_namespace(namespace: str, *, ingress_namespace: str, dns_namespace: str) -> str:
+    """The environment creates, closes off and deletes its namespace: never a shared one."""
+    shared = {
+        ingress_namespace: "the ingress controller's namespace (config ingressNamespace)",
+        dns_namespace: "the cluster DNS namespace (config dnsNamespace)",
+        **dict.fromkeys(SYSTEM_NAMESPACES, "a Kubernetes system namespace"),
+    }
+    if namespace in shared:
+        raise SettingsError(
+            "namespace",
+            namespace,
+            f"is {shared[namespace]}; an environment needs a namespace of its own, because it "
+            "denies all traffic there and deletes the namespace with its stack",
+        )
+    return namespace
 
 
 def _flag(key: str, raw: object, *, default: bool) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -34,7 +34,26 @@ class StackConfigError(ValueError):
 
 
 class _CliYamlLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans and no timestamps, as the CLI's YAML library reads stack files."""
+    """YAML 1.2 booleans, no timestamps and no duplicate keys, as the CLI's YAML library reads
+    stack files (a key written twice is an error there, not "the last one wins")."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Hashable, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # the base class reports unhashable keys
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"mapping key {json.dumps(str(key))} already defined at line {seen[key]}",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 _CliYamlLoader.yaml_implicit_resolvers = {
@@ -222,13 +241,28 @@ def _matches(type_name: str, items: object, value: object) -> bool:
 def _load_yaml(path: Path) -> Mapping[str, Any]:
     try:
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CliYamlLoader)
-    except (OSError, yaml.YAMLError) as error:
+    except UnicodeDecodeError as error:
+        raise StackConfigError(
+            f"{path}: cannot read it as YAML: not UTF-8 text (byte {error.start})"
+        ) from None
+    except OSError as error:
         raise StackConfigError(f"{path}: cannot read it as YAML: {error}") from None
+    except yaml.YAMLError as error:
+        raise StackConfigError(f"{path}: cannot read it as YAML: {_yaml_problem(error)}") from None
     if document is None:
         return {}
     if not isinstance(document, Mapping):
         raise StackConfigError(f"{path}: must be a YAML map")
     return document
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """A YAML error on one line: where (line and column) and what, without the source excerpt."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        what = "; ".join(part for part in (error.context, error.problem) if part)
+        return f"line {mark.line + 1}, column {mark.column + 1}: {what}"
+    return " ".join(str(error).split())
 
 
 def _stack_values(path: Path) -> dict[str, str]:
