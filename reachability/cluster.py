@@ -8,10 +8,10 @@ cluster.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from reachability.addresses import parse_ip
 from reachability.model import (
     DEFAULT_OPTIONS,
     NAMESPACE_NAME_LABEL,
@@ -46,7 +46,7 @@ class Cluster:
                 raise KeyError(self._unknown_pod(ref))
             return pod
         try:
-            ip = str(ipaddress.ip_address(ref))
+            ip = str(parse_ip(ref))
         except ValueError:
             raise KeyError(
                 f"unknown endpoint {ref!r}: write namespace/pod or an IP address"
@@ -96,6 +96,13 @@ class Cluster:
         namespace = ref.partition("/")[0]
         names = sorted(pod.name for pod in self.pods if pod.namespace == namespace)
         kind = "representative pod" if self.representative else "pod"
+        if not self.pods:
+            why = (
+                ", nor namespaces or policies to synthesize them from"
+                if self.representative
+                else ""
+            )
+            return f"unknown pod {ref!r}: the input has no pods{why}"
         if not names:
             spaces = sorted({pod.namespace for pod in self.pods})
             listed = ", ".join(spaces[:12]) + (", ..." if len(spaces) > 12 else "")

@@ -30,6 +30,7 @@ from reachability.parse import Document, parse_documents
 from reachability.problems import ManifestError, Problem
 
 SUFFIXES = (".yaml", ".yml", ".json")
+NO_MANIFESTS = "no manifest files (*.yaml, *.yml, *.json) in this folder"
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -105,6 +106,8 @@ def manifest_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Proble
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             ]
+            if not found:
+                problems.append(Problem(str(raw), "", "", NO_MANIFESTS))
             files.extend(sorted(found))
         elif path.is_file():
             files.append(path)
@@ -147,6 +150,10 @@ def _read(path: Path) -> tuple[list[Document], Problem | None]:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         detail = getattr(error, "problem", None) or str(error).splitlines()[0]
+        return documents, Problem(name, "", where, f"is not valid YAML: {detail}")
+    except RecursionError:  # an anchor whose value contains its own alias, or absurd nesting
+        where = f"document {len(documents) + 1}"
+        detail = "an alias refers to a node that contains it (or nesting is too deep)"
         return documents, Problem(name, "", where, f"is not valid YAML: {detail}")
     return documents, None
 

@@ -12,10 +12,10 @@ Semantics are `evaluation.allowed`'s, and tests hold the two to the same answers
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from reachability.addresses import parse_ip
 from reachability.bits import positions
 from reachability.cluster import Cluster
 from reachability.evaluation import check_port
@@ -85,7 +85,7 @@ def _externals(cluster: Cluster, externals: Sequence[str]) -> tuple[ExternalIP, 
     found: list[ExternalIP] = []
     for ref in externals:
         try:
-            ip = str(ipaddress.ip_address(ref))
+            ip = str(parse_ip(ref))
         except ValueError:
             raise ValueError(f"external endpoint {ref!r} is not an IP address") from None
         owner = cluster.endpoint(ip)

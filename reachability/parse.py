@@ -13,11 +13,11 @@ and the automatic `kubernetes.io/metadata.name` label on every namespace.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reachability.addresses import parse_cidr, parse_ip
 from reachability.frozen import frozen
 from reachability.model import (
     EGRESS,
@@ -38,6 +38,7 @@ from reachability.model import (
 from reachability.problems import ManifestError, Problem
 from reachability.selectors import OPERATORS, LabelSelector, Requirement
 from reachability.validation import (
+    annotation_key_problem,
     dns_label_problem,
     dns_subdomain_problem,
     label_key_problem,
@@ -49,6 +50,24 @@ from reachability.validation import (
 NETWORK_POLICY_API = "networking.k8s.io/v1"
 DEFAULT_NAMESPACE = "default"
 PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
+OBJECT_META_FIELDS = (  # metav1.ObjectMeta
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+)
+ANNOTATIONS_MAX_BYTES = 256 * 1024  # apimachinery TotalAnnotationSizeLimitB
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +266,15 @@ def _labels(ctx: _Context, value: Any, path: str) -> dict[str, str]:
     return labels
 
 
-def _metadata(ctx: _Context, body: Mapping[str, Any], *, namespaced: bool) -> tuple[str, str]:
-    """(namespace, name) after checking them; namespace is "" for cluster-scoped objects."""
+def _metadata(
+    ctx: _Context, body: Mapping[str, Any], *, namespaced: bool
+) -> tuple[str, str, dict[str, str]]:
+    """(namespace, name, labels) after checking the whole ObjectMeta as the API server does
+    (ValidateObjectMeta, strict field validation); namespace is "" for cluster-scoped objects."""
     metadata = _mapping(ctx, body.get("metadata"), "metadata") or {}
+    _known_fields(ctx, metadata, OBJECT_META_FIELDS, "metadata")
+    labels = _labels(ctx, metadata.get("labels"), "metadata.labels")
+    _annotations(ctx, metadata.get("annotations"), "metadata.annotations")
     name = _string(ctx, metadata.get("name"), "metadata.name") or ""
     if name:
         problem = dns_label_problem(name) if not namespaced else dns_subdomain_problem(name)
@@ -262,24 +287,37 @@ def _metadata(ctx: _Context, body: Mapping[str, Any], *, namespaced: bool) -> tu
         problem = dns_label_problem(namespace)
         if problem:
             ctx.add("metadata.namespace", problem)
-    return namespace, name
+    return namespace, name, labels
+
+
+def _annotations(ctx: _Context, value: Any, path: str) -> None:
+    """ValidateAnnotations: qualified-name keys (any case), string values, 256 KiB in all."""
+    size = 0
+    for key, item in (_mapping(ctx, value, path) or {}).items():
+        where = f"{path}[{key}]"
+        if not isinstance(key, str):
+            ctx.add(where, f"an annotation key must be a string, not {_describe(key)}")
+            continue
+        problem = annotation_key_problem(key)
+        if problem:
+            ctx.add(where, problem)
+        text = _string(ctx, item, where)
+        size += len(key) + len(text or "")
+    if size > ANNOTATIONS_MAX_BYTES:
+        ctx.add(path, f"may not be more than {ANNOTATIONS_MAX_BYTES} bytes in all")
 
 
 # --- Namespace and Pod -----------------------------------------------------------------------
 
 
 def _namespace(ctx: _Context, body: Mapping[str, Any]) -> Namespace | None:
-    _, name = _metadata(ctx, body, namespaced=False)
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), Mapping) else {}
-    labels = _labels(ctx, metadata.get("labels"), "metadata.labels")
+    _, name, labels = _metadata(ctx, body, namespaced=False)
     labels[NAMESPACE_NAME_LABEL] = name  # the API server sets (and overwrites) it
     return Namespace(name, Labels(labels), source=ctx.file)
 
 
 def _pod(ctx: _Context, body: Mapping[str, Any]) -> Pod | None:
-    namespace, name = _metadata(ctx, body, namespaced=True)
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), Mapping) else {}
-    labels = _labels(ctx, metadata.get("labels"), "metadata.labels")
+    namespace, name, labels = _metadata(ctx, body, namespaced=True)
     spec = _mapping(ctx, body.get("spec"), "spec") or {}
     host_network = spec.get("hostNetwork", False)
     if host_network is None:
@@ -339,7 +377,7 @@ def _pod_ips(ctx: _Context, status: Any) -> tuple[str, ...]:
         if text is None:
             continue
         try:
-            ip = str(ipaddress.ip_address(text))
+            ip = str(parse_ip(text))
         except ValueError:
             ctx.add(path, f"{text!r} is not an IPv4 or IPv6 address")
             continue
@@ -369,7 +407,7 @@ def _policy(ctx: _Context, body: Mapping[str, Any], source: str) -> NetworkPolic
             f"{_describe(api_version)} is not served: NetworkPolicy is {NETWORK_POLICY_API}",
         )
     _known_fields(ctx, body, ("apiVersion", "kind", "metadata", "spec", "status"), "")
-    namespace, name = _metadata(ctx, body, namespaced=True)
+    namespace, name, _ = _metadata(ctx, body, namespaced=True)
     spec = _mapping(ctx, body.get("spec"), "spec") or {}
     _known_fields(ctx, spec, ("podSelector", "policyTypes", "ingress", "egress"), "spec")
     pod_selector = _selector(ctx, spec.get("podSelector"), "spec.podSelector") or LabelSelector()
@@ -446,9 +484,13 @@ def _network(ctx: _Context, value: Any, path: str) -> IPNetwork | None:
         ctx.add(path, f"{text!r} is not a CIDR: write an address and a prefix, e.g. 10.0.0.0/16")
         return None
     try:
-        return ipaddress.ip_network(text, strict=False)
+        return parse_cidr(text)
     except ValueError:
-        ctx.add(path, f"{text!r} is not a valid IPv4 or IPv6 CIDR, e.g. 10.0.0.0/16 or fd00::/8")
+        ctx.add(
+            path,
+            f"{text!r} is not a valid IPv4 or IPv6 CIDR (an address, '/' and a prefix length), "
+            "e.g. 10.0.0.0/16 or fd00::/8",
+        )
         return None
 
 

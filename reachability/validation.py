@@ -32,6 +32,10 @@ LABEL_VALUE_RULE = (
     "must be a label value: empty, or at most 63 letters, digits, '-', '_' or '.', "
     "starting and ending with a letter or digit"
 )
+ANNOTATION_KEY_RULE = (
+    "must be an annotation key: an optional DNS subdomain prefix and '/', then at most 63 "
+    "letters, digits, '-', '_' or '.', starting and ending with a letter or digit (any case)"
+)
 PORT_NAME_RULE = (
     "must be a port name (IANA_SVC_NAME): at most 15 lowercase letters, digits and '-', "
     "with at least one letter, no leading, trailing or doubled '-'"
@@ -61,6 +65,12 @@ def label_key_problem(key: str) -> str | None:
     if not name or len(name) > 63 or not _QUALIFIED_NAME.fullmatch(name):
         return f"{key!r} {LABEL_KEY_RULE}"
     return None
+
+
+@lru_cache(maxsize=4096)
+def annotation_key_problem(key: str) -> str | None:
+    """ValidateAnnotations: a label key once lower-cased (case does not matter)."""
+    return f"{key!r} {ANNOTATION_KEY_RULE}" if label_key_problem(key.lower()) else None
 
 
 @lru_cache(maxsize=4096)

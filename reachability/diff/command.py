@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from reachability import Options, load
+from reachability.addresses import parse_ip
 from reachability.cli import Command, UsageError, port_spec
 from reachability.validation import dns_label_problem
 
@@ -116,10 +117,8 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
 
 
 def _check_ip(text: str) -> None:
-    import ipaddress
-
     try:
-        ipaddress.ip_address(text)
+        parse_ip(text)
     except ValueError:
         raise UsageError(f"--external {text!r}: not an IPv4 or IPv6 address") from None
 

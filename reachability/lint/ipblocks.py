@@ -10,6 +10,8 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from reachability.addresses import parse_cidr
+
 from .findings import Finding, finding
 from .walk import PolicyLike, flow, obj_of, peers_of, rules_of
 
@@ -91,7 +93,7 @@ def _egress_blocks(policy: PolicyLike) -> Iterator[tuple[str, Network, list[Netw
 
 def _network(value: Any) -> Network | None:
     try:
-        return ipaddress.ip_network(str(value), strict=False)
+        return parse_cidr(str(value))
     except ValueError:
         return None
 

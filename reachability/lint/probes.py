@@ -10,6 +10,8 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from reachability.addresses import parse_cidr
+
 Port = tuple[int, str]
 
 DEFAULT_PORTS: tuple[Port, ...] = (
@@ -144,7 +146,7 @@ def _rules(manifests: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]
 
 def _network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
-        return ipaddress.ip_network(str(value), strict=False)
+        return parse_cidr(str(value))
     except ValueError:
         return None
 
