@@ -119,7 +119,7 @@ def probe_plan(manifests: Sequence[Manifest], externals: Sequence[External] = ()
     for source in sources:
         for target in pods:
             if pod_id(target) == pod_id(source):
-                continue
+                continue  # never a pod to itself: CNIs differ on loopback (upstream ignores it)
             method = "dns" if annotations_of(target).get(PROBE_METHOD) == "dns" else "connect"
             for port, protocol in container_ports(target):
                 probes.add(Probe(pod_id(source), pod_id(target), port, protocol, method))

@@ -63,11 +63,8 @@ def stack_cluster(objects: Sequence[StackObject], options: Options) -> StackClus
     cluster = from_manifests(
         [*docs, *probes],
         source="<pulumi stack>",
-        options=Options(
-            ipblock_matches_pods=options.ipblock_matches_pods,
-            loopback_allowed=False,
-            representatives=True,
-        ),
+        # Representatives: a pod talking to "itself" stands for two of its kind; policies decide.
+        options=Options(ipblock_matches_pods=options.ipblock_matches_pods, representatives=True),
     )
     ports = probe_ports([p.manifest for p in cluster.policies], cluster.pods)
     return StackCluster(

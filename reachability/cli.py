@@ -88,16 +88,18 @@ def add_manifest_options(parser: argparse.ArgumentParser) -> None:
         "by default they match pod IPs too, as the upstream conformance tests expect",
     )
     parser.add_argument(
-        "--no-loopback",
+        "--loopback-allowed",
         action="store_true",
-        help="judge a pod's connections to itself by the policies instead of always allowing them",
+        help="a pod may always reach itself, whatever the policies (what most CNIs do); by "
+        "default a pod's connections to itself are decided by the policies like any other "
+        "pair, as the upstream conformance tests' truth tables expect",
     )
 
 
 def load_cluster(args: argparse.Namespace) -> Cluster:
     options = Options(
         ipblock_matches_pods=not args.ipblock_excludes_pods,
-        loopback_allowed=not args.no_loopback,
+        loopback_allowed=args.loopback_allowed,
     )
     return load(args.paths, options=options)
 

@@ -4,9 +4,11 @@ A connection from `src` to `dst` on (port, protocol) needs the source's egress A
 destination's ingress. A side is decided by the pod alone when no policy selects it for that
 direction (not isolated); otherwise by the union of the rules of every policy that isolates it:
 allowed when at least one rule admits the peer (its `from`/`to`) and the port (its `ports`).
-External addresses have no side of their own; host-network pods are never isolated; a pod may
-always reach itself when `Options.loopback_allowed` (upstream AllowLoopback), except in a
-representative cluster, where `a -> a` stands for two pods with the same labels.
+External addresses have no side of their own; host-network pods are never isolated. A pod
+reaching itself is decided by the policies like any other pair (upstream's truth tables), unless
+`Options.loopback_allowed` says a pod may always reach itself (what most CNIs do; note
+"loopback"); never in a representative cluster, where `a -> a` stands for two pods with the same
+labels.
 """
 
 from __future__ import annotations

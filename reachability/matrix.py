@@ -7,7 +7,9 @@ names a port. Per port, each egress class gets the bitset of destinations its ru
 ingress class the bitset of sources its rules admit, once. A flow src -> dst exists when dst is in
 src's egress set and src in dst's ingress set; we visit only the ingress classes that some egress
 set reaches, so the work grows with the number of allowed flows, not with pods squared.
-Semantics are `evaluation.allowed`'s, and tests hold the two to the same answers.
+Semantics are `evaluation.allowed`'s, and tests hold the two to the same answers: a pod's flow to
+itself is the policies' verdict like any other, unless `Options.loopback_allowed` adds every
+pod -> itself (never in a representative cluster, where `a -> a` stands for two pods).
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
                 continue
             for i in positions(senders):
                 rows[i] |= reached
-    if loopback:
+    if loopback:  # Options.loopback_allowed: every pod reaches itself, whatever the policies
         for i in range(index.pod_count):
             rows[i] |= 1 << i
     return tuple(rows)

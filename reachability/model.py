@@ -72,7 +72,9 @@ class Options:
     """Choices where implementations differ; the defaults follow the upstream conformance tests."""
 
     ipblock_matches_pods: bool = True  # upstream: an ipBlock also matches pod IPs
-    loopback_allowed: bool = True  # upstream AllowLoopback(): a pod may always reach itself
+    # False: a pod reaching itself is decided by the policies like any other pair, as upstream's
+    # truth tables expect; True: always allowed (most CNIs; upstream's older AllowLoopback).
+    loopback_allowed: bool = False
     representatives: bool | None = None  # None: synthesize pods only when the input has none
 
 

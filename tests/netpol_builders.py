@@ -256,8 +256,10 @@ def xyz_model(
 class TruthTable:
     """Expected connectivity between pods, restating upstream's ``Reachability`` helpers.
 
-    Starts with every ordered pair at ``default``; ``allow_loopback`` sets every pod -> itself
-    to allowed (upstream's AllowLoopback convention; the engine's default option).
+    Starts with every ordered pair at ``default``, pod -> itself included: a self-pair keeps the
+    value upstream's ``Expect*`` calls give it, as in upstream's truth tables (the engine's
+    default). ``allow_loopback`` sets every pod -> itself to allowed: the "a pod may always reach
+    itself" convention (upstream's older ``AllowLoopback``; ``Options(loopback_allowed=True)``).
     """
 
     def __init__(self, pods: Sequence[str], default: bool = True) -> None:

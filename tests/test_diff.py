@@ -14,7 +14,7 @@ import yaml
 from components.manifests import environment_manifests
 from components.settings import settings_from_config
 from components.stack_config import load_stack_config, project_values
-from reachability import from_manifests
+from reachability import Options, from_manifests
 from reachability.cli import main
 from reachability.diff import Diff, diff, render
 
@@ -153,24 +153,54 @@ def test_port_override_limits_the_comparison() -> None:
     assert result.ports == ((80, "TCP"),) and not result.changed
 
 
+REAL_PODS = [
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": n, "namespace": NS, "labels": {"app": n}},
+        "status": {"podIP": ip},
+    }
+    for n, ip in (("web", "10.0.0.10"), ("db", "10.0.0.11"), ("worker", "10.0.0.12"))
+]
+ONLY_WEB = policy("db-from-web", {
+    "podSelector": {"matchLabels": {"app": "db"}},
+    "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}],
+})  # fmt: skip
+
+
 def test_real_pods_are_compared_as_given() -> None:
-    pods = [
-        {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": n, "namespace": NS, "labels": {"app": n}},
-            "status": {"podIP": ip},
-        }
-        for n, ip in (("web", "10.0.0.10"), ("db", "10.0.0.11"), ("worker", "10.0.0.12"))
-    ]
-    only_web = policy("db-from-web", {
-        "podSelector": {"matchLabels": {"app": "db"}},
-        "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}],
-    })  # fmt: skip
-    result = compare(pods, [*pods, only_web], ports=[(5432, "TCP")])
+    result = compare(REAL_PODS, [*REAL_PODS, ONLY_WEB], ports=[(5432, "TCP")])
     assert not result.representative
+    # db -> db is a pair like any other by default: db-from-web denies it too
+    assert flows(result.became_denied) == {
+        ("app/worker", "app/db", 5432, "TCP"),
+        ("app/db", "app/db", 5432, "TCP"),
+    }
+    assert result.became_allowed == ()
+
+
+def test_real_pods_with_loopback_allowed_keep_reaching_themselves() -> None:
+    options = Options(loopback_allowed=True)
+    before = from_manifests(REAL_PODS, options=options)
+    after = from_manifests([*REAL_PODS, ONLY_WEB], options=options)
+    result = diff(before, after, ports=[(5432, "TCP")], options=options)
     assert flows(result.became_denied) == {("app/worker", "app/db", 5432, "TCP")}
     assert result.became_allowed == ()  # db -> db stays allowed: a real pod reaching itself
+
+
+def test_cli_loopback_allowed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    before = write(tmp_path / "before", REAL_PODS)
+    after = write(tmp_path / "after", [*REAL_PODS, ONLY_WEB])
+    argv = ["-f", str(before), "--after", str(after), "--port", "5432/TCP", "--format", "json"]
+    results = {}
+    for extra in ([], ["--loopback-allowed"]):
+        code, out, _ = cli(capsys, *argv, *extra)
+        assert code == 0
+        data = json.loads(out)
+        assert data["became_allowed"] == []
+        results[bool(extra)] = {(f["from"], f["to"]) for f in data["became_denied"]}
+    assert results[False] == {("app/worker", "app/db"), ("app/db", "app/db")}
+    assert results[True] == {("app/worker", "app/db")}
 
 
 # --- two stacks ------------------------------------------------------------------------------

@@ -690,13 +690,30 @@ def test_host_network_pods_are_not_isolated_and_are_seen_as_their_address() -> N
     assert verdict(cluster, "x/node-agent", "x/a")  # ipBlocks see node addresses
 
 
-def test_loopback_is_allowed_by_default_and_optional() -> None:
+def test_loopback_is_decided_by_the_policies_by_default() -> None:
+    """Upstream's truth tables: a pod reaching itself is a pair like any other."""
+    assert Options().loopback_allowed is False
     cluster = build(*XY, netpol("x/deny", DENY_ALL))
+    result = allowed(cluster, "x/a", "x/a", 80)
+    assert not result.allowed and not result.egress.allowed and not result.ingress.allowed
+    assert result.egress.note == result.ingress.note == ""
+    assert result.egress.isolated_by == result.ingress.isolated_by == ("x/deny",)
+    assert "loopback" not in result.reason
+    assert "egress from x/a: denied: isolated by x/deny" in result.reason
+    assert "ingress to x/a: denied: isolated by x/deny" in result.reason
+    assert verdict(cluster, "y/a", "y/a")  # not isolated: allowed
+    same_ns = {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}
+    assert verdict(build(*XY, netpol("x/same", same_ns)), "x/a", "x/a")  # admitted by a rule
+
+
+def test_loopback_allowed_option_lets_a_pod_always_reach_itself() -> None:
+    """Options(loopback_allowed=True): what most CNIs do (upstream's older AllowLoopback)."""
+    cluster = build(*XY, netpol("x/deny", DENY_ALL), loopback_allowed=True)
     result = allowed(cluster, "x/a", "x/a", 80)
     assert result.allowed and result.egress.note == result.ingress.note == "loopback"
     assert result.egress.isolated_by == ("x/deny",)
     assert "loopback, a pod may always reach itself" in result.reason
-    assert not verdict(build(*XY, netpol("x/deny", DENY_ALL), loopback_allowed=False), "x/a", "x/a")
+    assert not verdict(cluster, "x/a", "x/b")  # only the pod itself
 
 
 def test_bad_port_or_protocol_in_a_question() -> None:

@@ -108,8 +108,16 @@ def test_query_options(tmp_path: Path, capsys) -> None:
     assert run(capsys, *base)[0] == 0
     assert run(capsys, *base, "--ipblock-excludes-pods")[0] == 1
     loop = ["query", "-f", tmp_path, "--from", "x/a", "--to", "x/a", "--port", "80"]
-    assert run(capsys, *loop)[0] == 0
-    assert run(capsys, *loop, "--no-loopback")[0] == 1
+    # by default the policies decide x/a -> x/a: x/p admits only 10.0.1.0/24 (y/a, not x/a)
+    code, out, _ = run(capsys, *loop)
+    assert code == 1 and "x/a -> x/a 80/TCP: denied" in out and "loopback" not in out
+    code, out, _ = run(capsys, *loop, "--loopback-allowed")
+    assert code == 0 and "x/a -> x/a 80/TCP: allowed" in out
+    assert "loopback, a pod may always reach itself" in out
+    # only a pod reaching itself is exempt: other pairs are still the policies'
+    assert run(capsys, *base, "--ipblock-excludes-pods", "--loopback-allowed")[0] == 1
+    code, _, err = run(capsys, *loop, "--no-loopback")  # the old flag is gone
+    assert code == 2 and "--no-loopback" in err
 
 
 # --- matrix ----------------------------------------------------------------------------------

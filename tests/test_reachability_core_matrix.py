@@ -104,7 +104,7 @@ def _rule(rng: random.Random, peers_key: str) -> Doc:
 
 @pytest.mark.parametrize("seed", range(40))
 @pytest.mark.parametrize(
-    "options", [Options(), Options(ipblock_matches_pods=False, loopback_allowed=False)]
+    "options", [Options(), Options(ipblock_matches_pods=False, loopback_allowed=True)]
 )
 def test_matrix_agrees_with_allowed_on_random_clusters(seed: int, options: Options) -> None:
     cluster = from_manifests(random_docs(seed), options=options)
@@ -123,7 +123,8 @@ def test_allowed_flows_are_sorted_and_complete() -> None:
     assert result.ports == ((443, "TCP"), (80, "TCP"))
     flows = result.allowed_flows()
     assert flows == sorted(flows)
-    assert ("x/a", "x/a", 80, "TCP") in flows  # loopback
+    assert ("x/a", "x/a", 80, "TCP") not in flows  # by default the policies decide a self-pair
+    assert ("y/a", "y/a", 80, "TCP") in flows  # y/a is not isolated
     assert ("x/a", "x/b", 80, "TCP") not in flows
     assert ("1.1.1.1", "y/a", 443, "TCP") in flows
     every = [
@@ -134,7 +135,19 @@ def test_allowed_flows_are_sorted_and_complete() -> None:
         if allowed(cluster, s, d, p, proto).allowed
     ]
     assert flows == sorted(every)
-    assert result.allowed_to("x/a", 80) == ["x/a"]
+    assert result.allowed_to("x/a", 80) == []
+
+
+def test_matrix_with_loopback_allowed_adds_exactly_every_pod_to_itself() -> None:
+    deny = netpol("x/deny", DENY_ALL)
+    ports, externals = [(80, "TCP"), (53, "UDP")], ["1.1.1.1"]
+    default = matrix(build(*XY, deny), ports, externals)
+    looped = matrix(build(*XY, deny, loopback_allowed=True), ports, externals)
+    pods = [e for e in looped.endpoints if e not in externals]
+    selves = {(p, p, port, protocol) for p in pods for port, protocol in ports}
+    assert ("x/a", "x/a", 80, "TCP") not in default.allowed_flows()
+    assert set(looped.allowed_flows()) == set(default.allowed_flows()) | selves
+    assert looped.allowed_to("x/a", 80) == ["x/a"]
 
 
 def test_matrix_errors() -> None:
@@ -308,6 +321,12 @@ def test_representatives_for_what_the_environments_program_renders() -> None:
     for (src, dst, port, protocol), expected in cases.items():
         assert allowed(cluster, src, dst, port, protocol).allowed is expected, (src, dst, port)
     flows = matrix(cluster, [(5432, "TCP")]).allowed_flows()
+    assert ("pr-1/app-postgres", "pr-1/app-postgres", 5432, "TCP") not in flows
+    # not even with loopback_allowed: a representative is not one pod
+    looped = from_manifests(ENVIRONMENT, options=Options(loopback_allowed=True))
+    assert looped.representative
+    assert not allowed(looped, "pr-1/app-postgres", "pr-1/app-postgres", 5432).allowed
+    flows = matrix(looped, [(5432, "TCP")]).allowed_flows()
     assert ("pr-1/app-postgres", "pr-1/app-postgres", 5432, "TCP") not in flows
 
 

@@ -128,16 +128,19 @@ def test_nca_isolates_host_network_pods(tmp_path: Path) -> None:
 
 def test_nca_prints_no_loopback_so_it_is_not_compared(tmp_path: Path) -> None:
     """A pod reaching itself: nca never prints a pod -> itself line, even with no policy at all,
-    while upstream's AllowLoopback convention (our default) allows it even under deny-all."""
+    while our engine decides it by the policies as upstream's truth tables do (allowed with no
+    policy, denied under deny-all), or always allows it with loopback_allowed=True."""
     deny = netpol("ns", "deny-all", selector(), policy_types=["Ingress", "Egress"])
     open_path = write_manifests(tmp_path / "open.yaml", two_pods())
     deny_path = write_manifests(tmp_path / "deny.yaml", [*two_pods(), deny])
 
     assert nca_allows(open_path, "ns/a", "ns/b")
     assert not nca_allows(open_path, "ns/a", "ns/a")
-    assert ours(deny_path, "ns/a", "ns/a")
-    assert not ours(deny_path, "ns/a", "ns/a", loopback_allowed=False)
+    assert ours(open_path, "ns/a", "ns/a")
+    assert not ours(deny_path, "ns/a", "ns/a")
+    assert ours(deny_path, "ns/a", "ns/a", loopback_allowed=True)
     assert not ours(deny_path, "ns/a", "ns/b")
+    assert not ours(deny_path, "ns/a", "ns/b", loopback_allowed=True)
 
 
 def test_nca_reads_a_missing_namespace_label_as_an_empty_value(tmp_path: Path) -> None:

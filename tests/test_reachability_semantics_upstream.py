@@ -5,8 +5,11 @@ The model is upstream's (model.go): namespaces x, y, z (label ``ns: <name>`` plu
 and protocol TCP/UDP/SCTP with ports named ``serve-<port>-<proto>``. Policies are built the way
 upstream's ``SetSpecIngressRules``/``SetSpecEgressRules`` build them (policies.go: each setter also
 appends its direction to policyTypes). Expected truth tables restate network_policy.go's
-``ExpectPeer``/``ExpectAllIngress``/``ExpectAllEgress`` calls over all nine pods; loopback follows
-upstream's ``AllowLoopback`` convention (reachability.go), which is the engine's default option.
+``ExpectPeer``/``ExpectAllIngress``/``ExpectAllEgress`` calls over all nine pods, each pod -> itself
+included exactly as those calls set it (e.g. ``ExpectPeer(&Peer{}, &Peer{Namespace: nsX}, false)``
+denies x/a -> x/a): the policies decide a self-pair, the engine's default. Upstream only ignores
+self-pairs when it compares with a real CNI (``ignoreLoopback``, issue #95879); the
+``Options(loopback_allowed=True)`` convention (every pod -> itself allowed) is asserted separately.
 Where upstream's newer versions probe only a subset of pods, the remaining pairs follow from the
 same policies (noted per case). Every ordered pod pair is asserted, through the public API, and a
 sample through ``python -m reachability check --format json``.
@@ -92,7 +95,7 @@ def case(fn: Callable[[], Case]) -> Callable[[], Case]:
 def default_deny_ingress() -> Case:
     """'should support a default-deny-ingress policy' (TCP; and the UDP and SCTP contexts)."""
     pol = upstream_policy("x", "deny-ingress", {}, ingress=[])
-    t = table().expect_peer(False, to_ns="x").allow_loopback()
+    t = table().expect_peer(False, to_ns="x")
     return Case([pol], [(80, "TCP", t), (80, "UDP", t), (80, "SCTP", t)])
 
 
@@ -100,7 +103,7 @@ def default_deny_ingress() -> Case:
 def default_deny_all() -> Case:
     """'should support a default-deny-all policy'."""
     pol = upstream_policy("x", "deny-all", {}, ingress=[], egress=[])
-    t = table().expect_peer(False, to_ns="x").expect_peer(False, from_ns="x").allow_loopback()
+    t = table().expect_peer(False, to_ns="x").expect_peer(False, from_ns="x")
     return Case([pol], [(80, "TCP", t), (81, "UDP", t)])
 
 
@@ -111,7 +114,7 @@ def pod_selector_within_server_namespace() -> Case:
     pol = upstream_policy(
         "x", "x-a-allows-x-b", pod_is("a"), ingress=[ingress_rule([peer(pods=pod_is("b"))])]
     )
-    t = table().expect_all_ingress("x/a", False).expect("x/b", "x/a", True).allow_loopback()
+    t = table().expect_all_ingress("x/a", False).expect("x/b", "x/a", True)
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -123,7 +126,7 @@ def allow_ingress_for_a_target() -> Case:
         "x", "allow-all-to-a", pod_is("a"), ingress=[ingress_rule([peer(pods={}, namespaces={})])]
     )
     t = table().expect_all_ingress("x/a", True)
-    t.expect_all_ingress("x/b", False).expect_all_ingress("x/c", False).allow_loopback()
+    t.expect_all_ingress("x/b", False).expect_all_ingress("x/c", False)
     return Case([deny, allow], [(80, "TCP", t)])
 
 
@@ -138,7 +141,7 @@ def ingress_from_all_namespaces() -> Case:
 
 def _only_from_y(extra: str = "") -> TruthTable:
     t = table().expect_peer(False, from_ns="x", to_ns="x", to_pod="a")
-    return t.expect_peer(False, from_ns="z", to_ns="x", to_pod="a").allow_loopback()
+    return t.expect_peer(False, from_ns="z", to_ns="x", to_pod="a")
 
 
 @case
@@ -171,7 +174,7 @@ def pod_selector_match_expressions() -> Case:
     """'should enforce policy based on PodSelector with MatchExpressions'."""
     sel = selector(expressions=[("pod", "In", ["b"])])
     pol = upstream_policy("x", "x-a-allows-x-b", pod_is("a"), ingress=[ingress_rule([peer(sel)])])
-    t = table().expect_all_ingress("x/a", False).expect("x/b", "x/a", True).allow_loopback()
+    t = table().expect_all_ingress("x/a", False).expect("x/b", "x/a", True)
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -196,7 +199,7 @@ def pod_selector_or_namespace_selector() -> Case:
         pod_is("a"),
         ingress=[ingress_rule([peer(namespaces=ns_expr("NotIn", "x")), peer(pods=pod_is("b"))])],
     )
-    t = table().expect("x/a", "x/a", False).expect("x/c", "x/a", False).allow_loopback()
+    t = table().expect("x/a", "x/a", False).expect("x/c", "x/a", False)
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -210,7 +213,7 @@ def pod_selector_and_namespace_selector() -> Case:
         ingress=[ingress_rule([peer(pods=pod_is("b"), namespaces=ns_expr("NotIn", "x"))])],
     )
     t = table().expect_all_ingress("x/a", False)
-    t.expect("y/b", "x/a", True).expect("z/b", "x/a", True).allow_loopback()
+    t.expect("y/b", "x/a", True).expect("z/b", "x/a", True)
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -228,7 +231,7 @@ def multiple_pod_and_namespace_selectors() -> Case:
     t = table().expect_all_ingress("x/a", False)
     for src in ("y/b", "y/c", "z/b", "z/c"):
         t.expect(src, "x/a", True)
-    return Case([pol], [(80, "TCP", t.allow_loopback())])
+    return Case([pol], [(80, "TCP", t)])
 
 
 @case
@@ -241,7 +244,7 @@ def any_pod_selectors() -> Case:
         ingress=[ingress_rule([peer(pods=pod_is("b")), peer(pods=pod_is("c"))])],
     )
     t = table().expect_all_ingress("x/a", False)
-    t.expect("x/b", "x/a", True).expect("x/c", "x/a", True).allow_loopback()
+    t.expect("x/b", "x/a", True).expect("x/c", "x/a", True)
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -255,7 +258,7 @@ def pod_in_a_different_namespace() -> Case:
         pod_is("a"),
         ingress=[ingress_rule([peer(pods=pod_is("a"), namespaces=ns_is("y"))])],
     )
-    t = table().expect_all_ingress("x/a", False).expect("y/a", "x/a", True).allow_loopback()
+    t = table().expect_all_ingress("x/a", False).expect("y/a", "x/a", True)
     return Case([pol], [(80, "TCP", t), (80, "UDP", t), (80, "SCTP", t)])
 
 
@@ -266,7 +269,7 @@ def _ports_case(proto: str) -> Case:
         pod_is("a"),
         ingress=[ingress_rule([peer(namespaces=ns_is("y"))], [np_port(81, proto)])],
     )
-    closed = table().expect_all_ingress("x/a", False).allow_loopback()
+    closed = table().expect_all_ingress("x/a", False)
     others = [p for p in ("TCP", "UDP", "SCTP") if p != proto]
     checks = [(81, proto, _only_from_y()), (80, proto, closed)]
     checks += [(81, other, closed) for other in others]
@@ -303,7 +306,7 @@ def _allow_y_on(port: int, name: str) -> dict[str, Any]:
 @case
 def stacked_policies_before() -> Case:
     """'should enforce multiple, stacked policies with overlapping podSelectors' (first step)."""
-    closed = table().expect_all_ingress("x/a", False).allow_loopback()
+    closed = table().expect_all_ingress("x/a", False)
     return Case(
         [_allow_y_on(81, "allow-client-a-via-ns-selector")],
         [(81, "TCP", _only_from_y()), (80, "TCP", closed)],
@@ -333,7 +336,7 @@ def named_port_ingress() -> Case:
     pol = upstream_policy(
         "x", "allow-all", {}, ingress=[ingress_rule(ports=[np_port("serve-81-tcp")])]
     )
-    closed = table().expect_peer(False, to_ns="x").allow_loopback()
+    closed = table().expect_peer(False, to_ns="x")
     return Case([pol], [(81, "TCP", table()), (80, "TCP", closed), (81, "UDP", closed)])
 
 
@@ -346,7 +349,7 @@ def named_port_from_namespace() -> Case:
         pod_is("a"),
         ingress=[ingress_rule([peer(namespaces=ns_is("y"))], [np_port("serve-80-tcp", "TCP")])],
     )
-    closed = table().expect_all_ingress("x/a", False).allow_loopback()
+    closed = table().expect_all_ingress("x/a", False)
     return Case([pol], [(80, "TCP", _only_from_y()), (81, "TCP", closed)])
 
 
@@ -356,7 +359,7 @@ def named_port_egress() -> Case:
     pol = upstream_policy(
         "x", "allow-egress", {}, egress=[egress_rule(ports=[np_port("serve-80-tcp")])]
     )
-    closed = table().expect_peer(False, from_ns="x").allow_loopback()
+    closed = table().expect_peer(False, from_ns="x")
     return Case([pol], [(80, "TCP", table()), (81, "TCP", closed), (80, "UDP", closed)])
 
 
@@ -371,7 +374,7 @@ def updated_policy_before() -> Case:
 def updated_policy_after() -> Case:
     """... then the same policy with ``ingress: []`` denies all."""
     pol = upstream_policy("x", "allow-all-mutate-to-deny-all", {}, ingress=[])
-    return Case([pol], [(81, "TCP", table().expect_peer(False, to_ns="x").allow_loopback())])
+    return Case([pol], [(81, "TCP", table().expect_peer(False, to_ns="x"))])
 
 
 def _ns2_policy() -> dict[str, Any]:
@@ -386,14 +389,14 @@ def _ns2_policy() -> dict[str, Any]:
 @case
 def updated_namespace_before() -> Case:
     """'should allow ingress access from updated namespace': no namespace has the label yet."""
-    t = table().expect_all_ingress("x/a", False).allow_loopback()
+    t = table().expect_all_ingress("x/a", False)
     return Case([_ns2_policy()], [(80, "TCP", t)])
 
 
 @case
 def updated_namespace_after() -> Case:
     """... namespace y labelled ``ns2: updated`` reaches x/a."""
-    t = table().expect_all_ingress("x/a", False).expect_peer(True, from_ns="y").allow_loopback()
+    t = table().expect_all_ingress("x/a", False).expect_peer(True, from_ns="y")
     return Case([_ns2_policy()], [(80, "TCP", t)], ns_labels={"y": {"ns2": "updated"}})
 
 
@@ -409,14 +412,14 @@ def _pod2_policy() -> dict[str, Any]:
 @case
 def updated_pod_before() -> Case:
     """'should allow ingress access from updated pod': x/b lacks ``pod2: updated``."""
-    t = table().expect_all_ingress("x/a", False).allow_loopback()
+    t = table().expect_all_ingress("x/a", False)
     return Case([_pod2_policy()], [(80, "TCP", t)])
 
 
 @case
 def updated_pod_after() -> Case:
     """... once x/b has both labels it reaches x/a (matchLabels is AND over keys)."""
-    t = table().expect_all_ingress("x/a", False).expect("x/b", "x/a", True).allow_loopback()
+    t = table().expect_all_ingress("x/a", False).expect("x/b", "x/a", True)
     return Case([_pod2_policy()], [(80, "TCP", t)], pod_labels={"x/b": {"pod2": "updated"}})
 
 
@@ -431,7 +434,7 @@ def deny_ingress_from_other_namespaces() -> Case:
         .expect_peer(False, from_ns="y", to_ns="x")
         .expect_peer(False, from_ns="z", to_ns="x")
     )
-    return Case([pol], [(80, "TCP", t.allow_loopback())])
+    return Case([pol], [(80, "TCP", t)])
 
 
 def _isolate_policy() -> dict[str, Any]:
@@ -449,7 +452,7 @@ def updated_pod_isolated_before() -> Case:
 @case
 def updated_pod_isolated_after() -> Case:
     """... x/a labelled ``target: isolated`` is isolated."""
-    t = table().expect_all_ingress("x/a", False).allow_loopback()
+    t = table().expect_all_ingress("x/a", False)
     return Case([_isolate_policy()], [(80, "TCP", t)], pod_labels={"x/a": {"target": "isolated"}})
 
 
@@ -457,7 +460,7 @@ def updated_pod_isolated_after() -> Case:
 def deny_egress_pod_selector() -> Case:
     """'should deny egress from pods based on PodSelector'."""
     pol = upstream_policy("x", "deny-egress-pod-a", pod_is("a"), egress=[])
-    t = table().expect_all_egress("x/a", False).allow_loopback()
+    t = table().expect_all_egress("x/a", False)
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -465,7 +468,7 @@ def deny_egress_pod_selector() -> Case:
 def deny_egress_all_pods_in_namespace() -> Case:
     """'should deny egress from all pods in a namespace'."""
     pol = upstream_policy("x", "deny-egress-ns-x", {}, egress=[])
-    t = table().expect_peer(False, from_ns="x").allow_loopback()
+    t = table().expect_peer(False, from_ns="x")
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -480,9 +483,9 @@ def ingress_and_egress_together() -> Case:
         egress=[egress_rule(ports=[np_port(80)])],
     )
     pol["spec"]["policyTypes"] = ["Egress", "Ingress"]
-    t80 = table().expect_all_ingress("x/a", False).expect("x/b", "x/a", True).allow_loopback()
+    t80 = table().expect_all_ingress("x/a", False).expect("x/b", "x/a", True)
     t81 = table().expect_all_ingress("x/a", False).expect_all_egress("x/a", False)
-    t81.expect("x/b", "x/a", True).allow_loopback()
+    t81.expect("x/b", "x/a", True)
     return Case([pol], [(80, "TCP", t80), (81, "TCP", t81)])
 
 
@@ -503,7 +506,7 @@ def egress_denied_on_client_side() -> Case:
     t.expect_peer(False, to_ns="y", to_pod="a")
     t.expect("x/a", "y/a", True)
     t.expect_peer(False, to_ns="y", to_pod="b")
-    return Case([egress, ing_a, ing_b], [(80, "TCP", t.allow_loopback())])
+    return Case([egress, ing_a, ing_b], [(80, "TCP", t)])
 
 
 @case
@@ -516,7 +519,7 @@ def egress_to_pod_in_other_namespace() -> Case:
         pod_is("a"),
         egress=[egress_rule([peer(pods=pod_is("a"), namespaces=ns_is("y"))])],
     )
-    t = table().expect_all_egress("x/a", False).expect("x/a", "y/a", True).allow_loopback()
+    t = table().expect_all_egress("x/a", False).expect("x/a", "y/a", True)
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -530,7 +533,7 @@ def any_port_on_a_protocol() -> Case:
         pod_is("a"),
         ingress=[ingress_rule(ports=[np_port(None, "TCP")])],
     )
-    udp = table().expect_all_ingress("x/a", False).allow_loopback()
+    udp = table().expect_all_ingress("x/a", False)
     return Case([pol], [(80, "TCP", table()), (81, "TCP", table()), (80, "UDP", udp)])
 
 
@@ -544,7 +547,7 @@ def _port80_only_ingress() -> dict[str, Any]:
 def ingress_allow_all_precedence_before() -> Case:
     """'should enforce multiple ingress policies with ingress allow-all policy taking
     precedence' (port-80-only policy: 81 closed)."""
-    t = table().expect_peer(False, to_ns="x").allow_loopback()
+    t = table().expect_peer(False, to_ns="x")
     return Case([_port80_only_ingress()], [(81, "TCP", t), (80, "TCP", table())])
 
 
@@ -564,7 +567,7 @@ def _port80_only_egress() -> dict[str, Any]:
 @case
 def egress_allow_all_precedence_before() -> Case:
     """'should enforce multiple egress policies with egress allow-all policy taking precedence'."""
-    t = table().expect_peer(False, from_ns="x").allow_loopback()
+    t = table().expect_peer(False, from_ns="x")
     return Case([_port80_only_egress()], [(81, "TCP", t), (80, "TCP", table())])
 
 
@@ -592,7 +595,7 @@ def egress_to_cidr_of_a_pod() -> Case:
         pod_is("a"),
         egress=[egress_rule([peer(cidr=f"{xyz_ip('y', 'b')}/32")])],
     )
-    t = table().expect_all_egress("x/a", False).expect("x/a", "y/b", True).allow_loopback()
+    t = table().expect_all_egress("x/a", False).expect("x/a", "y/b", True)
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -609,7 +612,7 @@ def _except_policy() -> dict[str, Any]:
 def egress_cidr_except() -> Case:
     """'should enforce except clause while egress access to server in CIDR block' (a large CIDR
     around every pod IP, x/b's /32 excepted)."""
-    t = table().expect("x/a", "x/b", False).allow_loopback()
+    t = table().expect("x/a", "x/b", False)
     return Case([_except_policy()], [(80, "TCP", t)])
 
 
@@ -623,7 +626,7 @@ def egress_cidr_except_then_updated() -> Case:
         pod_is("a"),
         egress=[egress_rule([peer(cidr=f"{xyz_ip('x', 'b')}/32")])],
     )
-    t = table().expect_all_egress("x/a", False).expect("x/a", "x/b", True).allow_loopback()
+    t = table().expect_all_egress("x/a", False).expect("x/a", "x/b", True)
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -640,7 +643,7 @@ def ingress_egress_independent_after() -> Case:
     """... plus deny-all ingress for x/a."""
     egr = upstream_policy("x", "allow-egress-for-target", pod_is("a"), egress=[egress_rule()])
     ing = upstream_policy("x", "deny-ingress-via-label-selector", pod_is("a"), ingress=[])
-    t = table().expect_all_ingress("x/a", False).allow_loopback()
+    t = table().expect_all_ingress("x/a", False)
     return Case([egr, ing], [(80, "TCP", t)])
 
 
@@ -655,9 +658,9 @@ def sctp_is_not_tcp() -> Case:
         pod_is("a"),
         ingress=[ingress_rule(ports=[np_port(81, "SCTP")])],
     )
-    tcp = table().expect_peer(False, to_ns="x").allow_loopback()
+    tcp = table().expect_peer(False, to_ns="x")
     on_sctp = table().expect_peer(False, to_ns="x").expect_all_ingress("x/a", True)
-    return Case([deny, sctp], [(81, "TCP", tcp), (81, "SCTP", on_sctp.allow_loopback())])
+    return Case([deny, sctp], [(81, "TCP", tcp), (81, "SCTP", on_sctp)])
 
 
 @case
@@ -669,7 +672,7 @@ def sctp_rule_still_isolates() -> Case:
         pod_is("a"),
         ingress=[ingress_rule(ports=[np_port(80, "SCTP")])],
     )
-    closed = table().expect_all_ingress("x/a", False).allow_loopback()
+    closed = table().expect_all_ingress("x/a", False)
     return Case([pol], [(81, "TCP", closed), (80, "TCP", closed), (80, "SCTP", table())])
 
 
@@ -682,7 +685,7 @@ def udp_rule_does_not_allow_tcp() -> Case:
         pod_is("a"),
         ingress=[ingress_rule(ports=[np_port(81, "UDP")])],
     )
-    closed = table().expect_all_ingress("x/a", False).allow_loopback()
+    closed = table().expect_all_ingress("x/a", False)
     return Case([pol], [(81, "TCP", closed), (81, "UDP", table())])
 
 
@@ -696,7 +699,7 @@ def egress_namespace_not_in_default_label() -> Case:
         pod_is("a"),
         egress=[egress_rule([peer(namespaces=ns_expr("NotIn", "y"))])],
     )
-    t = table().expect_peer(False, from_ns="x", from_pod="a", to_ns="y").allow_loopback()
+    t = table().expect_peer(False, from_ns="x", from_pod="a", to_ns="y")
     return Case([pol], [(80, "TCP", t)])
 
 
@@ -716,19 +719,17 @@ def end_port_range() -> Case:
         pod_is("b"),
         ingress=[ingress_rule([peer(namespaces=ns_is("y"))], [np_port(81, "TCP", 82)])],
     )
-    t80 = _only_from_y().expect_all_ingress("x/b", False).allow_loopback()
+    t80 = _only_from_y().expect_all_ingress("x/b", False)
     t81 = _only_from_y()
     t81.expect_all_ingress("x/b", False).expect_peer(True, from_ns="y", to_ns="x", to_pod="b")
     return Case(
         [wide, narrow],
-        [(80, "TCP", t80), (81, "TCP", t81.allow_loopback()), (81, "UDP", _closed_ab())],
+        [(80, "TCP", t80), (81, "TCP", t81), (81, "UDP", _closed_ab())],
     )
 
 
 def _closed_ab() -> TruthTable:
-    return (
-        table().expect_all_ingress("x/a", False).expect_all_ingress("x/b", False).allow_loopback()
-    )
+    return table().expect_all_ingress("x/a", False).expect_all_ingress("x/b", False)
 
 
 # --------------------------------------------------------------------------- running them
@@ -781,16 +782,72 @@ def test_every_case_isolates_something_or_says_why() -> None:
         assert denies != (name in all_open), name
 
 
-def test_loopback_follows_policy_when_loopback_is_not_exempt() -> None:
-    """Option loopback_allowed=False: a pod reaching itself is judged like any other pair."""
+def self_pairs(t: TruthTable) -> dict[str, bool]:
+    return {a: e for a, b, e in t.items() if a == b}
+
+
+def test_upstream_tables_deny_self_pairs_where_the_policies_do() -> None:
+    """The tables restate upstream's Expect calls, self-pairs included (not vacuous: the
+    scenarios the calls deny x/a -> x/a in)."""
+    x_denied = {"x/a": False, "x/b": False, "x/c": False}
+    rest = {p: True for p in PODS if not p.startswith("x/")}
+    # ExpectPeer(&Peer{}, &Peer{Namespace: nsX}, false)
+    assert self_pairs(CASES["default_deny_ingress"]().checks[0][2]) == {**x_denied, **rest}
+    # ExpectPeer(&Peer{}, ...) and ExpectPeer(&Peer{Namespace: nsX}, &Peer{}, false)
+    assert self_pairs(CASES["default_deny_all"]().checks[0][2]) == {**x_denied, **rest}
+    # Expect(x/a, x/a, false), written out by upstream
+    only_xa = self_pairs(CASES["pod_selector_or_namespace_selector"]().checks[0][2])
+    assert only_xa == {p: p != "x/a" for p in PODS}
+    # ExpectAllIngress(x/a, false) and ExpectAllEgress(x/a, false)
+    for name in ("pod_selector_within_server_namespace", "deny_egress_pod_selector"):
+        assert self_pairs(CASES[name]().checks[0][2]) == {p: p != "x/a" for p in PODS}, name
+    # every other case denies some self-pair but these, where the policies admit each pod itself
+    # (own namespace, a CIDR around x/a, NotIn another namespace) or isolate nothing
+    all_selves_open = {
+        n
+        for n, fn in CASES.items()
+        if all(e for *_, t in fn().checks for e in self_pairs(t).values())
+    }
+    assert all_selves_open == {
+        "allow_all",
+        "deny_ingress_from_other_namespaces",
+        "egress_allow_all_precedence_after",
+        "egress_cidr_except",
+        "egress_namespace_not_in_default_label",
+        "ingress_allow_all_precedence_after",
+        "ingress_egress_independent_before",
+        "ingress_from_all_namespaces",
+        "policies_deleted",
+        "updated_pod_isolated_before",
+        "updated_policy_before",
+    }
+
+
+def test_default_deny_all_under_both_loopback_conventions() -> None:
+    """Default (and loopback_allowed=False): x/a -> x/a is denied by x/deny-all on both sides.
+    loopback_allowed=True: every pod reaches itself, noted "loopback"; other pairs unchanged."""
     c = CASES["default_deny_all"]()
-    cluster = build(c, Options(loopback_allowed=False))
-    assert not allowed(cluster, "x/a", "x/a", 80, "TCP").allowed
-    assert allowed(cluster, "y/a", "y/a", 80, "TCP").allowed
-    default = build(c)
-    v = allowed(default, "x/a", "x/a", 80, "TCP")
-    assert v.allowed
-    assert "loopback" in (v.egress.note + v.ingress.note + v.reason).lower()
+    for cluster in (build(c), build(c, Options(loopback_allowed=False))):
+        v = allowed(cluster, "x/a", "x/a", 80, "TCP")
+        assert not v.allowed and not v.egress.allowed and not v.ingress.allowed
+        assert v.egress.note == v.ingress.note == "" and "loopback" not in v.reason
+        assert v.egress.isolated_by == v.ingress.isolated_by == ("x/deny-all",)
+        assert allowed(cluster, "y/a", "y/a", 80, "TCP").allowed
+    looped = build(c, Options(loopback_allowed=True))
+    v = allowed(looped, "x/a", "x/a", 80, "TCP")
+    assert v.allowed and v.egress.note == v.ingress.note == "loopback"
+    assert "loopback, a pod may always reach itself" in v.reason
+    assert not allowed(looped, "x/a", "x/b", 80, "TCP").allowed
+    assert not allowed(looped, "y/a", "x/a", 80, "TCP").allowed
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_upstream_truth_table_with_loopback_allowed(name: str) -> None:
+    """Options(loopback_allowed=True): the same tables with every pod -> itself allowed."""
+    c = CASES[name]()
+    cluster = build(c, Options(loopback_allowed=True))
+    for port, proto, t in c.checks:
+        assert_table(cluster, port, proto, t.allow_loopback())
 
 
 def test_ipblock_does_not_match_pods_with_the_documented_alternative() -> None:
@@ -925,3 +982,45 @@ def test_cli_ipblock_excludes_pods_flag(tmp_path: Path) -> None:
     assert run_cli("check", "-f", folder, "--expect", expect_file).returncode == 0
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--ipblock-excludes-pods")
     assert res.returncode == 1, res.stdout + res.stderr
+
+
+def test_cli_check_json_under_both_loopback_conventions(tmp_path: Path) -> None:
+    """`check --format json` on 'default-deny-ingress': by default x/a, x/b, x/c are denied
+    reaching themselves, as upstream's table says; `--loopback-allowed` allows every pod ->
+    itself and changes nothing else."""
+    c = CASES["default_deny_ingress"]()
+    folder = write_case(c, tmp_path)
+    expect = [
+        {"from": src, "to": dst, "port": 80, "protocol": "TCP", "allowed": exp}
+        for src, dst, exp in c.checks[0][2].items()
+    ]
+    looped = [{**e, "allowed": e["allowed"] or e["from"] == e["to"]} for e in expect]
+    x_selves = [("x/a", "x/a"), ("x/b", "x/b"), ("x/c", "x/c")]
+    upstream_file, looped_file = tmp_path / "upstream.yaml", tmp_path / "looped.yaml"
+    upstream_file.write_text(yaml.safe_dump(expect, sort_keys=False))
+    looped_file.write_text(yaml.safe_dump(looped, sort_keys=False))
+
+    def check(expect_file: Path, *flags: str) -> tuple[int, list[dict[str, Any]]]:
+        res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "json", *flags)
+        assert res.returncode in (0, 1), res.stdout[-2000:] + res.stderr[-2000:]
+        return res.returncode, json.loads(res.stdout)
+
+    def failed(out: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return [(o["from"], o["to"]) for o in out if o["actual"] is not o["expected"]]
+
+    code, out = check(upstream_file)
+    assert code == 0 and failed(out) == []
+    assert [(o["from"], o["to"]) for o in out if o["from"] == o["to"] and not o["actual"]] == (
+        x_selves
+    )
+    code, out = check(upstream_file, "--loopback-allowed")
+    assert code == 1 and failed(out) == x_selves
+    for o in out:
+        if (o["from"], o["to"]) in x_selves:
+            assert o["actual"] is True and "loopback, a pod may always reach itself" in o["reason"]
+
+    code, out = check(looped_file, "--loopback-allowed")
+    assert code == 0 and failed(out) == []
+    code, out = check(looped_file)
+    assert code == 1 and failed(out) == x_selves
+    assert all(o["actual"] is False for o in out if (o["from"], o["to"]) in x_selves)

@@ -46,7 +46,7 @@ def align(before: Cluster, after: Cluster, options: Options) -> Aligned:
     )
     pods = tuple(union.pods)
     # A representative pod talking to "itself" stands for two replicas with the same labels, which
-    # the policies decide; only a real pod reaching itself is loopback.
+    # the policies decide; only a real pod reaching itself can be loopback (loopback_allowed).
     fixed = Options(
         ipblock_matches_pods=options.ipblock_matches_pods,
         loopback_allowed=options.loopback_allowed and not union.representative,

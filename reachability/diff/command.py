@@ -91,10 +91,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="ipBlocks match only addresses outside the cluster, never pod IPs",
     )
+    parser.add_argument(
+        "--loopback-allowed",
+        action="store_true",
+        help="a pod may always reach itself, whatever the policies (what most CNIs do); by "
+        "default the policies decide a pod's connections to itself like any other pair",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    options = Options(ipblock_matches_pods=not args.ipblock_excludes_pods)
+    options = Options(
+        ipblock_matches_pods=not args.ipblock_excludes_pods,
+        loopback_allowed=args.loopback_allowed,
+    )
     mapping = _mapping(args.mapping)
     for address in args.externals:
         _check_ip(address)

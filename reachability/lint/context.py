@@ -31,8 +31,9 @@ class LintOptions:
     ipblock_matches_pods: bool = True
 
     def engine_options(self) -> Options:
-        # Loopback off: two replicas with the same labels must be judged by the policies, which
-        # is what a representative pod talking to "itself" stands for.
+        # Loopback decided by the policies (the engine's default, stated because lint relies on
+        # it): two replicas with the same labels must be judged by the policies, which is what a
+        # representative pod talking to "itself" stands for.
         return Options(ipblock_matches_pods=self.ipblock_matches_pods, loopback_allowed=False)
 
 
@@ -57,8 +58,9 @@ class Analysis:
     from the engine's matrix: the semantic rules ask `allowed` only where they need a reason."""
 
     def is_real(self, endpoint: object) -> bool:
-        """A pod of the input (not a representative): reaching itself is loopback, not traffic
-        the policies decide; a representative talking to itself stands for two replicas."""
+        """A pod of the input (not a representative): reaching itself is loopback, where CNIs
+        differ, so the rules leave it out; a representative talking to itself stands for two
+        replicas, which the policies decide."""
         return endpoint in self.real_pods
 
     @property
