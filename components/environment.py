@@ -8,6 +8,8 @@ that deleted the policies but stopped at the protected namespace would leave pro
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -52,27 +54,11 @@ class EnvironmentNamespace(pulumi.ComponentResource):
             protect=protect,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
-        quota = quota_manifest(settings)
-        self.quota = (
-            k8s.core.v1.ResourceQuota(
-                f"{name}-quota",
-                metadata=quota["metadata"],
-                spec=quota["spec"],
-                opts=namespaced_options(self, self.namespace, protect=protect),
-            )
-            if quota is not None
-            else None
+        self.quota = self._optional_child(
+            k8s.core.v1.ResourceQuota, f"{name}-quota", quota_manifest(settings), protect
         )
-        limits = limit_range_manifest(settings)
-        self.limit_range = (
-            k8s.core.v1.LimitRange(
-                f"{name}-limits",
-                metadata=limits["metadata"],
-                spec=limits["spec"],
-                opts=namespaced_options(self, self.namespace, protect=protect),
-            )
-            if limits is not None
-            else None
+        self.limit_range = self._optional_child(
+            k8s.core.v1.LimitRange, f"{name}-limits", limit_range_manifest(settings), protect
         )
         self.namespace_name = self.namespace.metadata.apply(lambda metadata: metadata.name)
         self.tier = pulumi.Output.from_input(settings.tier)
@@ -83,4 +69,21 @@ class EnvironmentNamespace(pulumi.ComponentResource):
                 "policyNames": self.policy_names,
                 "tier": self.tier,
             }
+        )
+
+    def _optional_child(
+        self,
+        resource: type[k8s.core.v1.ResourceQuota] | type[k8s.core.v1.LimitRange],
+        name: str,
+        manifest: dict[str, Any] | None,
+        protect: bool,
+    ) -> pulumi.CustomResource | None:
+        """A configured object of the namespace (None when the config leaves it out)."""
+        if manifest is None:
+            return None
+        return resource(
+            name,
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=namespaced_options(self, self.namespace, protect=protect),
         )
