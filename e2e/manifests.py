@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from reachability.load import read_documents
+from reachability.parse import expand_lists
+
 Manifest = Mapping[str, Any]
-_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class ManifestInputError(ValueError):
@@ -18,21 +19,17 @@ class ManifestInputError(ValueError):
 
 
 def load_manifests(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
-    """Every object of the files and folders (recursive, sorted; multi-document; Lists split)."""
-    docs: list[dict[str, Any]] = []
-    for file in _files(paths):
-        try:
-            text = file.read_text(encoding="utf-8")
-            loaded = (
-                [json.loads(text)] if file.suffix == ".json" else list(yaml.safe_load_all(text))
-            )
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, json.JSONDecodeError) as error:
-            raise ManifestInputError(f"{file}: cannot be read as YAML/JSON: {error}") from error
-        for index, doc in enumerate(loaded):
-            if doc is None:
-                continue
-            docs.extend(_objects(doc, f"{file} (document {index + 1})"))
-    return docs
+    """Every object of the files and folders, read as the analyzer reads them (recursive, sorted,
+    multi-document, Lists split), so the probe plan and the prediction see the same objects."""
+    documents, problems = read_documents(paths)
+    if problems:
+        raise ManifestInputError("; ".join(str(problem) for problem in problems))
+    for document in documents:
+        body = document.body
+        if body is not None and not (isinstance(body, Mapping) and "kind" in body):
+            where = f"{document.source} ({document.position})"
+            raise ManifestInputError(f"{where}: not a Kubernetes object (a mapping with a kind)")
+    return [dict(document.body) for document in expand_lists(documents)]
 
 
 def dump_manifests(docs: Iterable[Manifest]) -> str:
@@ -75,27 +72,6 @@ def container_ports(doc: Manifest) -> list[tuple[int, str]]:
         for port in container.get("ports") or []:
             ports.add((int(port["containerPort"]), str(port.get("protocol") or "TCP").upper()))
     return sorted(ports, key=lambda item: (item[1], item[0]))
-
-
-def _files(paths: Sequence[str | Path]) -> Iterator[Path]:
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
-        elif path.is_file():
-            yield path
-        else:
-            raise ManifestInputError(f"{path}: no such file or folder")
-
-
-def _objects(doc: object, where: str) -> Iterator[dict[str, Any]]:
-    if not isinstance(doc, dict) or "kind" not in doc:
-        raise ManifestInputError(f"{where}: not a Kubernetes object (a mapping with a kind)")
-    if str(doc["kind"]).endswith("List") and isinstance(doc.get("items"), list):
-        for item in doc["items"]:
-            yield from _objects(item, where)
-    else:
-        yield doc
 
 
 def _plain(value: Any) -> Any:
