@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from reachability.frozen import plain_copy
 from reachability.load import read_documents
 from reachability.parse import expand_lists
 
@@ -35,7 +36,7 @@ def load_manifests(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
 def dump_manifests(docs: Iterable[Manifest]) -> str:
     """Multi-document YAML with sorted keys, so the same objects always give the same text."""
     return yaml.safe_dump_all(
-        [_plain(doc) for doc in docs], sort_keys=True, default_flow_style=False
+        [plain_copy(doc) for doc in docs], sort_keys=True, default_flow_style=False
     )
 
 
@@ -72,12 +73,3 @@ def container_ports(doc: Manifest) -> list[tuple[int, str]]:
         for port in container.get("ports") or []:
             ports.add((int(port["containerPort"]), str(port.get("protocol") or "TCP").upper()))
     return sorted(ports, key=lambda item: (item[1], item[0]))
-
-
-def _plain(value: Any) -> Any:
-    """Mappings and tuples as plain dicts and lists, which safe_dump accepts."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
