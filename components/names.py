@@ -1,23 +1,23 @@
 """Kubernetes naming rules, checked before anything reaches a cluster.
 
 Each function returns ``None`` when the value is valid, else a short sentence saying what is
-allowed; the caller adds which config key and value were wrong. The rules mirror the API server's
-own validation (apimachinery ``IsDNS1123Label``, ``IsQualifiedName``, ``IsValidLabelValue`` and
-``resource.ParseQuantity``), so a value accepted here is not rejected at ``pulumi up``.
+allowed; the caller adds which config key and value were wrong. Whether a name or label is valid
+is decided by ``reachability.validation`` (the API server's rules, which the analyzer applies to
+the same manifests), so program and analyzer cannot disagree; only the wording for a config key,
+and the quantity rule the analyzer does not need, live here.
 """
 
 from __future__ import annotations
 
 import re
 
+from reachability import validation
+
 DNS1123_LABEL_MAX = 63
 DNS1123_SUBDOMAIN_MAX = 253
 LABEL_NAME_MAX = 63
 LABEL_VALUE_MAX = 63
 
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?")
 
 DNS1123_LABEL_RULE = (
@@ -40,7 +40,7 @@ def dns1123_label_problem(value: str) -> str | None:
     """Namespaces and the parts of their names must be DNS-1123 labels."""
     if len(value) > DNS1123_LABEL_MAX:
         return f"{len(value)} characters is too long for {DNS1123_LABEL_RULE}"
-    if not _DNS1123_LABEL.fullmatch(value):
+    if validation.dns_label_problem(value):
         return f"must be {DNS1123_LABEL_RULE}"
     return None
 
@@ -49,26 +49,21 @@ def dns1123_subdomain_problem(value: str) -> str | None:
     """Label key prefixes (and most object names) must be DNS-1123 subdomains."""
     if len(value) > DNS1123_SUBDOMAIN_MAX:
         return f"is longer than {DNS1123_SUBDOMAIN_MAX} characters"
-    if not _DNS1123_SUBDOMAIN.fullmatch(value):
+    if validation.dns_subdomain_problem(value):
         return "must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.')"
     return None
 
 
 def qualified_name_problem(value: str) -> str | None:
     """Label keys and resource names such as ``requests.cpu`` are qualified names."""
-    prefix, slash, name = value.rpartition("/")
-    if slash and (not prefix or dns1123_subdomain_problem(prefix) is not None):
-        return f"must be {LABEL_KEY_RULE}"
-    if not name or len(name) > LABEL_NAME_MAX or not _QUALIFIED_NAME.fullmatch(name):
-        return f"must be {LABEL_KEY_RULE}"
-    return None
+    return f"must be {LABEL_KEY_RULE}" if validation.label_key_problem(value) else None
 
 
 def label_value_problem(value: str) -> str | None:
     """Label values are short and may be empty."""
     if len(value) > LABEL_VALUE_MAX:
         return f"{len(value)} characters is too long for {LABEL_VALUE_RULE}"
-    if value and not _QUALIFIED_NAME.fullmatch(value):
+    if validation.label_value_problem(value):
         return f"must be {LABEL_VALUE_RULE}"
     return None
 
