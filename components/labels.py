@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from components.settings import EnvironmentSettings
-
-MANAGED_BY: Final = "app.kubernetes.io/managed-by"
-NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
-"""Set by the API server on every namespace and immutable: the safe way to select a namespace."""
+from kubefacts.api import MANAGED_BY_LABEL
 
 
 def environment_labels(settings: EnvironmentSettings) -> dict[str, str]:
@@ -18,7 +13,7 @@ def environment_labels(settings: EnvironmentSettings) -> dict[str, str]:
         "catalyst.dev/project": settings.project,
         "catalyst.dev/team": settings.team,
         "catalyst.dev/tier": settings.tier,
-        MANAGED_BY: "pulumi",
+        MANAGED_BY_LABEL: "pulumi",
     }
 
 

@@ -28,12 +28,12 @@ from collections.abc import Sequence
 from itertools import product
 from typing import Any, Final
 
-from components.labels import NAMESPACE_NAME_LABEL, metadata
+from components.labels import metadata
 from components.settings import Database, EgressRule, EnvironmentSettings, Labels, PortRule
+from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL, NETWORK_POLICY_API_VERSION
 
-API_VERSION: Final = "networking.k8s.io/v1"
+API_VERSION: Final = NETWORK_POLICY_API_VERSION
 KIND: Final = "NetworkPolicy"
-DNS_PORT: Final = 53
 
 Manifest = dict[str, Any]
 

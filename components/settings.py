@@ -15,10 +15,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
-from components.names import (
-    dns1123_label_problem,
+from kubefacts.api import DEFAULT_PROTOCOL, MAX_PORT, MIN_PORT, PROTOCOLS
+from kubefacts.layout import (
+    DEFAULT_DNS_NAMESPACE,
+    DEFAULT_DNS_POD_LABELS,
+    DEFAULT_INGRESS_NAMESPACE,
+    SYSTEM_NAMESPACES,
+)
+from kubefacts.validation import (
+    dns_label_problem,
+    label_key_problem,
     label_value_problem,
-    qualified_name_problem,
     quantity_problem,
 )
 
@@ -29,16 +36,12 @@ Tier = Literal["development", "production"]
 Labels = tuple[tuple[str, str], ...]
 """Labels as sorted (key, value) pairs: immutable, hashable and in a deterministic order."""
 
-PROTOCOLS: Final = ("TCP", "UDP", "SCTP")
 POD_SECURITY_LEVELS: Final = ("privileged", "baseline", "restricted")
 LIMIT_KINDS: Final = ("default", "defaultRequest", "max", "maxLimitRequestRatio", "min")
 
 DEFAULT_TEAM: Final = "myteam"
 DEFAULT_PROJECT: Final = "myproject"
 DEFAULT_POD_SECURITY: Final = "baseline"
-DEFAULT_INGRESS_NAMESPACE: Final = "ingress-nginx"
-DEFAULT_DNS_NAMESPACE: Final = "kube-system"
-DEFAULT_DNS_POD_LABELS: Final[Mapping[str, str]] = {"k8s-app": "kube-dns"}
 DEFAULT_EGRESS: Final[Sequence[Mapping[str, Any]]] = (
     {
         "name": "registry",
@@ -48,8 +51,6 @@ DEFAULT_EGRESS: Final[Sequence[Mapping[str, Any]]] = (
     },
 )
 AUTO: Final = "auto"
-SYSTEM_NAMESPACES: Final = ("default", "kube-node-lease", "kube-public", "kube-system")
-"""Namespaces every cluster has; an environment must never claim one."""
 
 CONFIG_KEYS: Final = (
     "allowSameNamespace",
@@ -225,7 +226,7 @@ def _text(key: str, raw: object, default: str) -> str:
 
 
 def _dns_label(key: str, value: str) -> str:
-    problem = dns1123_label_problem(value)
+    problem = dns_label_problem(value)
     if problem is not None:
         raise SettingsError(key, value, problem)
     return value
@@ -235,7 +236,7 @@ def _environment(stack: str, raw: object) -> str:
     value = _text("environment", raw, "")
     if value:
         return _dns_label("environment", value)
-    problem = dns1123_label_problem(stack)
+    problem = dns_label_problem(stack)
     if problem is not None:
         raise SettingsError(
             "environment",
@@ -251,7 +252,7 @@ def _namespace(team: str, project: str, environment: str, raw: object) -> str:
     if value:
         return _dns_label("namespace", value)
     composed = f"{team}-{project}-{environment}"
-    problem = dns1123_label_problem(composed)
+    problem = dns_label_problem(composed)
     if problem is not None:
         raise SettingsError(
             "namespace",
@@ -321,7 +322,7 @@ def _labels(key: str, raw: object, *, purpose: str = "") -> Labels:
     if not mapping:
         raise SettingsError(key, raw, f"must be {what}")
     for label, value in mapping.items():
-        problem = qualified_name_problem(label)
+        problem = label_key_problem(label)
         if problem is not None:
             raise SettingsError(key, label, f"label key {problem}")
         if not isinstance(value, str):
@@ -370,7 +371,7 @@ def _entry_name(key: str, entry: Mapping[str, Any]) -> str:
 
 
 def _port_number(key: str, raw: object) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 65535:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not MIN_PORT <= raw <= MAX_PORT:
         raise SettingsError(key, raw, "must be an integer port number 1-65535")
     return raw
 
@@ -380,7 +381,7 @@ def _port_rule(key: str, raw: object) -> PortRule:
     port = _port_number(
         f"{key}.port", _required(key, entry, "port", "an integer port number 1-65535 is required")
     )
-    protocol = entry.get("protocol", "TCP")
+    protocol = entry.get("protocol", DEFAULT_PROTOCOL)
     if protocol not in PROTOCOLS:
         raise SettingsError(f"{key}.protocol", protocol, f"allowed: {', '.join(PROTOCOLS)}")
     end_port = entry.get("endPort")
@@ -468,7 +469,7 @@ def _quantities(key: str, raw: object) -> Labels:
     mapping = _mapping(key, raw, "a map of resource names to quantities")
     items = []
     for resource, value in mapping.items():
-        problem = qualified_name_problem(resource)
+        problem = label_key_problem(resource)
         if problem is not None:
             raise SettingsError(key, resource, f"resource name {problem}")
         if isinstance(value, bool) or not isinstance(value, int | float | str):

@@ -25,6 +25,7 @@ from e2e.measure import MeasureError, measure, wait_listening
 from e2e.outcomes import outcomes_from_json, outcomes_to_json
 from e2e.plan import PlanError, parse_external, plan_from_json, plan_to_json, probe_plan
 from e2e.probes import Layout, ProbeSetError, probe_set
+from kubefacts.layout import dns_label_text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -124,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="label of the cluster DNS pods (repeatable; default k8s-app=kube-dns)",
+        help=f"label of the cluster DNS pods (repeatable; default {dns_label_text()})",
     )
     plan.set_defaults(run=_plan)
 
@@ -161,7 +162,7 @@ def _files(parser: argparse.ArgumentParser, help_text: str) -> None:
 def _label(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise PlanError(f"--dns-label {text!r}: expected KEY=VALUE, e.g. k8s-app=kube-dns")
+        raise PlanError(f"--dns-label {text!r}: expected KEY=VALUE, e.g. {dns_label_text()}")
     return key, value
 
 

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from e2e.manifests import (
     Manifest,
@@ -23,8 +23,8 @@ from e2e.manifests import (
     pod_id,
 )
 from e2e.probes import PROBE_LABEL, PROBE_METHOD
+from kubefacts.api import MAX_PORT, MIN_PORT, PROTOCOLS
 
-PROTOCOLS: Final = ("TCP", "UDP", "SCTP")
 _EXTERNAL = re.compile(
     r"^\[?(?P<ip>[0-9A-Fa-f:.]+?)\]?:(?P<port>\d+)(?:/(?P<protocol>[A-Za-z]+))?$"
 )
@@ -71,7 +71,7 @@ class Probe:
             raise PlanError(
                 f"{where}: each probe needs from, to, port (and optional protocol, method): {raw!r}"
             ) from error
-        if probe.protocol not in PROTOCOLS or not 1 <= probe.port <= 65535:
+        if probe.protocol not in PROTOCOLS or not MIN_PORT <= probe.port <= MAX_PORT:
             raise PlanError(f"{where}: bad port or protocol in {raw!r} (1-65535, TCP/UDP/SCTP)")
         if probe.method not in ("connect", "dns"):
             raise PlanError(f"{where}: method must be connect or dns, not {probe.method!r}")
@@ -100,7 +100,7 @@ def parse_external(text: str) -> External:
         raise PlanError(f"external endpoint {text!r}: {match['ip']!r} is not an IP") from error
     port = int(match["port"])
     protocol = (match["protocol"] or "TCP").upper()
-    if not 1 <= port <= 65535 or protocol not in PROTOCOLS:
+    if not MIN_PORT <= port <= MAX_PORT or protocol not in PROTOCOLS:
         raise PlanError(f"external endpoint {text!r}: port 1-65535 and protocol TCP, UDP or SCTP")
     return External(ip, port, protocol)
 

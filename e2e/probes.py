@@ -23,12 +23,17 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from e2e.manifests import Manifest, kind_of, name_of
+from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL
+from kubefacts.layout import (
+    DEFAULT_DNS_NAMESPACE,
+    DEFAULT_DNS_POD_LABELS,
+    DEFAULT_INGRESS_NAMESPACE,
+)
 
 AGNHOST_IMAGE: Final = "registry.k8s.io/e2e-test-images/agnhost:2.53"
 PROBE_LABEL: Final = "e2e.catalyst.dev/probe"
 STANDS_FOR: Final = "e2e.catalyst.dev/stands-for"
 PROBE_METHOD: Final = "e2e.catalyst.dev/probe-method"
-NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +61,27 @@ class Role:
 
 
 APP_PORTS: Final = (ServedPort(8080, "TCP"), ServedPort(5432, "TCP"), ServedPort(8081, "UDP"))
-DNS_NEIGHBOUR_PORTS: Final = (ServedPort(53, "UDP"), ServedPort(53, "TCP"), ServedPort(8080, "TCP"))
+DNS_NEIGHBOUR_PORTS: Final = (
+    ServedPort(DNS_PORT, "UDP"),
+    ServedPort(DNS_PORT, "TCP"),
+    ServedPort(8080, "TCP"),
+)
 ENVIRONMENT_ROLES: Final = (
     Role("web", {"app": "web", "db-access": "true"}),
     Role("worker", {"app": "worker"}),
     Role("postgres", {"app": "postgres"}),
 )
 INGRESS_ROLE: Final = Role("ingress", {"app": "ingress-controller"})
-DNS_NEIGHBOUR_ROLE: Final = Role("kube-system", {"app": "probe"})
+DNS_NEIGHBOUR_ROLE: Final = Role(DEFAULT_DNS_NAMESPACE, {"app": "probe"})
 
 
 @dataclass(frozen=True, slots=True)
 class Layout:
     """Where the cluster's shared parts live (the environments program's config defaults)."""
 
-    ingress_namespace: str = "ingress-nginx"
-    dns_namespace: str = "kube-system"
-    dns_labels: tuple[tuple[str, str], ...] = (("k8s-app", "kube-dns"),)
+    ingress_namespace: str = DEFAULT_INGRESS_NAMESPACE
+    dns_namespace: str = DEFAULT_DNS_NAMESPACE
+    dns_labels: tuple[tuple[str, str], ...] = tuple(sorted(DEFAULT_DNS_POD_LABELS.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +196,8 @@ def dns_stand_in(layout: Layout) -> dict[str, Any]:
                     "name": "dns",
                     "image": "stand-in",
                     "ports": [
-                        {"containerPort": 53, "name": "dns", "protocol": "UDP"},
-                        {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
+                        {"containerPort": DNS_PORT, "name": "dns", "protocol": "UDP"},
+                        {"containerPort": DNS_PORT, "name": "dns-tcp", "protocol": "TCP"},
                     ],
                 }
             ]

@@ -28,6 +28,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from kubefacts.layout import (
+    DEFAULT_DNS_NAMESPACE,
+    DEFAULT_DNS_POD_LABELS,
+    DEFAULT_INGRESS_NAMESPACE,
+)
 from policy.resources import StackObject, stack_objects
 from policy.stack import ENVIRONMENT, StackCluster, stack_cluster
 from reachability import ExternalIP, ManifestError, Options, Pod, Verdict, allowed
@@ -40,7 +45,6 @@ DESCRIPTION = (
     "NetworkPolicy guardrails for Pulumi Kubernetes programs: default deny, namespace and "
     "environment isolation, and the reachability linter's findings."
 )
-DEFAULT_INGRESS_NAMESPACE = "ingress-nginx"
 OUTSIDE = ExternalIP("203.0.113.1")
 """Any address outside the cluster: asking about it shows whether a pod's side is isolated."""
 MAX_LISTED = 5
@@ -62,10 +66,10 @@ INGRESS_SCHEMA = PolicyConfigSchema(
 )
 LINT_SCHEMA = PolicyConfigSchema(
     properties={
-        "dnsNamespace": {"type": "string", "default": "kube-system"},
+        "dnsNamespace": {"type": "string", "default": DEFAULT_DNS_NAMESPACE},
         "dnsPodLabels": {
             "type": "object",
-            "default": {"k8s-app": "kube-dns"},
+            "default": dict(DEFAULT_DNS_POD_LABELS),
             "additionalProperties": {"type": "string"},
         },
     }
@@ -293,9 +297,9 @@ def _key(objects: Sequence[StackObject], options: LintOptions | None) -> str:
 
 
 def _lint_options(config: Mapping[str, Any]) -> LintOptions:
-    labels = config.get("dnsPodLabels") or {"k8s-app": "kube-dns"}
+    labels = config.get("dnsPodLabels") or DEFAULT_DNS_POD_LABELS
     return LintOptions(
-        dns_namespace=str(config.get("dnsNamespace") or "kube-system"),
+        dns_namespace=str(config.get("dnsNamespace") or DEFAULT_DNS_NAMESPACE),
         dns_labels=tuple(sorted((str(k), str(v)) for k, v in dict(labels).items())),
     )
 

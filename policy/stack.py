@@ -15,16 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kubefacts.api import NAMESPACE_NAME_LABEL
+from kubefacts.validation import label_key_problem, label_value_problem
 from policy.resources import StackObject
 from reachability import Cluster, Options, from_manifests, matrix
 from reachability.lint.probes import probe_ports
-from reachability.validation import label_key_problem, label_value_problem
 
 TEAM = "catalyst.dev/team"
 PROJECT = "catalyst.dev/project"
 ENVIRONMENT = "catalyst.dev/environment"
 TIER = "catalyst.dev/tier"
-METADATA_NAME = "kubernetes.io/metadata.name"
 FRESH = "probe"
 
 
@@ -106,7 +106,7 @@ def selector_probes(docs: Iterable[Mapping[str, Any]], taken: set[str]) -> list[
     seen: set[tuple[tuple[str, str], ...]] = set()
     for selector in _namespace_selectors(docs):
         labels = _satisfying(selector)
-        if labels is None or METADATA_NAME in labels or not labels:
+        if labels is None or NAMESPACE_NAME_LABEL in labels or not labels:
             continue
         key = tuple(sorted(labels.items()))
         if key in seen:

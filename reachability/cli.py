@@ -17,9 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
+from kubefacts.api import PROTOCOLS
 from reachability.cluster import Cluster
 from reachability.load import load
-from reachability.model import PROTOCOLS, Options
+from reachability.model import Options
 from reachability.problems import ManifestError
 
 PROG = "python -m reachability"

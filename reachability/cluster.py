@@ -11,10 +11,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubefacts.api import NAMESPACE_NAME_LABEL
 from reachability.addresses import parse_ip
 from reachability.model import (
     DEFAULT_OPTIONS,
-    NAMESPACE_NAME_LABEL,
     Endpoint,
     ExternalIP,
     Labels,
@@ -24,6 +24,7 @@ from reachability.model import (
     Pod,
 )
 from reachability.parse import Parsed
+from reachability.problems import UnknownEndpoint, UnknownPolicy
 from reachability.representatives import synthesize
 
 
@@ -43,24 +44,26 @@ class Cluster:
         if "/" in ref:
             pod = self._pods_by_id().get(ref)
             if pod is None:
-                raise KeyError(self._unknown_pod(ref))
+                raise UnknownEndpoint(self._unknown_pod(ref))
             return pod
         try:
             ip = str(parse_ip(ref))
         except ValueError:
-            raise KeyError(
+            raise UnknownEndpoint(
                 f"unknown endpoint {ref!r}: write namespace/pod or an IP address"
             ) from None
         owners = self._pods_by_ip().get(ip, ())
         if len(owners) > 1:
             names = ", ".join(pod.id for pod in owners)
-            raise KeyError(f"IP {ip} belongs to several pods ({names}): name the pod instead")
+            raise UnknownEndpoint(
+                f"IP {ip} belongs to several pods ({names}): name the pod instead"
+            )
         return owners[0] if owners else ExternalIP(ip)
 
     def pod(self, pod_id: str) -> Pod:
         pod = self._pods_by_id().get(pod_id)
         if pod is None:
-            raise KeyError(self._unknown_pod(pod_id))
+            raise UnknownEndpoint(self._unknown_pod(pod_id))
         return pod
 
     def policy(self, policy_id: str) -> NetworkPolicy:
@@ -68,7 +71,7 @@ class Cluster:
             if policy.id == policy_id:
                 return policy
         known = ", ".join(policy.id for policy in self.policies[:10]) or "none"
-        raise KeyError(f"unknown NetworkPolicy {policy_id!r} (policies: {known})")
+        raise UnknownPolicy(f"unknown NetworkPolicy {policy_id!r} (policies: {known})")
 
     def without_policy(self, policy_id: str) -> Cluster:
         """The same cluster (same pods, even representative ones) minus one policy."""

@@ -14,11 +14,25 @@ labels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
+from kubefacts.api import PROTOCOLS, Direction
 from reachability.cluster import Cluster
 from reachability.index import ClusterIndex, cluster_index
-from reachability.model import PROTOCOLS, Endpoint, ExternalIP, Pod
+from reachability.model import Endpoint, ExternalIP, Pod
 from reachability.ports import ports_admit
+from reachability.problems import InvalidQuery, UnknownEndpoint
+
+
+class Reason(StrEnum):
+    """What decided a side, when it was not the rules of the policies that isolate the pod: the
+    closed set the explanations switch on (its values are the `note` of the JSON output)."""
+
+    POLICIES = ""  # the rules of the isolating policies decide: allowed_by, isolated_by
+    NOT_ISOLATED = "not isolated"
+    EXTERNAL = "external endpoint"
+    HOST_NETWORK = "host network"
+    LOOPBACK = "loopback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,18 +40,18 @@ class RuleRef:
     policy: str  # "namespace/name"
     index: int  # 0-based position in spec.ingress / spec.egress
 
-    def describe(self, direction: str) -> str:
+    def describe(self, direction: Direction) -> str:
         return f"{self.policy} {direction}[{self.index}]"
 
 
 @dataclass(frozen=True, slots=True)
 class SideVerdict:
-    direction: str  # "egress" (the source's side) or "ingress" (the destination's side)
+    direction: Direction  # egress: the source's side; ingress: the destination's side
     allowed: bool
     isolated: bool  # some policy selects the pod for this direction
     allowed_by: tuple[RuleRef, ...]  # every rule that admits the connection
     isolated_by: tuple[str, ...]  # ids of the policies that isolate the pod in this direction
-    note: str  # "not isolated", "external endpoint", "host network", "loopback", or ""
+    note: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +80,12 @@ def allowed(
         and isinstance(source, Pod)
         and source == destination
     )
-    egress = _side(index, "egress", source, destination, destination, port, protocol, loopback)
-    ingress = _side(index, "ingress", destination, source, destination, port, protocol, loopback)
+    egress = _side(
+        index, Direction.EGRESS, source, destination, destination, port, protocol, loopback
+    )
+    ingress = _side(
+        index, Direction.INGRESS, destination, source, destination, port, protocol, loopback
+    )
     where = f"{port}/{protocol}"
     reason = "\n".join(
         (
@@ -80,14 +98,14 @@ def allowed(
 
 def check_port(port: int, protocol: str) -> None:
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise ValueError(f"port {port!r} must be a number between 1 and 65535")
+        raise InvalidQuery(f"port {port!r} must be a number between 1 and 65535")
     if protocol not in PROTOCOLS:
-        raise ValueError(f"protocol {protocol!r} is not supported: use TCP, UDP or SCTP")
+        raise InvalidQuery(f"protocol {protocol!r} is not supported: use TCP, UDP or SCTP")
 
 
 def _side(
     index: ClusterIndex,
-    direction: str,
+    direction: Direction,
     subject: Endpoint,
     peer: Endpoint,
     target: Endpoint,
@@ -97,15 +115,15 @@ def _side(
 ) -> SideVerdict:
     """The verdict of `subject` (source for egress, destination for ingress) on `peer`."""
     if isinstance(subject, ExternalIP):
-        return SideVerdict(direction, True, False, (), (), "external endpoint")
+        return SideVerdict(direction, True, False, (), (), Reason.EXTERNAL)
     if subject.host_network:
-        return SideVerdict(direction, True, False, (), (), "host network")
+        return SideVerdict(direction, True, False, (), (), Reason.HOST_NETWORK)
     position = index.position.get(subject.id)
     if position is None or index.endpoints[position] != subject:
-        raise KeyError(f"{subject.id} is not a pod of this cluster")
+        raise UnknownEndpoint(f"{subject.id} is not a pod of this cluster")
     selecting = index.policies_selecting[direction][position]
     if not selecting:
-        return SideVerdict(direction, True, False, (), (), "not isolated")
+        return SideVerdict(direction, True, False, (), (), Reason.NOT_ISOLATED)
     policies = index.cluster.policies
     admitted: list[RuleRef] = []
     for k in selecting:
@@ -118,25 +136,26 @@ def _side(
             ):
                 admitted.append(RuleRef(policy.id, r))
     isolated_by = tuple(policies[k].id for k in selecting)
-    note = "loopback" if loopback else ""
+    note = Reason.LOOPBACK if loopback else Reason.POLICIES
     return SideVerdict(
         direction, bool(admitted) or loopback, True, tuple(admitted), isolated_by, note
     )
 
 
 def _explain(side: SideVerdict, peer: Endpoint, where: str) -> str:
-    if side.note == "external endpoint":
-        return "external endpoint, no NetworkPolicy applies outside the cluster"
-    if side.note == "host network":
-        return "host-network pod, NetworkPolicy does not isolate it"
-    if side.note == "not isolated":
-        return f"not isolated (no NetworkPolicy selects it for {side.direction})"
     rules = ", ".join(ref.describe(side.direction) for ref in side.allowed_by)
-    if side.note == "loopback":
-        return "loopback, a pod may always reach itself" + (f" (also {rules})" if rules else "")
+    match side.note:
+        case Reason.EXTERNAL:
+            return "external endpoint, no NetworkPolicy applies outside the cluster"
+        case Reason.HOST_NETWORK:
+            return "host-network pod, NetworkPolicy does not isolate it"
+        case Reason.NOT_ISOLATED:
+            return f"not isolated (no NetworkPolicy selects it for {side.direction})"
+        case Reason.LOOPBACK:
+            return "loopback, a pod may always reach itself" + (f" (also {rules})" if rules else "")
     if side.allowed:
         return f"allowed by {rules}"
-    towards = "to" if side.direction == "egress" else "from"
+    towards = side.direction.peers_key
     return (
         f"denied: isolated by {', '.join(side.isolated_by)} and no {side.direction} rule "
         f"admits {where} {towards} {peer.id}"

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from reachability.model import PROTOCOLS
+from kubefacts.api import PROTOCOLS
 from reachability.problems import ManifestError, Problem
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from kubefacts.api import Direction
 from reachability.bits import positions
 from reachability.cluster import Cluster
 from reachability.model import (
@@ -31,9 +32,8 @@ from reachability.model import (
     Rule,
 )
 from reachability.ports import spec_admits
+from reachability.problems import UnknownEndpoint
 from reachability.selectors import LabelSelector
-
-DIRECTIONS = ("ingress", "egress")
 
 
 class ClusterIndex:
@@ -76,17 +76,17 @@ class ClusterIndex:
 
         # Which policies select each endpoint, per direction (policy positions, ascending).
         self.selected: list[int] = []
-        selecting = {direction: [[] for _ in self.endpoints] for direction in DIRECTIONS}
+        selecting = {direction: [[] for _ in self.endpoints] for direction in Direction}
         for k, policy in enumerate(cluster.policies):
             bits = self.pod_selector_bits(policy.pod_selector, policy.namespace)
             self.selected.append(bits)
-            for direction in DIRECTIONS:
+            for direction in Direction:
                 if policy.affects(direction):
                     lists = selecting[direction]
                     for i in positions(bits):
                         lists[i].append(k)
         self.policies_selecting: dict[str, tuple[tuple[int, ...], ...]] = {
-            d: tuple(tuple(found) for found in selecting[d]) for d in DIRECTIONS
+            d: tuple(tuple(found) for found in selecting[d]) for d in Direction
         }
 
     def pod_selector_bits(self, selector: LabelSelector, namespace: str) -> int:
@@ -141,7 +141,7 @@ class ClusterIndex:
             self._namespace_peer_memo[key] = found
         return found
 
-    def rule_peer_bits(self, policy_position: int, direction: str, rule_position: int) -> int:
+    def rule_peer_bits(self, policy_position: int, direction: Direction, rule_position: int) -> int:
         """Every endpoint the rule's `from`/`to` admits (all of them when it has no peers)."""
         key = (policy_position, direction, rule_position)
         found = self._rule_memo.get(key)
@@ -193,7 +193,7 @@ class ClusterIndex:
         if i is not None and self.endpoints[i] == endpoint:
             return bool(self.peer_bits(peer, policy_namespace) >> i & 1)
         if not isinstance(endpoint, ExternalIP):
-            raise KeyError(f"{endpoint.id} is not a pod of this cluster")
+            raise UnknownEndpoint(f"{endpoint.id} is not a pod of this cluster")
         return peer.ip_block is not None and peer.ip_block.contains(
             ipaddress.ip_address(endpoint.ip)
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from kubefacts.api import Direction
 from reachability.addresses import parse_ip
 from reachability.bits import positions
 from reachability.cluster import Cluster
@@ -24,6 +25,7 @@ from reachability.evaluation import check_port
 from reachability.index import ClusterIndex, cluster_index
 from reachability.model import ExternalIP, Pod
 from reachability.ports import ports_admit
+from reachability.problems import InvalidQuery, NotInMatrix
 
 Port = tuple[int, str]
 
@@ -61,13 +63,13 @@ class Matrix:
             return self.ports.index((port, protocol))
         except ValueError:
             shown = ", ".join(f"{p}/{proto}" for p, proto in self.ports)
-            raise KeyError(f"{port}/{protocol} is not in the matrix (ports: {shown})") from None
+            raise NotInMatrix(f"{port}/{protocol} is not in the matrix (ports: {shown})") from None
 
     def _endpoint(self, ref: str) -> int:
         try:
             return self.position[ref]
         except KeyError:
-            raise KeyError(f"unknown endpoint {ref!r}: not in the matrix") from None
+            raise NotInMatrix(f"unknown endpoint {ref!r}: not in the matrix") from None
 
 
 def matrix(cluster: Cluster, ports: Sequence[Port], externals: Sequence[str] = ()) -> Matrix:
@@ -89,10 +91,10 @@ def _externals(cluster: Cluster, externals: Sequence[str]) -> tuple[ExternalIP, 
         try:
             ip = str(parse_ip(ref))
         except ValueError:
-            raise ValueError(f"external endpoint {ref!r} is not an IP address") from None
+            raise InvalidQuery(f"external endpoint {ref!r} is not an IP address") from None
         owner = cluster.endpoint(ip)
         if isinstance(owner, Pod):
-            raise ValueError(f"{ip} is the IP of pod {owner.id}, not an external endpoint")
+            raise InvalidQuery(f"{ip} is the IP of pod {owner.id}, not an external endpoint")
         if all(e.ip != ip for e in found):
             found.append(ExternalIP(ip))
     return tuple(found)
@@ -106,7 +108,7 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
     # Egress classes: members and the destinations their rules admit.
     egress_members: dict[tuple[int, ...], int] = {}
     open_egress = 0
-    for i, selecting in enumerate(index.policies_selecting["egress"]):
+    for i, selecting in enumerate(index.policies_selecting[Direction.EGRESS]):
         endpoint = endpoints[i]
         if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
             open_egress |= 1 << i
@@ -119,7 +121,7 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
         reach = 0
         for k in selecting:
             for r, rule in enumerate(policies[k].egress):
-                reach |= index.rule_peer_bits(k, "egress", r) & index.destination_port_bits(
+                reach |= index.rule_peer_bits(k, Direction.EGRESS, r) & index.destination_port_bits(
                     rule.ports, port, protocol
                 )
         egress_classes.append((members, reach))
@@ -128,7 +130,7 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
     ingress_members: dict[tuple[tuple[int, ...], object], list[int]] = {}
     class_of = [0] * len(endpoints)
     open_ingress = 0
-    for i, selecting in enumerate(index.policies_selecting["ingress"]):
+    for i, selecting in enumerate(index.policies_selecting[Direction.INGRESS]):
         endpoint = endpoints[i]
         if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
             open_ingress |= 1 << i
@@ -143,7 +145,7 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
         for k in selecting:
             for r, rule in enumerate(policies[k].ingress):
                 if ports_admit(rule.ports, target, port, protocol):
-                    sources |= index.rule_peer_bits(k, "ingress", r)
+                    sources |= index.rule_peer_bits(k, Direction.INGRESS, r)
         member_bits = 0
         for i in members:
             member_bits |= 1 << i

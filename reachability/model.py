@@ -12,12 +12,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubefacts.api import Direction
 from reachability.selectors import LabelSelector
 
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-PROTOCOLS = ("TCP", "UDP", "SCTP")
-INGRESS = "Ingress"
-EGRESS = "Egress"
+INGRESS = Direction.INGRESS.policy_type
+EGRESS = Direction.EGRESS.policy_type
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -225,11 +224,11 @@ class NetworkPolicy:
     def affects_egress(self) -> bool:
         return EGRESS in self.policy_types
 
-    def rules(self, direction: str) -> tuple[Rule, ...]:
-        """The rules of `direction` ("ingress" or "egress") that take effect."""
-        if direction == "ingress":
+    def rules(self, direction: Direction) -> tuple[Rule, ...]:
+        """The rules of `direction` that take effect."""
+        if direction == Direction.INGRESS:
             return self.ingress if self.affects_ingress else ()
         return self.egress if self.affects_egress else ()
 
-    def affects(self, direction: str) -> bool:
-        return self.affects_ingress if direction == "ingress" else self.affects_egress
+    def affects(self, direction: Direction) -> bool:
+        return self.affects_ingress if direction == Direction.INGRESS else self.affects_egress

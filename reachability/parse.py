@@ -13,17 +13,30 @@ and the automatic `kubernetes.io/metadata.name` label on every namespace.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kubefacts.api import (
+    DEFAULT_NAMESPACE,
+    NAMESPACE_NAME_LABEL,
+    NETWORK_POLICY_API_VERSION,
+    POLICY_TYPES,
+    PROTOCOLS,
+)
+from kubefacts.validation import (
+    annotation_key_problem,
+    dns_label_problem,
+    dns_subdomain_problem,
+    label_key_problem,
+    label_value_problem,
+    port_name_problem,
+    port_number_problem,
+    quoted,
+)
 from reachability.addresses import parse_cidr, parse_ip
 from reachability.frozen import frozen
 from reachability.model import (
-    EGRESS,
-    INGRESS,
-    NAMESPACE_NAME_LABEL,
-    PROTOCOLS,
     ContainerPort,
     IPBlock,
     IPNetwork,
@@ -37,18 +50,7 @@ from reachability.model import (
 )
 from reachability.problems import ManifestError, Problem
 from reachability.selectors import OPERATORS, LabelSelector, Requirement
-from reachability.validation import (
-    annotation_key_problem,
-    dns_label_problem,
-    dns_subdomain_problem,
-    label_key_problem,
-    label_value_problem,
-    port_name_problem,
-    port_number_problem,
-)
 
-NETWORK_POLICY_API = "networking.k8s.io/v1"
-DEFAULT_NAMESPACE = "default"
 PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
 OBJECT_META_FIELDS = (  # metav1.ObjectMeta
     "name",
@@ -168,6 +170,12 @@ class _Context:
     def add(self, field: str, message: str) -> None:
         self.problems.append(Problem(self.file, self.obj, field, message))
 
+    def check(self, field: str, value: Any, rule: Callable[[Any], str | None]) -> None:
+        """Apply one of the API server's syntax rules, quoting the value when it breaks it."""
+        problem = quoted(value, rule)
+        if problem:
+            self.add(field, problem)
+
 
 def _object_name(body: Mapping[str, Any], kind: str, position: str) -> str:
     metadata = body.get("metadata")
@@ -253,15 +261,11 @@ def _labels(ctx: _Context, value: Any, path: str) -> dict[str, str]:
         if not isinstance(key, str):
             ctx.add(where, f"a label key must be a string, not {_describe(key)}")
             continue
-        problem = label_key_problem(key)
-        if problem:
-            ctx.add(where, problem)
+        ctx.check(where, key, label_key_problem)
         text = _string(ctx, item, where)
         if text is None:
             continue
-        problem = label_value_problem(text)
-        if problem:
-            ctx.add(where, problem)
+        ctx.check(where, text, label_value_problem)
         labels[key] = text
     return labels
 
@@ -277,16 +281,12 @@ def _metadata(
     _annotations(ctx, metadata.get("annotations"), "metadata.annotations")
     name = _string(ctx, metadata.get("name"), "metadata.name") or ""
     if name:
-        problem = dns_label_problem(name) if not namespaced else dns_subdomain_problem(name)
-        if problem:
-            ctx.add("metadata.name", problem)
+        ctx.check("metadata.name", name, dns_subdomain_problem if namespaced else dns_label_problem)
     namespace = ""
     if namespaced:
         raw = metadata.get("namespace")
         namespace = _string(ctx, raw, "metadata.namespace", required=False) or DEFAULT_NAMESPACE
-        problem = dns_label_problem(namespace)
-        if problem:
-            ctx.add("metadata.namespace", problem)
+        ctx.check("metadata.namespace", namespace, dns_label_problem)
     return namespace, name, labels
 
 
@@ -298,9 +298,7 @@ def _annotations(ctx: _Context, value: Any, path: str) -> None:
         if not isinstance(key, str):
             ctx.add(where, f"an annotation key must be a string, not {_describe(key)}")
             continue
-        problem = annotation_key_problem(key)
-        if problem:
-            ctx.add(where, problem)
+        ctx.check(where, key, annotation_key_problem)
         text = _string(ctx, item, where)
         size += len(key) + len(text or "")
     if size > ANNOTATIONS_MAX_BYTES:
@@ -351,15 +349,11 @@ def _container_port(ctx: _Context, value: Any, path: str) -> ContainerPort | Non
     if not _is_int(number):
         ctx.add(f"{path}.containerPort", f"must be a port number, not {_describe(number)}")
         return None
-    problem = port_number_problem(number)
-    if problem:
-        ctx.add(f"{path}.containerPort", problem)
+    ctx.check(f"{path}.containerPort", number, port_number_problem)
     protocol = _protocol(ctx, port.get("protocol"), f"{path}.protocol")
     name = _string(ctx, port.get("name"), f"{path}.name", required=False)
     if name is not None:
-        problem = port_name_problem(name)
-        if problem:
-            ctx.add(f"{path}.name", problem)
+        ctx.check(f"{path}.name", name, port_name_problem)
     return ContainerPort(name or None, number, protocol)
 
 
@@ -401,10 +395,11 @@ def _protocol(ctx: _Context, value: Any, path: str) -> str:
 
 def _policy(ctx: _Context, body: Mapping[str, Any], source: str) -> NetworkPolicy | None:
     api_version = body.get("apiVersion")
-    if api_version != NETWORK_POLICY_API:
+    if api_version != NETWORK_POLICY_API_VERSION:
         ctx.add(
             "apiVersion",
-            f"{_describe(api_version)} is not served: NetworkPolicy is {NETWORK_POLICY_API}",
+            f"{_describe(api_version)} is not served: "
+            f"NetworkPolicy is {NETWORK_POLICY_API_VERSION}",
         )
     _known_fields(ctx, body, ("apiVersion", "kind", "metadata", "spec", "status"), "")
     namespace, name, _ = _metadata(ctx, body, namespaced=True)
@@ -423,13 +418,13 @@ def _policy(ctx: _Context, body: Mapping[str, Any], source: str) -> NetworkPolic
     if len(given) > 2:
         ctx.add("spec.policyTypes", "may not specify more than two policyTypes")
     for i, policy_type in enumerate(given):
-        if policy_type not in (INGRESS, EGRESS):
+        if policy_type not in POLICY_TYPES:
             shown = repr(policy_type) if isinstance(policy_type, str) else _describe(policy_type)
             ctx.add(f"spec.policyTypes[{i}]", f"{shown} is not supported: use Ingress or Egress")
     if given:
-        policy_types = tuple(t for t in (INGRESS, EGRESS) if t in given)
+        policy_types = tuple(t for t in POLICY_TYPES if t in given)
     else:  # SetDefaults_NetworkPolicy
-        policy_types = (INGRESS, EGRESS) if raw_egress else (INGRESS,)
+        policy_types = POLICY_TYPES if raw_egress else POLICY_TYPES[:1]
     return NetworkPolicy(
         namespace=namespace,
         name=name,
@@ -532,15 +527,13 @@ def _policy_port(ctx: _Context, value: Any, path: str) -> PolicyPort | None:
     if port is None:
         pass
     elif _is_int(port):
-        problem = port_number_problem(port)
-        if problem:
-            ctx.add(f"{path}.port", problem)
+        ctx.check(f"{path}.port", port, port_number_problem)
     elif isinstance(port, str):
-        problem = port_name_problem(port)
-        if problem and port.isdigit():
-            problem = f"{port!r} is a string: write a port number without quotes ({PORT_HINT})"
-        if problem:
-            ctx.add(f"{path}.port", problem)
+        if port.isdigit():
+            hint = f"{port!r} is a string: write a port number without quotes ({PORT_HINT})"
+            ctx.add(f"{path}.port", hint)
+        else:
+            ctx.check(f"{path}.port", port, port_name_problem)
     else:
         ctx.add(f"{path}.port", f"must be a port number or a port name, not {_describe(port)}")
         port = None
@@ -557,9 +550,7 @@ def _policy_port(ctx: _Context, value: Any, path: str) -> PolicyPort | None:
         else:
             if end_port < port:
                 ctx.add(where, f"{end_port} must be greater than or equal to `port` ({port})")
-            problem = port_number_problem(end_port)
-            if problem:
-                ctx.add(where, problem)
+            ctx.check(where, end_port, port_number_problem)
     return PolicyPort(protocol, port, end_port)
 
 
@@ -588,9 +579,7 @@ def _requirement(ctx: _Context, value: Any, path: str) -> Requirement | None:
     _known_fields(ctx, expression, ("key", "operator", "values"), path)
     key = _string(ctx, expression.get("key"), f"{path}.key")
     if key is not None:
-        problem = label_key_problem(key)
-        if problem:
-            ctx.add(f"{path}.key", problem)
+        ctx.check(f"{path}.key", key, label_key_problem)
     operator = expression.get("operator")
     if operator is None:
         ctx.add(f"{path}.operator", "is required: use In, NotIn, Exists or DoesNotExist")
@@ -605,9 +594,7 @@ def _requirement(ctx: _Context, value: Any, path: str) -> Requirement | None:
         text = _string(ctx, raw, f"{path}.values[{i}]")
         if text is None:
             continue
-        problem = label_value_problem(text)
-        if problem:
-            ctx.add(f"{path}.values[{i}]", problem)
+        ctx.check(f"{path}.values[{i}]", text, label_value_problem)
         values.append(text)
     if operator in ("In", "NotIn") and not values:
         ctx.add(f"{path}.values", f"must be specified when `operator` is {operator}")

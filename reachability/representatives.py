@@ -32,14 +32,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from reachability.model import NAMESPACE_NAME_LABEL, Labels, Namespace, NetworkPolicy, Pod
+from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
+from kubefacts.validation import dns_label_problem
+from reachability.model import Labels, Namespace, NetworkPolicy, Pod
 from reachability.selectors import LabelSelector
 
 OTHER_NAMESPACE = "other-namespace"
 EMPTY_POD = "pod"
 FRESH_VALUE = "any"
 _NOT_DNS = re.compile(r"[^a-z0-9-]+")
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 def synthesize(
@@ -76,7 +77,7 @@ def _namespaces_needed(policies: Iterable[NetworkPolicy]) -> list[str]:
     names: list[str] = []
     for policy in policies:
         names.append(policy.namespace)
-        for direction in ("ingress", "egress"):
+        for direction in Direction:
             for rule in policy.rules(direction):
                 for peer in rule.peers or ():
                     if peer.namespace_selector is not None:
@@ -90,7 +91,7 @@ def _named_by(selector: LabelSelector) -> list[str]:
     for requirement in selector.match_expressions:
         if requirement.key == NAMESPACE_NAME_LABEL and requirement.operator == "In":
             names.extend(requirement.values)
-    return [name for name in names if len(name) <= 63 and _DNS_LABEL.fullmatch(name)]
+    return [name for name in names if dns_label_problem(name) is None]
 
 
 def _pod_selectors(
@@ -101,7 +102,7 @@ def _pod_selectors(
     scoped: dict[LabelSelector, list[LabelSelector]] = {}
     for policy in policies:
         local.setdefault(policy.namespace, []).append(policy.pod_selector)
-        for direction in ("ingress", "egress"):
+        for direction in Direction:
             for rule in policy.rules(direction):
                 for peer in rule.peers or ():
                     if peer.pod_selector is None:

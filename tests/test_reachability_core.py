@@ -371,8 +371,12 @@ def test_wrong_api_version_and_bad_metadata() -> None:
     doc["apiVersion"] = "extensions/v1beta1"
     found = problems_of(doc, pod("Bad_NS/a"), ns("UPPER"), {"kind": "Pod", "metadata": {}})
     assert any("NetworkPolicy x/p: apiVersion: the string 'extensions/v1beta1'" in p for p in found)
-    assert any("Pod Bad_NS/a: metadata.namespace: 'Bad_NS' must be a DNS label" in p for p in found)
-    assert any("Namespace UPPER: metadata.name: 'UPPER' must be a DNS label" in p for p in found)
+    assert any(
+        "Pod Bad_NS/a: metadata.namespace: 'Bad_NS' must be a DNS-1123 label" in p for p in found
+    )
+    assert any(
+        "Namespace UPPER: metadata.name: 'UPPER' must be a DNS-1123 label" in p for p in found
+    )
     assert any("Pod default/(document 4, no name): metadata.name: is required" in p for p in found)
 
 

@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kubefacts.api import NAMESPACE_NAME_LABEL
 from reachability import Cluster, Options, Pod, from_manifests
 from reachability.lint.context import plain, pod_manifest
-
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 @dataclass(frozen=True, slots=True)

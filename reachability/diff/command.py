@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kubefacts.validation import dns_label_problem, quoted
 from reachability import Options, load
 from reachability.addresses import parse_ip
 from reachability.cli import Command, UsageError, port_spec
-from reachability.validation import dns_label_problem
 
 from .align import rename_namespaces
 from .flows import diff
@@ -118,7 +118,11 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for text in pairs:
         old, sep, new = text.partition("=")
-        problem = (dns_label_problem(old) or dns_label_problem(new)) if sep else "missing '='"
+        problem = (
+            (quoted(old, dns_label_problem) or quoted(new, dns_label_problem))
+            if sep
+            else "missing '='"
+        )
         if problem:
             raise UsageError(f"--map-namespace {text!r}: write OLD=NEW namespace names ({problem})")
         mapping[old] = new

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kubefacts.layout import DEFAULT_DNS_NAMESPACE, dns_label_text
+from kubefacts.validation import dns_label_problem, label_key_problem, label_value_problem, quoted
 from reachability.cli import Command, UsageError, add_manifest_options, port_spec
-from reachability.validation import dns_label_problem, label_key_problem, label_value_problem
 
 from .context import IGNORE_ANNOTATION, LintOptions
 from .findings import RULES, RULES_BY_ID
@@ -32,16 +33,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dns-namespace",
-        default="kube-system",
+        default=DEFAULT_DNS_NAMESPACE,
         metavar="NS",
-        help="namespace of the DNS pods (default kube-system)",
+        help=f"namespace of the DNS pods (default {DEFAULT_DNS_NAMESPACE})",
     )
     parser.add_argument(
         "--dns-label",
         dest="dns_labels",
         action="append",
         metavar="KEY=VALUE",
-        help="label of the DNS pods; may be repeated (default k8s-app=kube-dns)",
+        help=f"label of the DNS pods; may be repeated (default {dns_label_text()})",
     )
     parser.add_argument(
         "--port",
@@ -64,13 +65,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def options_from(args: argparse.Namespace) -> LintOptions:
     labels = []
-    for text in args.dns_labels or ["k8s-app=kube-dns"]:
+    for text in args.dns_labels or dns_label_text().split(","):
         key, sep, value = text.partition("=")
-        problem = (label_key_problem(key) or label_value_problem(value)) if sep else "missing '='"
+        problem = (
+            (quoted(key, label_key_problem) or quoted(value, label_value_problem))
+            if sep
+            else "missing '='"
+        )
         if problem:
             raise UsageError(f"--dns-label {text!r}: write KEY=VALUE ({problem})")
         labels.append((key, value))
-    problem = dns_label_problem(args.dns_namespace)
+    problem = quoted(args.dns_namespace, dns_label_problem)
     if problem:
         raise UsageError(f"--dns-namespace {args.dns_namespace!r}: {problem}")
     ignore = {

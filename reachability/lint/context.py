@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubefacts.api import DNS_PORT
+from kubefacts.layout import DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS
 from reachability import Cluster, Labels, NetworkPolicy, Options, Pod, from_manifests, matrix
 
 from .probes import DEFAULT_PORTS, Port, probe_externals, probe_ports
@@ -24,8 +26,8 @@ DNS_PROBE_POD = "dns-probe"
 class LintOptions:
     """Where DNS lives, extra ports to probe, rule ids to skip, and the engine's CNI choice."""
 
-    dns_namespace: str = "kube-system"
-    dns_labels: tuple[tuple[str, str], ...] = (("k8s-app", "kube-dns"),)
+    dns_namespace: str = DEFAULT_DNS_NAMESPACE
+    dns_labels: tuple[tuple[str, str], ...] = tuple(sorted(DEFAULT_DNS_POD_LABELS.items()))
     ports: tuple[Port, ...] = ()
     ignore: frozenset[str] = frozenset()
     ipblock_matches_pods: bool = True
@@ -208,8 +210,8 @@ def _dns_manifests(known: set[str], options: LintOptions) -> list[dict[str, Any]
                     {
                         "name": "dns",
                         "ports": [
-                            {"containerPort": 53, "protocol": "UDP", "name": "dns"},
-                            {"containerPort": 53, "protocol": "TCP", "name": "dns-tcp"},
+                            {"containerPort": DNS_PORT, "protocol": "UDP", "name": "dns"},
+                            {"containerPort": DNS_PORT, "protocol": "TCP", "name": "dns-tcp"},
                         ],
                     }
                 ]

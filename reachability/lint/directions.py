@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from kubefacts.api import POLICY_TYPES, Direction
+
 from .findings import Finding, finding
 from .walk import PolicyLike, flow, obj_of, spec_of
 
@@ -17,11 +19,12 @@ def ignored_rules(policy: PolicyLike) -> Iterator[Finding]:
     types = spec.get("policyTypes")
     if not isinstance(types, Sequence) or isinstance(types, str):
         return
-    for direction, type_name in (("ingress", "Ingress"), ("egress", "Egress")):
+    for direction in Direction:
+        type_name = direction.policy_type
         rules = spec.get(direction)
         if type_name in types or not isinstance(rules, Sequence) or not rules:
             continue
-        wanted = [t for t in ("Ingress", "Egress") if t in types or t == type_name]
+        wanted = [t for t in POLICY_TYPES if t in types or t == type_name]
         yield finding(
             "NP010",
             policy.source,

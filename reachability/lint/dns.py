@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL
 from reachability import Pod, Verdict, allowed
 
 from .context import Analysis
 from .explain import pod_list, side_reason
 from .findings import Finding, finding
 from .walk import flow
-
-DNS_PORT = 53
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +64,7 @@ def _dns_rule(analysis: Analysis) -> dict[str, object]:
         "to": [
             {
                 "namespaceSelector": {
-                    "matchLabels": {"kubernetes.io/metadata.name": analysis.options.dns_namespace}
+                    "matchLabels": {NAMESPACE_NAME_LABEL: analysis.options.dns_namespace}
                 },
                 "podSelector": {"matchLabels": dict(analysis.options.dns_labels)},
             }

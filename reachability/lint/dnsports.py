@@ -11,10 +11,11 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubefacts.api import DNS_PORT
+
 from .findings import Finding, finding
 from .walk import PolicyLike, RuleSite, flow, obj_of, plain, ports_of, rules_of
 
-DNS_PORT = 53
 PAIR = ("UDP", "TCP")
 
 

@@ -9,10 +9,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from kubefacts.api import NAMESPACE_NAME_LABEL
+
 from .findings import Finding, finding
 from .walk import PolicyLike, flow, is_empty_selector, obj_of, peers_of, rules_of
-
-METADATA_NAME = "kubernetes.io/metadata.name"
 
 
 def or_peers(policy: PolicyLike) -> Iterator[Finding]:
@@ -77,9 +77,9 @@ def name_label(
                         "nothing unless someone labelled the namespace by hand"
                     ),
                     f"select by the automatic, immutable label: `namespaceSelector: "
-                    f"{flow({'matchLabels': {METADATA_NAME: value[0]}})}`"
+                    f"{flow({'matchLabels': {NAMESPACE_NAME_LABEL: value[0]}})}`"
                     if len(value) == 1
-                    else f"use the key `{METADATA_NAME}` with the same values",
+                    else f"use the key `{NAMESPACE_NAME_LABEL}` with the same values",
                 )
                 yield replace(item, severity="warning") if labelled else item
 
@@ -105,7 +105,7 @@ def open_namespaces(policy: PolicyLike) -> Iterator[Finding]:
                 f"`namespaceSelector: {{}}` allows {site.direction} {towards}, other "
                 "environments and production included",
                 f"name the namespaces: `namespaceSelector: "
-                f"{flow({'matchLabels': {METADATA_NAME: '<namespace>'}})}`",
+                f"{flow({'matchLabels': {NAMESPACE_NAME_LABEL: '<namespace>'}})}`",
             )
 
 

@@ -1,0 +1,12 @@
+"""Kubernetes API facts and the default cluster layout, each written once.
+
+The bottom floor of the house: it imports nothing of ours, and every other package (the analyzer,
+the components, the policy pack, the end-to-end tests) takes these facts from here, so that a
+newcomer who changes one changes it everywhere.
+
+- ``api``: names and closed sets the API defines (labels, protocols, directions, API versions);
+- ``layout``: where a typical cluster runs the ingress controller and DNS, and its system
+  namespaces;
+- ``validation``: the API server's syntax rules for names, labels, ports and quantities, with the
+  one wording every message uses.
+"""
