@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from reachability.frozen import plain_copy
-from reachability.load import read_documents
-from reachability.parse import expand_lists
+from reachability import expand_lists, read_documents
 
 Manifest = Mapping[str, Any]
 
@@ -36,7 +35,7 @@ def load_manifests(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
 def dump_manifests(docs: Iterable[Manifest]) -> str:
     """Multi-document YAML with sorted keys, so the same objects always give the same text."""
     return yaml.safe_dump_all(
-        [plain_copy(doc) for doc in docs], sort_keys=True, default_flow_style=False
+        json.loads(json.dumps(list(docs))), sort_keys=True, default_flow_style=False
     )
 
 

@@ -35,10 +35,16 @@ from kubefacts.layout import (
 )
 from policy.resources import StackObject, stack_objects
 from policy.stack import ENVIRONMENT, StackCluster, stack_cluster
-from reachability import ExternalIP, ManifestError, Options, Pod, Verdict, allowed
+from reachability import (
+    ExternalIP,
+    ManifestError,
+    Options,
+    Pod,
+    Verdict,
+    allowed,
+    side_reason,
+)
 from reachability.lint import RULES, Finding, LintOptions, lint_manifests
-from reachability.lint.explain import side_reason
-from reachability.lint.isolation import missing_default_deny
 
 PACK_NAME = "catalyst-network-guardrails"
 DESCRIPTION = (
@@ -87,7 +93,7 @@ def validate_default_deny(args: StackValidationArgs, report_violation: ReportVio
     if stack is None:
         return
     for namespace in stack.created:
-        missing = missing_default_deny(stack.cluster.policies, namespace)
+        missing = stack.cluster.missing_default_deny(namespace)
         if not missing:
             continue
         isolated_anyway = [

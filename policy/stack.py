@@ -18,8 +18,7 @@ from typing import Any
 from kubefacts.api import NAMESPACE_NAME_LABEL
 from kubefacts.validation import label_key_problem, label_value_problem
 from policy.resources import StackObject
-from reachability import Cluster, Options, from_manifests, matrix
-from reachability.lint.probes import probe_ports
+from reachability import Cluster, Options, from_manifests, matrix, probe_ports
 
 TEAM = "catalyst.dev/team"
 PROJECT = "catalyst.dev/project"
@@ -66,7 +65,7 @@ def stack_cluster(objects: Sequence[StackObject], options: Options) -> StackClus
         # Representatives: a pod talking to "itself" stands for two of its kind; policies decide.
         options=Options(ipblock_matches_pods=options.ipblock_matches_pods, representatives=True),
     )
-    ports = probe_ports([p.manifest for p in cluster.policies], cluster.pods)
+    ports = probe_ports(cluster.policies, cluster.pods)
     return StackCluster(
         tuple(objects),
         cluster,

@@ -1,15 +1,20 @@
 """Kubernetes NetworkPolicy (networking.k8s.io/v1) semantics, offline: load manifests, then ask
 whether a connection is allowed and why, or for the whole connectivity matrix.
 
-The contract of this package is docs/reachability-api.md.
+These names are the whole public surface: lint/, diff/, the policy pack, the end-to-end tests and
+the components import nothing else of this package (modules whose names start with `_` are its
+internals). The contract is docs/reachability-api.md.
 """
 
+from kubefacts.api import Direction
 from reachability.cluster import Cluster
-from reachability.evaluation import RuleRef, SideVerdict, Verdict, allowed
-from reachability.load import from_manifests, load
+from reachability.evaluation import Reason, RuleRef, SideVerdict, Verdict, allowed
+from reachability.explain import pod_list, side_reason
+from reachability.load import from_manifests, load, read_documents
 from reachability.matrix import Matrix, matrix
 from reachability.model import (
     ContainerPort,
+    Endpoint,
     ExternalIP,
     IPBlock,
     Labels,
@@ -21,34 +26,61 @@ from reachability.model import (
     PolicyPort,
     Rule,
 )
-from reachability.problems import ManifestError, Problem
+from reachability.parse import Document, expand_lists
+from reachability.probes import DEFAULT_PORTS, Port, probe_externals, probe_ports
+from reachability.problems import (
+    InvalidQuery,
+    ManifestError,
+    NotInMatrix,
+    Problem,
+    UnknownEndpoint,
+    UnknownPolicy,
+    UserError,
+)
 from reachability.selected import selected_pods
 from reachability.selectors import LabelSelector, Requirement
 
 __all__ = [
+    "DEFAULT_PORTS",
     "Cluster",
     "ContainerPort",
+    "Direction",
+    "Document",
+    "Endpoint",
     "ExternalIP",
     "IPBlock",
+    "InvalidQuery",
     "LabelSelector",
     "Labels",
     "ManifestError",
     "Matrix",
     "Namespace",
     "NetworkPolicy",
+    "NotInMatrix",
     "Options",
     "Peer",
     "Pod",
     "PolicyPort",
+    "Port",
     "Problem",
+    "Reason",
     "Requirement",
     "Rule",
     "RuleRef",
     "SideVerdict",
+    "UnknownEndpoint",
+    "UnknownPolicy",
+    "UserError",
     "Verdict",
     "allowed",
+    "expand_lists",
     "from_manifests",
     "load",
     "matrix",
+    "pod_list",
+    "probe_externals",
+    "probe_ports",
+    "read_documents",
     "selected_pods",
+    "side_reason",
 ]

@@ -2,16 +2,20 @@
 
 A Cluster is immutable; derived indexes (which pods each selector matches, ...) are memoized in
 `cache`, which takes no part in equality and is rebuilt by every function that returns a new
-cluster.
+cluster. The transforms (`with_objects`, `with_representatives`, `renamed_namespaces`,
+`with_policy_prefix`, `without_policy`) return new clusters built from the model values, so lint,
+diff and the policy pack never turn a cluster back into manifests to edit and parse again. A
+policy's `manifest` stays the object as it was written, whatever a transform renamed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubefacts.api import NAMESPACE_NAME_LABEL
+from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
 from reachability.addresses import parse_ip
 from reachability.model import (
     DEFAULT_OPTIONS,
@@ -21,11 +25,14 @@ from reachability.model import (
     Namespace,
     NetworkPolicy,
     Options,
+    Peer,
     Pod,
+    Rule,
 )
 from reachability.parse import Parsed
 from reachability.problems import UnknownEndpoint, UnknownPolicy
 from reachability.representatives import synthesize
+from reachability.selectors import LabelSelector
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +45,18 @@ class Cluster:
     cache: dict[Any, Any] = field(
         default_factory=dict, init=False, compare=False, repr=False, hash=False
     )
+
+    @classmethod
+    def build(
+        cls,
+        namespaces: Iterable[Namespace] = (),
+        pods: Iterable[Pod] = (),
+        policies: Iterable[NetworkPolicy] = (),
+        options: Options = DEFAULT_OPTIONS,
+    ) -> Cluster:
+        """A cluster of model values, assembled as `load` assembles parsed ones: sorted, with
+        the namespaces objects live in, and representative pods as `options` asks."""
+        return assemble(namespaces, pods, policies, options)
 
     def endpoint(self, ref: str) -> Endpoint:
         """`namespace/pod` -> the pod; an IP -> the pod that owns it, else an ExternalIP."""
@@ -73,11 +92,65 @@ class Cluster:
         known = ", ".join(policy.id for policy in self.policies[:10]) or "none"
         raise UnknownPolicy(f"unknown NetworkPolicy {policy_id!r} (policies: {known})")
 
+    def missing_default_deny(self, namespace: str) -> list[str]:
+        """The policy types ("Ingress", "Egress") for which no policy of `namespace` is a default
+        deny. Its pods may still be isolated by allow policies, but then removing one of those
+        opens them."""
+        local = [p for p in self.policies if p.namespace == namespace]
+        return [
+            direction.policy_type
+            for direction in Direction
+            if not any(policy.denies_all(direction) for policy in local)
+        ]
+
     def without_policy(self, policy_id: str) -> Cluster:
         """The same cluster (same pods, even representative ones) minus one policy."""
         self.policy(policy_id)
         remaining = tuple(policy for policy in self.policies if policy.id != policy_id)
         return dataclasses.replace(self, policies=remaining)
+
+    def with_objects(
+        self,
+        namespaces: Iterable[Namespace] = (),
+        pods: Iterable[Pod] = (),
+        policies: Iterable[NetworkPolicy] = (),
+        *,
+        options: Options | None = None,
+    ) -> Cluster:
+        """This cluster plus more objects, every pod (representatives included) now a given pod:
+        no representatives are synthesized, whatever `options` says. An object whose namespace,
+        or namespace and name, is already taken is left out (the cluster's own one stays)."""
+        chosen = options or self.options
+        known = {ns.name for ns in self.namespaces}
+        taken = {pod.id for pod in self.pods}
+        return assemble(
+            (*self.namespaces, *(ns for ns in namespaces if ns.name not in known)),
+            (*self.pods, *(pod for pod in pods if pod.id not in taken)),
+            (*self.policies, *policies),
+            dataclasses.replace(chosen, representatives=False),
+        )
+
+    def with_representatives(self) -> Cluster:
+        """The same namespaces and policies, with representative pods in place of any pods."""
+        options = dataclasses.replace(self.options, representatives=True)
+        return assemble(self.namespaces, (), self.policies, options)
+
+    def with_policy_prefix(self, prefix: str) -> Cluster:
+        """Every policy renamed `prefix + name`: two policy sets can then share one cluster."""
+        renamed = tuple(dataclasses.replace(p, name=prefix + p.name) for p in self.policies)
+        return dataclasses.replace(self, policies=renamed)
+
+    def renamed_namespaces(self, mapping: Mapping[str, str]) -> Cluster:
+        """The same objects with namespaces renamed: Namespaces, the objects in them, and the
+        `kubernetes.io/metadata.name` selectors that name them. Compares two environments'
+        policies as if they governed one namespace. Given pods keep their place; representative
+        ones are synthesized anew for the renamed selectors."""
+        if not mapping:
+            return self
+        namespaces = [_renamed_namespace(ns, mapping) for ns in self.namespaces]
+        pods = () if self.representative else (_renamed_pod(p, mapping) for p in self.pods)
+        policies = [renamed_policy(p, mapping) for p in self.policies]
+        return assemble(namespaces, pods, policies, self.options)
 
     def _pods_by_id(self) -> dict[str, Pod]:
         found = self.cache.get("pods_by_id")
@@ -115,26 +188,91 @@ class Cluster:
 
 
 def build_cluster(parsed: Parsed, options: Options = DEFAULT_OPTIONS) -> Cluster:
+    return assemble(parsed.namespaces, parsed.pods, parsed.policies, options)
+
+
+def assemble(
+    namespaces: Iterable[Namespace],
+    pods: Iterable[Pod],
+    policies: Iterable[NetworkPolicy],
+    options: Options = DEFAULT_OPTIONS,
+) -> Cluster:
     """Sort everything, add namespaces that objects live in, synthesize pods when asked to."""
-    namespaces = {ns.name: ns for ns in parsed.namespaces}
-    for obj in (*parsed.pods, *parsed.policies):
-        if obj.namespace not in namespaces:
-            namespaces[obj.namespace] = Namespace(
+    known = {ns.name: ns for ns in namespaces}
+    pods = tuple(pods)
+    policies = tuple(sorted(policies, key=lambda p: (p.namespace, p.name)))
+    for obj in (*pods, *policies):
+        if obj.namespace not in known:
+            known[obj.namespace] = Namespace(
                 obj.namespace, Labels({NAMESPACE_NAME_LABEL: obj.namespace})
             )
-    policies = tuple(sorted(parsed.policies, key=lambda p: (p.namespace, p.name)))
     representative = options.representatives
     if representative is None:
-        representative = not parsed.pods
+        representative = not pods
     if representative:
-        if not namespaces:  # nothing to stand for
+        if not known:  # nothing to stand for
             return Cluster((), (), policies, True, options)
-        all_namespaces, pods = synthesize(list(namespaces.values()), policies)
-        return Cluster(all_namespaces, pods, policies, True, options)
+        all_namespaces, synthesized = synthesize(list(known.values()), policies)
+        return Cluster(all_namespaces, synthesized, policies, True, options)
     return Cluster(
-        tuple(namespaces[name] for name in sorted(namespaces)),
-        tuple(sorted(parsed.pods, key=lambda p: (p.namespace, p.name))),
+        tuple(known[name] for name in sorted(known)),
+        tuple(sorted(pods, key=lambda p: (p.namespace, p.name))),
         policies,
         False,
         options,
     )
+
+
+def renamed_policy(policy: NetworkPolicy, mapping: Mapping[str, str]) -> NetworkPolicy:
+    """`policy` moved to its namespace's new name, its namespaceSelectors naming new names."""
+
+    def peer(value: Peer) -> Peer:
+        if value.namespace_selector is None:
+            return value
+        selector = renamed_selector(value.namespace_selector, mapping)
+        return dataclasses.replace(value, namespace_selector=selector)
+
+    def rules(values: tuple[Rule, ...]) -> tuple[Rule, ...]:
+        return tuple(
+            rule
+            if rule.peers is None
+            else dataclasses.replace(rule, peers=tuple(peer(p) for p in rule.peers))
+            for rule in values
+        )
+
+    return dataclasses.replace(
+        policy,
+        namespace=mapping.get(policy.namespace, policy.namespace),
+        ingress=rules(policy.ingress),
+        egress=rules(policy.egress),
+    )
+
+
+def renamed_selector(selector: LabelSelector, mapping: Mapping[str, str]) -> LabelSelector:
+    """A namespaceSelector whose `kubernetes.io/metadata.name` values are renamed."""
+    labels = tuple(
+        (key, mapping.get(value, value) if key == NAMESPACE_NAME_LABEL else value)
+        for key, value in selector.match_labels
+    )
+    expressions = tuple(
+        dataclasses.replace(
+            requirement,
+            values=tuple(sorted({mapping.get(v, v) for v in requirement.values})),
+        )
+        if requirement.key == NAMESPACE_NAME_LABEL
+        else requirement
+        for requirement in selector.match_expressions
+    )
+    return LabelSelector(labels, expressions)
+
+
+def _renamed_namespace(namespace: Namespace, mapping: Mapping[str, str]) -> Namespace:
+    name = mapping.get(namespace.name, namespace.name)
+    labels = dict(namespace.labels)
+    if labels.get(NAMESPACE_NAME_LABEL) == namespace.name:
+        labels[NAMESPACE_NAME_LABEL] = name
+    return dataclasses.replace(namespace, name=name, labels=Labels(labels))
+
+
+def _renamed_pod(pod: Pod, mapping: Mapping[str, str]) -> Pod:
+    return dataclasses.replace(pod, namespace=mapping.get(pod.namespace, pod.namespace))

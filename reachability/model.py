@@ -232,3 +232,7 @@ class NetworkPolicy:
 
     def affects(self, direction: Direction) -> bool:
         return self.affects_ingress if direction == Direction.INGRESS else self.affects_egress
+
+    def denies_all(self, direction: Direction) -> bool:
+        """A default deny for `direction`: every pod of the namespace, isolated, no rule."""
+        return self.pod_selector.is_empty and self.affects(direction) and not self.rules(direction)

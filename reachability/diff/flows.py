@@ -10,12 +10,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reachability import Cluster, Options, Verdict, allowed, matrix
-from reachability.lint.explain import side_reason
-from reachability.lint.probes import DEFAULT_PORTS, Port, probe_externals, probe_ports
-from reachability.model import DEFAULT_OPTIONS
+from reachability import (
+    DEFAULT_PORTS,
+    Cluster,
+    Options,
+    Port,
+    Verdict,
+    allowed,
+    matrix,
+    probe_externals,
+    probe_ports,
+    side_reason,
+)
 
 from .align import align
+
+_DEFAULTS = Options()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +61,13 @@ def diff(
     *,
     ports: Sequence[Port] = (),
     externals: Sequence[str] = (),
-    options: Options = DEFAULT_OPTIONS,
+    options: Options = _DEFAULTS,
 ) -> Diff:
     """Flows allowed AFTER but not BEFORE, and the reverse. `ports` replaces the probed ports."""
     aligned = align(before, after, options)
-    manifests = [p.manifest for p in (*before.policies, *after.policies)]
-    probed = tuple(ports) or probe_ports(manifests, aligned.pods, defaults=DEFAULT_PORTS)
-    addresses = tuple(dict.fromkeys([*probe_externals(manifests), *externals]))
+    policies = (*before.policies, *after.policies)
+    probed = tuple(ports) or probe_ports(policies, aligned.pods, defaults=DEFAULT_PORTS)
+    addresses = tuple(dict.fromkeys([*probe_externals(policies), *externals]))
     flows_before = _flows(aligned.before, probed, addresses)
     flows_after = _flows(aligned.after, probed, addresses)
     return Diff(

@@ -7,15 +7,25 @@ input lacks them (a DNS rule can only be judged against a DNS pod).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from kubefacts.api import DNS_PORT
+from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL
 from kubefacts.layout import DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS
-from reachability import Cluster, Labels, NetworkPolicy, Options, Pod, from_manifests, matrix
-
-from .probes import DEFAULT_PORTS, Port, probe_externals, probe_ports
+from reachability import (
+    DEFAULT_PORTS,
+    Cluster,
+    ContainerPort,
+    Labels,
+    Namespace,
+    NetworkPolicy,
+    Options,
+    Pod,
+    Port,
+    matrix,
+    probe_externals,
+    probe_ports,
+)
 
 Flow = tuple[str, str, int, str]
 IGNORE_ANNOTATION = "reachability.catalyst.dev/lint-ignore"
@@ -73,29 +83,20 @@ class Analysis:
 def analyse(cluster: Cluster, options: LintOptions) -> Analysis:
     """The cluster to question: the input's pods, plus representative pods for the namespaces
     where the input has none (the rest of the cluster still exists), plus a DNS pod if missing."""
-    manifests = [p.manifest for p in cluster.policies]
-    extra: list[dict[str, Any]] = []
+    namespaces: list[Namespace] = []
+    pods: list[Pod] = []
     if not cluster.representative:
-        extra += _representatives_elsewhere(cluster, options)
-    pods = [*cluster.pods, *(_pod_of(doc) for doc in extra if doc["kind"] == "Pod")]
-    if not _dns_pods(pods, options):
-        known = {ns.name for ns in cluster.namespaces} | {
-            doc["metadata"]["name"] for doc in extra if doc["kind"] == "Namespace"
-        }
-        extra += _dns_manifests(known, options)
+        namespaces, pods = _representatives_elsewhere(cluster)
+    if not _dns_pods((*cluster.pods, *pods), options):
+        known = {ns.name for ns in (*cluster.namespaces, *namespaces)}
+        if options.dns_namespace not in known:
+            namespaces.append(_namespace(options.dns_namespace))
+        pods.append(_dns_pod(options))
     questioned = cluster
-    if extra:
-        questioned = from_manifests(
-            [*materialize(cluster), *extra],
-            source="<lint>",
-            options=Options(
-                ipblock_matches_pods=options.ipblock_matches_pods,
-                loopback_allowed=False,
-                representatives=False,
-            ),
-        )
-    ports = probe_ports(manifests, cluster.pods, defaults=_defaults(options.ports))
-    externals = probe_externals(manifests)
+    if namespaces or pods:
+        questioned = cluster.with_objects(namespaces, pods, options=options.engine_options())
+    ports = probe_ports(cluster.policies, cluster.pods, defaults=(*DEFAULT_PORTS, *options.ports))
+    externals = probe_externals(cluster.policies)
     return Analysis(
         original=cluster,
         cluster=questioned,
@@ -110,76 +111,15 @@ def analyse(cluster: Cluster, options: LintOptions) -> Analysis:
     )
 
 
-def materialize(cluster: Cluster, *, pods: bool = True) -> list[dict[str, Any]]:
-    """Manifests that rebuild `cluster` with its pods (representative ones included) as real pods.
-
-    Lets callers add objects to a cluster, or line two clusters up on the same pods, through the
-    engine's public `from_manifests` only.
-    """
-    namespaces = [namespace_manifest(ns.name, dict(ns.labels)) for ns in cluster.namespaces]
-    pod_docs = [pod_manifest(pod) for pod in cluster.pods] if pods else []
-    return [*namespaces, *pod_docs, *(plain(p.manifest) for p in cluster.policies)]
-
-
-def namespace_manifest(name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name}
-    if labels:
-        metadata["labels"] = dict(labels)
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": metadata}
-
-
-def _representatives_elsewhere(cluster: Cluster, options: LintOptions) -> list[dict[str, Any]]:
+def _representatives_elsewhere(cluster: Cluster) -> tuple[list[Namespace], list[Pod]]:
     """Representative pods (and their namespaces) for every namespace without a real pod."""
-    synthesized = from_manifests(
-        materialize(cluster, pods=False),
-        source="<lint>",
-        options=Options(ipblock_matches_pods=options.ipblock_matches_pods, representatives=True),
-    )
+    synthesized = cluster.with_representatives()
     have_pods = {pod.namespace for pod in cluster.pods}
     known = {ns.name for ns in cluster.namespaces}
-    namespaces = [
-        namespace_manifest(ns.name, dict(ns.labels))
-        for ns in synthesized.namespaces
-        if ns.name not in known
-    ]
-    pods = [pod_manifest(p) for p in synthesized.pods if p.namespace not in have_pods]
-    return [*namespaces, *pods]
-
-
-def _pod_of(doc: Mapping[str, Any]) -> Pod:
-    meta = doc["metadata"]
-    return Pod(meta["namespace"], meta["name"], Labels(meta.get("labels") or {}))
-
-
-def pod_manifest(pod: Pod) -> dict[str, Any]:
-    ports = [
-        {"containerPort": p.port, "protocol": p.protocol, **({"name": p.name} if p.name else {})}
-        for p in pod.ports
-    ]
-    manifest: dict[str, Any] = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": pod.name, "namespace": pod.namespace, "labels": dict(pod.labels)},
-        "spec": {"containers": [{"name": "main", "ports": ports}]},
-    }
-    if pod.host_network:
-        manifest["spec"]["hostNetwork"] = True
-    if pod.ips:
-        manifest["status"] = {"podIP": pod.ips[0], "podIPs": [{"ip": ip} for ip in pod.ips]}
-    return manifest
-
-
-def plain(value: Any) -> Any:
-    """Read-only mappings and tuples (as the engine keeps manifests) -> dicts and lists."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return [plain(v) for v in value]
-    return value
-
-
-def _defaults(extra: Iterable[Port]) -> tuple[Port, ...]:
-    return (*DEFAULT_PORTS, *extra)
+    return (
+        [ns for ns in synthesized.namespaces if ns.name not in known],
+        [pod for pod in synthesized.pods if pod.namespace not in have_pods],
+    )
 
 
 def _dns_pods(pods: Iterable[Pod], options: LintOptions) -> tuple[Pod, ...]:
@@ -191,31 +131,18 @@ def _dns_pods(pods: Iterable[Pod], options: LintOptions) -> tuple[Pod, ...]:
     )
 
 
-def _dns_manifests(known: set[str], options: LintOptions) -> list[dict[str, Any]]:
-    """A DNS pod (and its namespace when missing), as kube-dns/CoreDNS runs it."""
-    extra: list[dict[str, Any]] = []
-    if options.dns_namespace not in known:
-        extra.append(namespace_manifest(options.dns_namespace))
-    extra.append(
-        {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {
-                "name": DNS_PROBE_POD,
-                "namespace": options.dns_namespace,
-                "labels": dict(options.dns_labels),
-            },
-            "spec": {
-                "containers": [
-                    {
-                        "name": "dns",
-                        "ports": [
-                            {"containerPort": DNS_PORT, "protocol": "UDP", "name": "dns"},
-                            {"containerPort": DNS_PORT, "protocol": "TCP", "name": "dns-tcp"},
-                        ],
-                    }
-                ]
-            },
-        }
+def _namespace(name: str) -> Namespace:
+    return Namespace(name, Labels({NAMESPACE_NAME_LABEL: name}))
+
+
+def _dns_pod(options: LintOptions) -> Pod:
+    """A DNS pod, as kube-dns/CoreDNS runs it."""
+    return Pod(
+        options.dns_namespace,
+        DNS_PROBE_POD,
+        Labels(options.dns_labels),
+        ports=(
+            ContainerPort("dns", DNS_PORT, "UDP"),
+            ContainerPort("dns-tcp", DNS_PORT, "TCP"),
+        ),
     )
-    return extra

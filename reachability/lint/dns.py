@@ -8,10 +8,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL
-from reachability import Pod, Verdict, allowed
+from reachability import Pod, Verdict, allowed, pod_list, side_reason
 
 from .context import Analysis
-from .explain import pod_list, side_reason
 from .findings import Finding, finding
 from .walk import flow
 

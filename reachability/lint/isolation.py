@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
-from reachability import NetworkPolicy, Pod, Verdict, allowed
+from reachability import NetworkPolicy, Pod, Verdict, allowed, side_reason
 
 from .context import Analysis
-from .explain import side_reason
 from .findings import Finding, finding
 from .walk import flow
 
@@ -54,7 +53,7 @@ def namespaces_without_default_deny(analysis: Analysis) -> Iterator[Finding]:
     each direction."""
     defined = {ns.name: ns.source for ns in analysis.original.namespaces if ns.source is not None}
     for namespace, file in sorted(defined.items()):
-        missing = missing_default_deny(analysis.original.policies, namespace)
+        missing = analysis.original.missing_default_deny(namespace)
         if not missing:
             continue
         yield finding(
@@ -75,21 +74,6 @@ def namespaces_without_default_deny(analysis: Analysis) -> Iterator[Finding]:
             )
             + "`",
         )
-
-
-def missing_default_deny(policies: Iterable[NetworkPolicy], namespace: str) -> list[str]:
-    """The directions ("Ingress", "Egress") for which no policy of `namespace` is a default deny:
-    `podSelector: {}`, the direction in policyTypes, and no rule for it. Pods may still be
-    isolated by allow policies, but then removing one of those opens them."""
-    local = [p for p in policies if p.namespace == namespace]
-    return [
-        direction.capitalize()
-        for direction in ("ingress", "egress")
-        if not any(
-            p.pod_selector.is_empty and p.affects(direction) and not p.rules(direction)
-            for p in local
-        )
-    ]
 
 
 def _default_deny(analysis: Analysis) -> dict[str, list[NetworkPolicy]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from reachability import (
+    Endpoint,
     ExternalIP,
     NetworkPolicy,
     Pod,
@@ -24,11 +25,10 @@ from reachability import (
     Verdict,
     allowed,
     selected_pods,
+    side_reason,
 )
-from reachability.model import Endpoint
 
 from .context import Analysis, Flow
-from .explain import side_reason
 from .findings import Finding, finding
 
 OUTSIDE = ExternalIP("203.0.113.1")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reachability.cli import Command, add_manifest_options, load_cluster
-from reachability.evaluation import allowed
+from reachability import UserError, allowed
+from reachability.cli.options import Command, add_format, add_manifest_options, load_cluster
 from reachability.expectations import read_expectations
 from reachability.problems import ManifestError, Problem
 from reachability.report import check_json, check_text
@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="YAML list of {from, to, port, protocol, allowed}",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(parser, ("text", "json"), "text (default) or json")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
         for field, ref in (("from", expectation.src), ("to", expectation.dst)):
             try:
                 ends.append(cluster.endpoint(ref))
-            except KeyError as error:
-                problems.append(Problem(args.expect, f"expectation {i + 1}", field, error.args[0]))
+            except UserError as error:
+                problems.append(Problem(args.expect, f"expectation {i + 1}", field, str(error)))
         resolved.append(ends)
     if problems:
         raise ManifestError(problems)

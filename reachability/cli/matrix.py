@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reachability.cli import Command, add_manifest_options, load_cluster, port_spec
-from reachability.matrix import matrix
+from reachability import matrix
+from reachability.cli.options import (
+    Command,
+    add_externals,
+    add_format,
+    add_manifest_options,
+    add_ports,
+    load_cluster,
+)
 from reachability.report import matrix_csv, matrix_json, matrix_markdown, matrix_table
 
 RENDERERS = {"table": matrix_table, "json": matrix_json, "csv": matrix_csv, "md": matrix_markdown}
@@ -14,27 +21,10 @@ RENDERERS = {"table": matrix_table, "json": matrix_json, "csv": matrix_csv, "md"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_manifest_options(parser)
-    parser.add_argument(
-        "--port",
-        dest="ports",
-        type=port_spec,
-        action="append",
-        metavar="N/PROTO",
-        help="port and protocol, e.g. 80/TCP or 53/UDP; may be repeated (default 80/TCP)",
-    )
-    parser.add_argument(
-        "--external",
-        dest="externals",
-        action="append",
-        default=[],
-        metavar="IP",
-        help="an address outside the cluster to include; may be repeated",
-    )
-    parser.add_argument(
-        "--format",
-        choices=tuple(RENDERERS),
-        default="table",
-        help="table/md: one grid per port; json/csv: every allowed flow",
+    add_ports(parser, "port and protocol, e.g. 80/TCP or 53/UDP; may be repeated (default 80/TCP)")
+    add_externals(parser, "an address outside the cluster to include; may be repeated")
+    add_format(
+        parser, tuple(RENDERERS), "table/md: one grid per port; json/csv: every allowed flow"
     )
 
 

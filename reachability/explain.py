@@ -1,10 +1,11 @@
-"""Short human wording of engine verdicts, shared by the semantic lint rules and diff."""
+"""Short human wording of engine verdicts, shared by lint, diff and the policy pack."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reachability import Pod, SideVerdict
+from reachability.evaluation import Reason, SideVerdict
+from reachability.model import Pod
 
 MAX_LISTED = 4
 
@@ -18,7 +19,7 @@ def side_reason(side: SideVerdict, namespace: str | None = None) -> str:
 
     if not side.isolated:
         return f"{side.direction} not isolated" + (
-            f" ({side.note})" if side.note and side.note != "not isolated" else ""
+            f" ({side.note})" if side.note not in (Reason.POLICIES, Reason.NOT_ISOLATED) else ""
         )
     if side.allowed:
         rules = ", ".join(f"{name(r.policy)} {side.direction}[{r.index}]" for r in side.allowed_by)

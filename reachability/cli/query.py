@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reachability.cli import (
+from reachability import allowed
+from reachability.cli.options import (
     Command,
+    add_format,
     add_manifest_options,
     endpoint,
     load_cluster,
     port_number,
     protocol_name,
 )
-from reachability.evaluation import allowed
 from reachability.report import verdict_json, verdict_text
 
 
@@ -31,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="P",
         help="TCP (default), UDP, SCTP",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(parser, ("text", "json"), "text (default) or json")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,12 +7,23 @@ import sys
 
 from kubefacts.layout import DEFAULT_DNS_NAMESPACE, dns_label_text
 from kubefacts.validation import dns_label_problem, label_key_problem, label_value_problem, quoted
-from reachability.cli import Command, UsageError, add_manifest_options, port_spec
-
-from .context import IGNORE_ANNOTATION, LintOptions
-from .findings import RULES, RULES_BY_ID
-from .report import FORMATS, render
-from .run import has_errors, lint_paths
+from reachability.cli.options import (
+    Command,
+    UsageError,
+    add_format,
+    add_manifest_options,
+    add_ports,
+)
+from reachability.lint import (
+    FORMATS,
+    IGNORE_ANNOTATION,
+    RULES,
+    RULES_BY_ID,
+    LintOptions,
+    has_errors,
+    lint_paths,
+    render,
+)
 
 EPILOG = (
     "rules:\n"
@@ -25,12 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
     add_manifest_options(parser)
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="text",
-        help="text (default), json, or github (workflow annotations)",
-    )
+    add_format(parser, FORMATS, "text (default), json, or github (workflow annotations)")
     parser.add_argument(
         "--dns-namespace",
         default=DEFAULT_DNS_NAMESPACE,
@@ -44,14 +50,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help=f"label of the DNS pods; may be repeated (default {dns_label_text()})",
     )
-    parser.add_argument(
-        "--port",
-        dest="ports",
-        type=port_spec,
-        action="append",
-        default=[],
-        metavar="N/PROTO",
-        help="another port to probe, besides those the policies name and "
+    add_ports(
+        parser,
+        "another port to probe, besides those the policies name and "
         "53/UDP, 53/TCP, 80, 443, 8080; may be repeated",
     )
     parser.add_argument(
@@ -87,7 +88,7 @@ def options_from(args: argparse.Namespace) -> LintOptions:
     return LintOptions(
         dns_namespace=args.dns_namespace,
         dns_labels=tuple(sorted(labels)),
-        ports=tuple(args.ports),
+        ports=tuple(args.ports or ()),
         ignore=frozenset(ignore),
         ipblock_matches_pods=not args.ipblock_excludes_pods,
     )

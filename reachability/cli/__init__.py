@@ -1,0 +1,86 @@
+"""`python -m reachability`: the command table, the parser built from it, and error handling.
+
+Each subcommand is a module of this package defining `COMMAND`, listed once in `COMMANDS`;
+`options` holds what they share. Errors a user can cause (`reachability.UserError`: bad
+arguments, missing files, invalid manifests, unknown endpoints) print one clear line each on
+stderr and exit 2; anything else is a bug, reported as one "internal error" line asking for a
+report (set REACHABILITY_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from reachability import ManifestError, UserError
+from reachability.cli import check, diff, lint, matrix, query
+from reachability.cli.options import Command, UsageError
+
+PROG = "python -m reachability"
+EXIT_USAGE = 2
+COMMANDS: tuple[Command, ...] = (
+    check.COMMAND,
+    diff.COMMAND,
+    lint.COMMAND,
+    matrix.COMMAND,
+    query.COMMAND,
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def commands() -> tuple[Command, ...]:
+    """Every subcommand, by name."""
+    return COMMANDS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Kubernetes NetworkPolicy reachability, offline: is this connection "
+        "allowed, and why?",
+    )
+    sub = parser.add_subparsers(dest="command_name", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        child = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(child)
+        child.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except ManifestError as error:
+        for problem in error.problems:
+            _fail(str(problem))
+        if len(error.problems) > 1:
+            _fail(f"{PROG}: {len(error.problems)} problems in the manifests")
+    except UsageError as error:
+        _fail(str(error))
+    except UserError as error:
+        _fail(f"{PROG}: {error}")
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # stdout went away (e.g. `| head`): stay quiet
+        return 1
+    except KeyboardInterrupt:
+        _fail(f"{PROG}: interrupted")
+    except OSError as error:  # a file that cannot be read or written
+        _fail(f"{PROG}: {error}")
+    except Exception as error:  # a bug: still one line, unless debugging
+        if os.environ.get("REACHABILITY_DEBUG"):
+            raise
+        _fail(f"{PROG}: internal error: {type(error).__name__}: {error} (please report it)")
+    return EXIT_USAGE
+
+
+def _fail(line: str) -> None:
+    print(" ".join(line.split("\n")), file=sys.stderr)

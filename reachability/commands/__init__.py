@@ -1,1 +1,0 @@
-"""Subcommands of `python -m reachability`: each module defines `COMMAND` (a cli.Command)."""

@@ -1,0 +1,121 @@
+"""What to ask the engine about: the ports and external addresses worth probing for a policy set.
+
+Shared by lint, diff and the policy pack, which all question the engine on the same probes.
+
+Verdicts only differ at ports and addresses the policies (or pods) name, so probing those, plus a
+small default set for policies that name none, sees every difference a policy can make.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator, Sequence
+
+from reachability.model import (
+    IPAddress,
+    IPBlock,
+    IPNetwork,
+    NetworkPolicy,
+    Pod,
+    PolicyPort,
+    Rule,
+)
+
+Port = tuple[int, str]
+
+DEFAULT_PORTS: tuple[Port, ...] = (
+    (53, "UDP"),
+    (53, "TCP"),
+    (80, "TCP"),
+    (443, "TCP"),
+    (8080, "TCP"),
+)
+"""DNS both ways, HTTP, HTTPS and a typical application port."""
+
+PUBLIC_V4 = "93.184.216.34"
+PUBLIC_V6 = "2606:2800:220:1:248:1893:25c8:1946"
+INTERESTING = (
+    PUBLIC_V4,
+    "169.254.169.254",
+    "10.0.0.1",
+    "172.16.0.1",
+    "192.168.0.1",
+    PUBLIC_V6,
+    "fd00:ec2::254",
+)
+"""Addresses a reader recognises (a public host, cloud metadata, private ranges), preferred as
+samples of the blocks that contain them."""
+
+
+def probe_ports(
+    policies: Iterable[NetworkPolicy],
+    pods: Iterable[Pod] = (),
+    defaults: Sequence[Port] = DEFAULT_PORTS,
+) -> tuple[Port, ...]:
+    """The defaults, every port the policies name (both ends of a range) and the pods' ports."""
+    pods = list(pods)
+    named: dict[str, set[Port]] = {}
+    for pod in pods:
+        for port in pod.ports:
+            if port.name:
+                named.setdefault(port.name, set()).add((port.port, port.protocol))
+    found: set[Port] = set(defaults)
+    found.update((p.port, p.protocol) for pod in pods for p in pod.ports)
+    for entry in _rule_ports(policies):
+        if isinstance(entry.port, str):
+            found.update(p for p in named.get(entry.port, ()) if p[1] == entry.protocol)
+        elif entry.port is not None:
+            found.add((entry.port, entry.protocol))
+            if entry.end_port is not None:
+                found.add((entry.end_port, entry.protocol))
+    return tuple(sorted(found, key=lambda p: (p[0], p[1])))
+
+
+def probe_externals(policies: Iterable[NetworkPolicy]) -> tuple[str, ...]:
+    """Addresses that tell every ipBlock apart: one inside each block and one inside each except."""
+    found: set[IPAddress] = set()
+    for block in _ip_blocks(policies):
+        cidr, excepts = block.cidr, block.except_
+        known = [a for a in map(ipaddress.ip_address, INTERESTING) if a in cidr]
+        found.update(known)
+        sample = _sample(cidr, excepts)
+        if sample is not None:
+            found.add(sample)
+        for hole in excepts:
+            if not any(a in hole for a in known):
+                inner = _sample(hole, [])
+                if inner is not None:
+                    found.add(inner)
+    return tuple(str(a) for a in sorted(found, key=lambda a: (a.version, int(a))))
+
+
+def _sample(cidr: IPNetwork, excepts: Sequence[IPNetwork]) -> IPAddress | None:
+    public = ipaddress.ip_address(PUBLIC_V4 if cidr.version == 4 else PUBLIC_V6)
+    size = cidr.num_addresses
+    offsets = [1, size // 2 + 1, size - 2, 0, size - 1] if size > 2 else list(range(size))
+    candidates = [public, *(cidr.network_address + o for o in offsets if 0 <= o < size)]
+    for address in candidates:
+        if address in cidr and not any(
+            address in e for e in excepts if e.version == address.version
+        ):
+            return address
+    return None
+
+
+def _rules(policies: Iterable[NetworkPolicy]) -> Iterator[Rule]:
+    """Every rule as written, whether or not policyTypes lets it take effect."""
+    for policy in policies:
+        yield from policy.ingress
+        yield from policy.egress
+
+
+def _rule_ports(policies: Iterable[NetworkPolicy]) -> Iterator[PolicyPort]:
+    for rule in _rules(policies):
+        yield from rule.ports or ()
+
+
+def _ip_blocks(policies: Iterable[NetworkPolicy]) -> Iterator[IPBlock]:
+    for rule in _rules(policies):
+        for peer in rule.peers or ():
+            if peer.ip_block is not None:
+                yield peer.ip_block
