@@ -15,9 +15,10 @@ from typing import Any, Final
 
 import yaml
 
+from components.errors import ConfigError
 from components.manifests import environment_manifests
-from components.settings import SettingsError, settings_from_config
-from components.stack_config import StackConfigError, load_stack_config, stack_short_name
+from components.settings import settings_from_config
+from components.stack_config import load_stack_config, stack_short_name
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 RENDERED_KINDS: Final = ("limitrange", "namespace", "networkpolicy", "resourcequota")
@@ -110,11 +111,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = rendered_files(args.project_dir, args.stack)
         out = args.out if args.out is not None else args.project_dir / "rendered" / stack
         written = write_rendered(files, out)
-    except (SettingsError, StackConfigError) as error:
+    except ConfigError as error:
         print(f"render: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
         print(f"render: error: cannot write the manifests: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug: still one line
+        print(
+            f"render: internal error: {type(error).__name__}: {error} (please report it)",
+            file=sys.stderr,
+        )
         return 2
     for path in written:
         print(path)

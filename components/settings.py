@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
+from components.errors import ConfigError
 from kubefacts.api import DEFAULT_PROTOCOL, MAX_PORT, MIN_PORT, PROTOCOLS
 from kubefacts.layout import (
     DEFAULT_DNS_NAMESPACE,
@@ -75,7 +76,7 @@ _DATABASE_FIELDS: Final = ("clientLabels", "name", "podLabels", "port")
 _MISSING: Final = object()
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigError):
     """A config value a user can fix: names the key, the bad value and what is allowed."""
 
     def __init__(self, key: str, value: object, allowed: str) -> None:

@@ -21,6 +21,8 @@ from typing import Any, Final
 
 import yaml
 
+from components.errors import ConfigError
+
 PROJECT_FILES: Final = ("Pulumi.yaml", "Pulumi.yml")
 _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _DECLARATION_FIELDS: Final = frozenset(
@@ -29,7 +31,7 @@ _DECLARATION_FIELDS: Final = frozenset(
 _SIMPLE_TYPES: Final = ("array", "boolean", "integer", "string")
 
 
-class StackConfigError(ValueError):
+class StackConfigError(ConfigError):
     """The project or stack file is not one the Pulumi CLI would accept (names the file)."""
 
 

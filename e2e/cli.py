@@ -20,26 +20,29 @@ from pathlib import Path
 from typing import Any
 
 from e2e.compare import compare, render
-from e2e.manifests import ManifestInputError, dump_manifests, load_manifests
-from e2e.measure import MeasureError, measure, wait_listening
+from e2e.errors import InputError
+from e2e.manifests import dump_manifests, load_manifests
+from e2e.measure import measure, wait_listening
 from e2e.outcomes import outcomes_from_json, outcomes_to_json
 from e2e.plan import PlanError, parse_external, plan_from_json, plan_to_json, probe_plan
-from e2e.probes import Layout, ProbeSetError, probe_set
+from e2e.probes import Layout, probe_set
 from kubefacts.layout import dns_label_text
+from reachability import UserError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (ManifestInputError, PlanError, ProbeSetError, MeasureError) as error:
-        print(f"e2e {args.command}: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"e2e {args.command}: {error}", file=sys.stderr)
-        return 2
-    except ValueError as error:  # reachability.ManifestError and friends: one line, no traceback
+    except (InputError, UserError, OSError) as error:  # one line, no traceback
         print(f"e2e {args.command}: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug: still one line
+        print(
+            f"e2e {args.command}: internal error: {type(error).__name__}: {error} "
+            "(please report it)",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -9,12 +9,13 @@ from typing import Any
 
 import yaml
 
+from e2e.errors import InputError
 from reachability import expand_lists, read_documents
 
 Manifest = Mapping[str, Any]
 
 
-class ManifestInputError(ValueError):
+class ManifestInputError(InputError):
     """A path that is missing or a document that is not a Kubernetes object (names the file)."""
 
 

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from e2e.errors import InputError
 from e2e.manifests import (
     Manifest,
     annotations_of,
@@ -49,7 +50,7 @@ class Completed:
 Runner = Callable[[Sequence[str]], Completed]
 
 
-class MeasureError(RuntimeError):
+class MeasureError(InputError):
     """The cluster is not in a state to measure (pods not found, not listening)."""
 
 

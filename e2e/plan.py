@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from e2e.errors import InputError
 from e2e.manifests import (
     Manifest,
     annotations_of,
@@ -30,7 +31,7 @@ _EXTERNAL = re.compile(
 )
 
 
-class PlanError(ValueError):
+class PlanError(InputError):
     """A plan or endpoint that cannot be used, with what is allowed."""
 
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from e2e.errors import InputError
 from e2e.manifests import Manifest, kind_of, name_of
 from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL
 from kubefacts.layout import (
@@ -93,7 +94,7 @@ class ProbeSet:
     environment_namespaces: tuple[str, ...] = field(default=())
 
 
-class ProbeSetError(ValueError):
+class ProbeSetError(InputError):
     """The rendered manifests give nothing to probe, or clash with the layout."""
 
 

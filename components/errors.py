@@ -1,0 +1,11 @@
+"""What a user of the environments program can get wrong: config values and stack files.
+
+Every such error is a `ConfigError`: the program turns it into one `pulumi.RunError` line and
+`render` into one line on stderr (exit 2); anything else that escapes is a bug.
+"""
+
+from __future__ import annotations
+
+
+class ConfigError(ValueError):
+    """A config value or stack file a user can fix; `str()` names the key or file."""
