@@ -13,8 +13,8 @@ import yaml
 from components.manifests import environment_manifests
 from components.render import main
 from components.settings import settings_from_config
+from tests.support.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_STACK = """config:
   catalyst-environments:databases:
     - name: postgres

@@ -6,13 +6,13 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi_mocks import Run, run_under_mocks
 
 from components.environment import EnvironmentNamespace
 from components.manifests import environment_manifests, namespace_manifest
 from components.policies import network_policies
 from components.policy_set import NetworkPolicySet, namespaced_options
 from components.settings import EnvironmentSettings, settings_from_config
+from tests.support.pulumi_mocks import Run, run_under_mocks
 
 POSTGRES = {
     "name": "postgres",

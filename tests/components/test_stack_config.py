@@ -21,8 +21,8 @@ from components.stack_config import (
     merge_config,
     stack_short_name,
 )
+from tests.support.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_DOC = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
 
 

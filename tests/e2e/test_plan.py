@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,9 @@ from e2e.probes import (
     namespace_manifest,
     probe_set,
 )
+from tests.support.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 STACKS = ("pr-123", "pr-456", "production")
 NAMESPACES = tuple(f"myteam-myproject-{stack}" for stack in STACKS)
 

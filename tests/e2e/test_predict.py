@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,9 @@ from e2e.outcomes import Outcome
 from e2e.plan import External, probe_plan
 from e2e.predict import predict
 from e2e.probes import probe_set
+from tests.support.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 DEV, OTHER, PROD = (f"myteam-myproject-{s}" for s in ("pr-123", "pr-456", "production"))
 INGRESS, DNS, KUBE_SYSTEM = (
     "ingress-nginx/probe-ingress",

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import copy
 import runpy
-from pathlib import Path
 from typing import Any
 
 import pulumi_policy
 import pytest
 import yaml
-from pulumi_mocks import run_main
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -25,8 +23,10 @@ from components.manifests import environment_manifests
 from components.settings import settings_from_config
 from policy import rules
 from policy.resources import TYPES, stack_objects
+from tests.support.paths import REPO_ROOT
+from tests.support.pulumi_mocks import run_main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 MANDATORY = [
     "namespace-default-deny",
     "namespace-closed-to-other-namespaces",

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 EXPECTATIONS = ROOT / "examples" / "expectations.yaml"
 STACKS = ("pr-123", "pr-456", "production")
 

@@ -6,11 +6,11 @@ import json
 
 import pulumi
 import pytest
-from pulumi_mocks import Run, cli_config, run_main
 
 from components.manifests import environment_manifests
 from components.settings import settings_from_config
 from components.stack_config import project_values
+from tests.support.pulumi_mocks import Run, cli_config, run_main
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pulumi_mocks import run_main
+
+from tests.support.pulumi_mocks import run_main
 
 reachability = pytest.importorskip("reachability")
 

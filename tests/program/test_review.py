@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from pulumi_mocks import Run, cli_config, run_main
 
 from components.render import main as render_main
+from tests.support.paths import REPO_ROOT
+from tests.support.pulumi_mocks import Run, cli_config, run_main
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "catalyst-environments"
 
 

@@ -13,11 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netpol_builders import dump_yaml, egress_rule, namespace, netpol, peer, pod, selector
 
 from reachability import ExternalIP, ManifestError, allowed, from_manifests, load
+from tests.support.netpol_builders import (
+    dump_yaml,
+    egress_rule,
+    namespace,
+    netpol,
+    peer,
+    pod,
+    selector,
+)
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 
 
 def _problems(docs: list[dict[str, Any]]) -> list[str]:

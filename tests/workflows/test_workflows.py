@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+from tests.support.paths import REPO_ROOT
+
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 PR_NUMBER_GROUP = "pulumi-pr-${{ github.event.pull_request.number }}"
 SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository"
 

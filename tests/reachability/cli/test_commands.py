@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 import yaml
-from test_reachability_core import DENY_ALL, XY, cport, netpol, pod
 
 from reachability.cli import Command, commands, main
+from tests.reachability.core.test_engine import DENY_ALL, XY, cport, netpol, pod
+from tests.support.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 DNS_POD = pod("kube-system/dns", {"k8s-app": "kube-dns"}, "10.0.9.1", [cport(53, "dns", "UDP")])
 NAMED = pod("x/web", {"app": "web"}, "10.0.0.3", [cport(8080, "http")])
 ALLOW_SAME_NS = {

@@ -6,11 +6,11 @@ import random
 from typing import Any
 
 import pytest
-from test_reachability_core import DENY_ALL, XY, build, cport, netpol, ns, pod
 
 from reachability import Options, allowed, from_manifests, matrix
 from reachability.model import Labels
 from reachability.representatives import pod_name
+from tests.reachability.core.test_engine import DENY_ALL, XY, build, cport, netpol, ns, pod
 
 Doc = dict[str, Any]
 

@@ -17,8 +17,9 @@ from components.stack_config import load_stack_config, project_values
 from reachability import Options, from_manifests
 from reachability.cli import main
 from reachability.diff import Diff, diff, render
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 NS = "app"
 DNS_PEER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},

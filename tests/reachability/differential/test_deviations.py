@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import nca_oracle
 import pytest
-from nca_oracle import write_manifests
-from netpol_builders import (
+
+from tests.support import nca_oracle
+from tests.support.nca_oracle import write_manifests
+from tests.support.netpol_builders import (
     container_port,
     egress_rule,
     ingress_rule,

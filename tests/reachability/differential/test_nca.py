@@ -25,11 +25,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import nca_oracle
 import pytest
 import yaml
-from nca_oracle import write_manifests
-from netpol_builders import (
+
+from tests.support import nca_oracle
+from tests.support.nca_oracle import write_manifests
+from tests.support.netpol_builders import (
     container_port,
     egress_rule,
     namespace,
@@ -39,6 +40,7 @@ from netpol_builders import (
     pod,
     selector,
 )
+from tests.support.paths import DATA, REPO_ROOT
 
 NCA = nca_oracle.find_nca()
 needs_nca = pytest.mark.skipif(NCA is None, reason=nca_oracle.INSTALL_HINT)
@@ -423,7 +425,6 @@ def test_some_generated_clusters_are_also_compared_with_the_conformant_default()
 
 # --- hand-written clusters -------------------------------------------------------------------
 
-DATA = Path(__file__).parent / "data"
 SEED = DATA / "seed"
 K8S_DOCS = DATA / "k8s_docs"
 
@@ -507,7 +508,7 @@ def _generate_environments() -> Any:
     """benchmarks/generate_environments.py, imported by path (benchmarks/ is no package)."""
     import importlib.util
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "generate_environments.py"
+    path = REPO_ROOT / "benchmarks" / "generate_environments.py"
     spec = importlib.util.spec_from_file_location("generate_environments", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -6,7 +6,8 @@ These run without nca, on output lines in the exact shapes nca 2.1.0 prints.
 from __future__ import annotations
 
 import pytest
-from nca_oracle import ConnectivityMap, parse_connections, parse_txt_no_fw_rules
+
+from tests.support.nca_oracle import ConnectivityMap, parse_connections, parse_txt_no_fw_rules
 
 SAMPLE = """\
 global: cluster has 3 unique endpoints, 2 namespaces

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from reachability.cli import main
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 SEED = Path("tests/data/lint/seed")
 DEV = SEED / "dev-environment-policy.yaml"
 CLEAN = Path("tests/data/lint/scenarios/db-migrate-fixed")

@@ -3,13 +3,12 @@ the findings expected of it, the two bugs the seed lived through first of all.""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from reachability.lint import Finding, has_errors, lint_paths
+from tests.support.paths import DATA
 
-DATA = Path(__file__).parent / "data" / "lint"
+DATA = DATA / "lint"
 SEED = DATA / "seed"
 
 

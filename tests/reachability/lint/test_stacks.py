@@ -14,8 +14,9 @@ from components.manifests import environment_manifests
 from components.settings import settings_from_config
 from components.stack_config import load_stack_config, project_values
 from reachability.lint import Finding, has_errors, lint_manifests
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 PROJECT = "catalyst-environments"
 STACKS = ["dev", "pr-123", "pr-456", "production"]
 

@@ -11,20 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netpol_builders import (
-    OMIT,
-    container_port,
-    dump_yaml,
-    egress_rule,
-    ingress_rule,
-    items_list,
-    namespace,
-    netpol,
-    np_port,
-    peer,
-    pod,
-    selector,
-)
 
 from reachability import (
     ContainerPort,
@@ -37,6 +23,20 @@ from reachability import (
     load,
     matrix,
     selected_pods,
+)
+from tests.support.netpol_builders import (
+    OMIT,
+    container_port,
+    dump_yaml,
+    egress_rule,
+    ingress_rule,
+    items_list,
+    namespace,
+    netpol,
+    np_port,
+    peer,
+    pod,
+    selector,
 )
 
 

@@ -8,14 +8,14 @@ Policies are in tests/data/k8s_docs/ as the docs wrote them (the default policie
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reachability import RuleRef, allowed, load
+from tests.support.paths import DATA
 
-DOCS = Path(__file__).parent / "data" / "k8s_docs"
+DOCS = DATA / "k8s_docs"
 PODS = [
     "default/db",
     "default/frontend",

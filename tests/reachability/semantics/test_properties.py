@@ -15,7 +15,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from netpol_builders import (
+
+from reachability import allowed, from_manifests, load, matrix, selected_pods
+from tests.support.netpol_builders import (
     cluster_strategy,
     dump_yaml,
     items_list,
@@ -25,8 +27,6 @@ from netpol_builders import (
     selector,
     selects,
 )
-
-from reachability import allowed, from_manifests, load, matrix, selected_pods
 
 PROBES = [(80, "TCP"), (8080, "TCP"), (53, "UDP"), (53, "TCP"), (9090, "SCTP")]
 EXTERNALS = ["93.184.216.34", "10.1.0.200"]

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netpol_builders import (
+
+from reachability import Options, RuleRef, allowed, from_manifests
+from tests.support.netpol_builders import (
     dump_yaml,
     egress_rule,
     ingress_rule,
@@ -24,10 +26,9 @@ from netpol_builders import (
     peer,
     selector,
 )
+from tests.support.paths import REPO_ROOT
 
-from reachability import Options, RuleRef, allowed, from_manifests
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 ENV = "myteam-myproject-pr-123"
 NAME = "kubernetes.io/metadata.name"
 PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.169.254/32"]

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from netpol_builders import egress_rule, netpol, peer
 
 from reachability import Options, RuleRef, allowed, from_manifests, load
+from tests.support.netpol_builders import egress_rule, netpol, peer
+from tests.support.paths import DATA
 
-SEED = Path(__file__).parent / "data" / "seed"
+SEED = DATA / "seed"
 BASE = [SEED / "namespaces.yaml", SEED / "pods.yaml"]
 SEED_POLICIES = {
     "default-deny-ingress": "myteam-myproject-pr-123",

@@ -28,7 +28,9 @@ from typing import Any
 
 import pytest
 import yaml
-from netpol_builders import (
+
+from reachability import Options, allowed, from_manifests
+from tests.support.netpol_builders import (
     TruthTable,
     dump_yaml,
     egress_rule,
@@ -41,11 +43,10 @@ from netpol_builders import (
     xyz_model,
     xyz_pod_ids,
 )
-
-from reachability import Options, allowed, from_manifests
+from tests.support.paths import REPO_ROOT
 
 PODS = xyz_pod_ids()
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 NS_KEY = "kubernetes.io/metadata.name"
 
 
