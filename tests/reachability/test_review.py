@@ -15,15 +15,7 @@ from typing import Any
 import pytest
 
 from reachability import ExternalIP, ManifestError, allowed, from_manifests, load
-from tests.support.netpol_builders import (
-    dump_yaml,
-    egress_rule,
-    namespace,
-    netpol,
-    peer,
-    pod,
-    selector,
-)
+from tests.support.builders import dump_yaml, egress_rule, namespace, netpol, peer, pod, selector
 from tests.support.paths import REPO_ROOT
 
 ROOT = REPO_ROOT

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from reachability.cli import Command, commands, main
-from tests.reachability.core.test_engine import DENY_ALL, XY, cport, netpol, pod
 from tests.support.paths import REPO_ROOT
+from tests.support.ref_builders import DENY_ALL, XY, cport, netpol, pod
 
 REPO = REPO_ROOT
 DNS_POD = pod("kube-system/dns", {"k8s-app": "kube-dns"}, "10.0.9.1", [cport(53, "dns", "UDP")])

@@ -10,7 +10,7 @@ import pytest
 from reachability import Options, allowed, from_manifests, matrix
 from reachability.model import Labels
 from reachability.representatives import pod_name
-from tests.reachability.core.test_engine import DENY_ALL, XY, build, cport, netpol, ns, pod
+from tests.support.ref_builders import DENY_ALL, XY, build, cport, netpol, ns, pod
 
 Doc = dict[str, Any]
 

@@ -3,7 +3,7 @@
 The differential test stays clear of these inputs; each test here runs nca on a minimal cluster,
 shows what nca does, and shows that our engine follows the Kubernetes NetworkPolicy v1 API
 instead. Should a future nca change its behaviour, the nca half of the test fails and the
-corresponding exclusion in test_reachability_differential.py can be lifted.
+corresponding exclusion in test_nca.py can be lifted.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from tests.support import nca_oracle
-from tests.support.nca_oracle import write_manifests
-from tests.support.netpol_builders import (
+from tests.support.builders import (
     container_port,
     egress_rule,
     ingress_rule,
@@ -26,6 +25,7 @@ from tests.support.netpol_builders import (
     pod,
     selector,
 )
+from tests.support.nca_oracle import write_manifests
 
 NCA = nca_oracle.find_nca()
 pytestmark = pytest.mark.skipif(NCA is None, reason=nca_oracle.INSTALL_HINT)

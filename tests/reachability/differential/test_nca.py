@@ -4,7 +4,7 @@ Two independent implementations of NetworkPolicy semantics rarely share a bug, s
 pod-to-pod and pod-to-external verdict, per port and protocol, must agree on randomly generated
 (seeded, deterministic) clusters and on a few hand-written ones. Where nca departs from
 Kubernetes the generator stays clear of it and the departure is pinned in
-test_reachability_differential_deviations.py:
+test_deviations.py:
 - nca gives pods no IP, so an ipBlock never matches a pod: we compare with
   Options(ipblock_matches_pods=False), and with the default too when no ipBlock covers a pod;
 - nca never prints a pod's connections to itself: loopback pairs are not compared;
@@ -29,8 +29,7 @@ import pytest
 import yaml
 
 from tests.support import nca_oracle
-from tests.support.nca_oracle import write_manifests
-from tests.support.netpol_builders import (
+from tests.support.builders import (
     container_port,
     egress_rule,
     namespace,
@@ -40,6 +39,7 @@ from tests.support.netpol_builders import (
     pod,
     selector,
 )
+from tests.support.nca_oracle import write_manifests
 from tests.support.paths import DATA, REPO_ROOT
 
 NCA = nca_oracle.find_nca()

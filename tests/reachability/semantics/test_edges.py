@@ -24,7 +24,7 @@ from reachability import (
     matrix,
     selected_pods,
 )
-from tests.support.netpol_builders import (
+from tests.support.builders import (
     OMIT,
     container_port,
     dump_yaml,

@@ -1,4 +1,4 @@
-"""Property tests over generated small clusters (tests/netpol_builders.py ``cluster_strategy``):
+"""Property tests over generated small clusters (tests/support/strategies.py ``cluster_strategy``):
 2-3 namespaces, up to 6 pods, up to 4 policies with random selectors, policyTypes, rules, named
 ports, endPort ranges and ipBlocks.
 
@@ -17,16 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reachability import allowed, from_manifests, load, matrix, selected_pods
-from tests.support.netpol_builders import (
-    cluster_strategy,
-    dump_yaml,
-    items_list,
-    namespace,
-    netpol,
-    policy_directions,
-    selector,
-    selects,
-)
+from tests.support.builders import dump_yaml, items_list, namespace, netpol, selector
+from tests.support.oracle import policy_directions, selects
+from tests.support.strategies import cluster_strategy
 
 PROBES = [(80, "TCP"), (8080, "TCP"), (53, "UDP"), (53, "TCP"), (9090, "SCTP")]
 EXTERNALS = ["93.184.216.34", "10.1.0.200"]

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from reachability import Options, RuleRef, allowed, from_manifests
-from tests.support.netpol_builders import (
+from tests.support.builders import (
     dump_yaml,
     egress_rule,
     ingress_rule,

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from reachability import Options, RuleRef, allowed, from_manifests, load
-from tests.support.netpol_builders import egress_rule, netpol, peer
+from tests.support.builders import egress_rule, netpol, peer
 from tests.support.paths import DATA
 
 SEED = DATA / "seed"

@@ -30,20 +30,9 @@ import pytest
 import yaml
 
 from reachability import Options, allowed, from_manifests
-from tests.support.netpol_builders import (
-    TruthTable,
-    dump_yaml,
-    egress_rule,
-    ingress_rule,
-    np_port,
-    peer,
-    selector,
-    upstream_policy,
-    xyz_ip,
-    xyz_model,
-    xyz_pod_ids,
-)
+from tests.support.builders import dump_yaml, egress_rule, ingress_rule, np_port, peer, selector
 from tests.support.paths import REPO_ROOT
+from tests.support.xyz_model import TruthTable, upstream_policy, xyz_ip, xyz_model, xyz_pod_ids
 
 PODS = xyz_pod_ids()
 ROOT = REPO_ROOT
