@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,16 +21,6 @@ POSTGRES_STACK = """config:
       port: 5432
       clientLabels: {db-access: "true"}
 """
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the project files, so renders never write into the repository."""
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.production.yaml"):
-        shutil.copy(REPO_ROOT / name, folder / name)
-    return folder
 
 
 def render(project: Path, *args: str) -> int:

@@ -3,37 +3,28 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_module
 
 REPO = REPO_ROOT
 
 
 def run(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "e2e", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_module("e2e", *args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def workdir(tmp_path_factory: pytest.TempPathFactory, rendered_stacks: Callable[..., Path]) -> Path:
     work = tmp_path_factory.mktemp("e2e")
-    for stack in ("pr-123", "production"):
-        subprocess.run(
-            [sys.executable, "-m", "components", "render", "--stack", stack,
-             "--out", work / "rendered" / stack],
-            cwd=REPO, check=True, capture_output=True,
-        )  # fmt: skip
+    shutil.copytree(rendered_stacks("pr-123", "production"), work / "rendered")
     planned = run(
         "plan",
         "-f",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,25 +20,15 @@ from e2e.probes import (
     namespace_manifest,
     probe_set,
 )
-from tests.support.paths import REPO_ROOT
 
-REPO = REPO_ROOT
 STACKS = ("pr-123", "pr-456", "production")
 NAMESPACES = tuple(f"myteam-myproject-{stack}" for stack in STACKS)
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+def rendered(rendered_stacks: Callable[..., Path]) -> list[dict[str, Any]]:
     """The three stacks exactly as CI renders them (the public CLI, not internals)."""
-    out = tmp_path_factory.mktemp("rendered")
-    for stack in STACKS:
-        subprocess.run(
-            [sys.executable, "-m", "components", "render", "--stack", stack, "--out", out / stack],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
-    return load_manifests([out])
+    return load_manifests([rendered_stacks(*STACKS)])
 
 
 def pods_of(docs: Any) -> dict[str, dict[str, Any]]:

@@ -5,8 +5,8 @@ These are the verdicts the Kind job then measures; each row is one the issues na
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +16,7 @@ from e2e.outcomes import Outcome
 from e2e.plan import External, probe_plan
 from e2e.predict import predict
 from e2e.probes import probe_set
-from tests.support.paths import REPO_ROOT
 
-REPO = REPO_ROOT
 DEV, OTHER, PROD = (f"myteam-myproject-{s}" for s in ("pr-123", "pr-456", "production"))
 INGRESS, DNS, KUBE_SYSTEM = (
     "ingress-nginx/probe-ingress",
@@ -29,16 +27,8 @@ EXTERNALS = (External("1.1.1.1", 443), External("1.1.1.1", 80), External("169.25
 
 
 @pytest.fixture(scope="module")
-def predicted(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, int, str], Outcome]:
-    out = tmp_path_factory.mktemp("rendered")
-    for stack in ("pr-123", "pr-456", "production"):
-        subprocess.run(
-            [sys.executable, "-m", "components", "render", "--stack", stack, "--out", out / stack],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
-    rendered = load_manifests([out])
+def predicted(rendered_stacks: Callable[..., Path]) -> dict[tuple[str, str, int, str], Outcome]:
+    rendered = load_manifests([rendered_stacks("pr-123", "pr-456", "production")])
     probes = probe_set(rendered)
     manifests: list[Any] = [*rendered, *probes.apply, *probes.fixtures]
     plan = probe_plan(manifests, EXTERNALS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,8 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    out = tmp_path_factory.mktemp("rendered")
-    for stack in STACKS:
-        result = _run("-m", "components", "render", "--stack", stack, "--out", str(out / stack))
-        assert result.returncode == 0, result.stderr
+def rendered(rendered_stacks: Callable[..., Path]) -> list[str]:
+    out = rendered_stacks(*STACKS)
     return [arg for stack in STACKS for arg in ("-f", str(out / stack))]
 
 

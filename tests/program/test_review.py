@@ -4,7 +4,6 @@ plus the checks an independent harness makes (config with and without Pulumi.yam
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,16 +16,6 @@ from tests.support.paths import REPO_ROOT
 from tests.support.pulumi_mocks import Run, cli_config, run_main
 
 PROJECT = "catalyst-environments"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the project files, so renders never write into the repository."""
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.production.yaml"):
-        shutil.copy(REPO_ROOT / name, folder / name)
-    return folder
 
 
 def render_process(project: Path, stack: str, out: Path) -> subprocess.CompletedProcess[str]:

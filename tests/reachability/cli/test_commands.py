@@ -13,6 +13,7 @@ import yaml
 
 from reachability.cli import Command, commands, main
 from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_main
 from tests.support.ref_builders import DENY_ALL, XY, cport, netpol, pod
 
 REPO = REPO_ROOT
@@ -36,9 +37,7 @@ def manifests(tmp_path: Path) -> Path:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_main(main, capsys, *argv)
 
 
 def assert_one_error_line(err: str, *fragments: str) -> None:

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
-from components.manifests import environment_manifests
-from components.settings import settings_from_config
-from components.stack_config import load_stack_config, project_values
 from reachability import Options, from_manifests
 from reachability.cli import main
 from reachability.diff import Diff, diff, render
 from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_main
+from tests.support.stacks import stack_manifests
 
 ROOT = REPO_ROOT
 NS = "app"
@@ -207,14 +206,6 @@ def test_cli_loopback_allowed(capsys: pytest.CaptureFixture[str], tmp_path: Path
 # --- two stacks ------------------------------------------------------------------------------
 
 
-def stack_manifests(stack: str, **overrides: Any) -> list[dict[str, Any]]:
-    config: dict[str, Any] = project_values(
-        load_stack_config(ROOT, stack).values, "catalyst-environments"
-    )
-    config.update(overrides)
-    return environment_manifests(settings_from_config(stack, config))
-
-
 def test_production_with_same_namespace_on_opens_only_non_database_pods() -> None:
     result = compare(
         stack_manifests("production"), stack_manifests("production", allowSameNamespace=True)
@@ -240,9 +231,7 @@ def stacks(tmp_path: Path) -> dict[str, Path]:
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["diff", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_main(main, capsys, "diff", *argv)
 
 
 def test_cli_two_stacks_mapped_onto_one_namespace(

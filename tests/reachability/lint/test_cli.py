@@ -11,6 +11,7 @@ import pytest
 
 from reachability.cli import main
 from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_main
 
 ROOT = REPO_ROOT
 SEED = Path("tests/data/lint/seed")
@@ -24,9 +25,7 @@ def _in_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["lint", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_main(main, capsys, "lint", *argv)
 
 
 def test_text_format_exit_1_on_errors(capsys: pytest.CaptureFixture[str]) -> None:

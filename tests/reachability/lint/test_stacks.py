@@ -3,32 +3,21 @@ as the Pulumi CLI reads the config, and variants a team is likely to configure."
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from components.manifests import environment_manifests
-from components.settings import settings_from_config
-from components.stack_config import load_stack_config, project_values
 from reachability.lint import Finding, has_errors, lint_manifests
-from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_module
+from tests.support.stacks import stack_manifests
 
-ROOT = REPO_ROOT
-PROJECT = "catalyst-environments"
 STACKS = ["dev", "pr-123", "pr-456", "production"]
 
 
-def manifests(stack: str, **overrides: Any) -> list[dict[str, Any]]:
-    config: dict[str, Any] = project_values(load_stack_config(ROOT, stack).values, PROJECT)
-    config.update(overrides)
-    return environment_manifests(settings_from_config(stack, config))
-
-
 def lint(stack: str, **overrides: Any) -> tuple[Finding, ...]:
-    return lint_manifests(manifests(stack, **overrides), source=f"<{stack}>")
+    return lint_manifests(stack_manifests(stack, **overrides), source=f"<{stack}>")
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -69,19 +58,10 @@ def test_custom_egress_without_metadata_exception_is_caught() -> None:
 
 
 @pytest.mark.parametrize("stack", ["pr-123", "production"])
-def test_rendered_stack_lints_clean_through_the_cli(stack: str, tmp_path: Path) -> None:
-    out = tmp_path / stack
-    subprocess.run(
-        [sys.executable, "-m", "components", "render", "--stack", stack, "--out", str(out)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "reachability", "lint", "-f", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+def test_rendered_stack_lints_clean_through_the_cli(
+    stack: str, rendered_stacks: Callable[..., Path]
+) -> None:
+    out = rendered_stacks(stack) / stack
+    result = run_module("reachability", "lint", "-f", out)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 errors" in result.stdout or result.stdout.strip() == "no findings"

@@ -14,6 +14,7 @@ import pytest
 
 from reachability import RuleRef, allowed, load
 from tests.support.paths import DATA
+from tests.support.verdicts import check
 
 DOCS = DATA / "k8s_docs"
 PODS = [
@@ -34,14 +35,6 @@ PROBES = [(80, "TCP"), (6379, "TCP"), (53, "UDP"), (9000, "SCTP")]
 
 def docs(*names: str) -> Any:
     return load([DOCS / "cluster.yaml", *(DOCS / f"{n}.yaml" for n in names)])
-
-
-def check(cluster: Any, src: str, dst: str, port: int, proto: str, expected: bool) -> Any:
-    v = allowed(cluster, src, dst, port, proto)
-    assert v.allowed is expected, (
-        f"{src} -> {dst} {port}/{proto}: expected {'allowed' if expected else 'denied'}\n{v.reason}"
-    )
-    return v
 
 
 def in_default(endpoint: str) -> bool:

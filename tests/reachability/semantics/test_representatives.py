@@ -7,9 +7,7 @@ through one synthesized pod per distinct label combination the selectors tell ap
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +24,9 @@ from tests.support.builders import (
     peer,
     selector,
 )
-from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_module
+from tests.support.verdicts import check
 
-ROOT = REPO_ROOT
 ENV = "myteam-myproject-pr-123"
 NAME = "kubernetes.io/metadata.name"
 PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.169.254/32"]
@@ -104,14 +102,6 @@ def environment(ns: str, *, same_namespace: bool = True, database: bool = False)
             ),
         ]
     return docs
-
-
-def check(c: Any, src: str, dst: str, port: int, proto: str, expected: bool) -> Any:
-    v = allowed(c, src, dst, port, proto)
-    assert v.allowed is expected, (
-        f"{src} -> {dst} {port}/{proto}: expected {'allowed' if expected else 'denied'}\n{v.reason}"
-    )
-    return v
 
 
 def test_rendered_input_gets_representative_pods_and_namespaces() -> None:
@@ -216,15 +206,7 @@ def test_representatives_are_not_added_when_pods_are_given() -> None:
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "reachability", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+    return run_module("reachability", *args, timeout=120, pythonpath=True)
 
 
 @pytest.fixture

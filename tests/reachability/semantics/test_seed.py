@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from reachability import Options, RuleRef, allowed, from_manifests, load
+from reachability import Options, RuleRef, from_manifests, load
 from tests.support.builders import egress_rule, netpol, peer
 from tests.support.paths import DATA
+from tests.support.verdicts import check
 
 SEED = DATA / "seed"
 BASE = [SEED / "namespaces.yaml", SEED / "pods.yaml"]
@@ -61,14 +62,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
-
-
-def check(cluster: Any, src: str, dst: str, port: int, proto: str, expected: bool) -> Any:
-    v = allowed(cluster, src, dst, port, proto)
-    assert v.allowed is expected, (
-        f"{src} -> {dst} {port}/{proto}: expected {'allowed' if expected else 'denied'}\n{v.reason}"
-    )
-    return v
 
 
 def and_version(policy: dict[str, Any]) -> dict[str, Any]:

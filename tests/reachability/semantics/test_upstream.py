@@ -18,9 +18,7 @@ sample through ``python -m reachability check --format json``.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +29,10 @@ import yaml
 
 from reachability import Options, allowed, from_manifests
 from tests.support.builders import dump_yaml, egress_rule, ingress_rule, np_port, peer, selector
-from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_module
 from tests.support.xyz_model import TruthTable, upstream_policy, xyz_ip, xyz_model, xyz_pod_ids
 
 PODS = xyz_pod_ids()
-ROOT = REPO_ROOT
 NS_KEY = "kubernetes.io/metadata.name"
 
 
@@ -864,15 +861,7 @@ CLI_SAMPLE = [
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "reachability", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+    return run_module("reachability", *args, timeout=120, pythonpath=True)
 
 
 def write_case(c: Case, where: Path) -> Path:
