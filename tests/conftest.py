@@ -1,0 +1,46 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_module
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.production.yaml")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project files, so renders never write into the repository."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in PROJECT_FILES:
+        shutil.copy(REPO_ROOT / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def rendered_stacks(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``rendered_stacks("pr-123", "production")``: a fresh folder holding one subfolder per
+    stack, as ``python -m components render --stack S --out <folder>/S`` writes it (the public
+    CLI, as CI runs it). Each stack is rendered once per session and copied from then on."""
+    cache = tmp_path_factory.mktemp("rendered-cache")
+
+    def folder_of(*stacks: str) -> Path:
+        for stack in stacks:
+            if not (cache / stack).is_dir():
+                result = run_module(
+                    "components", "render", "--stack", stack, "--out", cache / stack
+                )
+                assert result.returncode == 0, result.stderr
+        folder = tmp_path_factory.mktemp("rendered")
+        for stack in stacks:
+            shutil.copytree(cache / stack, folder / stack)
+        return folder
+
+    return folder_of

@@ -1,0 +1,379 @@
+"""The `python -m reachability` CLI: every subcommand, format, exit status and error line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from reachability.cli import Command, commands, main
+from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_main
+from tests.support.ref_builders import DENY_ALL, XY, cport, netpol, pod
+
+REPO = REPO_ROOT
+DNS_POD = pod("kube-system/dns", {"k8s-app": "kube-dns"}, "10.0.9.1", [cport(53, "dns", "UDP")])
+NAMED = pod("x/web", {"app": "web"}, "10.0.0.3", [cport(8080, "http")])
+ALLOW_SAME_NS = {
+    "podSelector": {},
+    "ingress": [{"from": [{"podSelector": {}}]}],
+    "egress": [{"to": [{"podSelector": {}}]}],
+    "policyTypes": ["Ingress", "Egress"],
+}
+
+
+@pytest.fixture
+def manifests(tmp_path: Path) -> Path:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    docs = [*XY, DNS_POD, NAMED, netpol("x/deny", DENY_ALL), netpol("x/same", ALLOW_SAME_NS)]
+    (folder / "all.yaml").write_text(yaml.safe_dump_all(docs))
+    return folder
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    return run_main(main, capsys, *argv)
+
+
+def assert_one_error_line(err: str, *fragments: str) -> None:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+# --- registry --------------------------------------------------------------------------------
+
+
+def test_subcommands_are_discovered_from_the_commands_package() -> None:
+    found = {command.name: command for command in commands()}
+    assert {"query", "matrix", "check"} <= set(found)
+    assert all(isinstance(command, Command) for command in found.values())
+
+
+# --- query -----------------------------------------------------------------------------------
+
+
+def test_query_allowed_exits_0_with_the_reason(manifests: Path, capsys) -> None:
+    code, out, err = run(
+        capsys, "query", "-f", manifests, "--from", "x/a", "--to", "x/b", "--port", 80
+    )
+    assert (code, err) == (0, "")
+    assert out == (
+        "x/a -> x/b 80/TCP: allowed\n"
+        "  egress from x/a: allowed by x/same egress[0]\n"
+        "  ingress to x/b: allowed by x/same ingress[0]\n"
+    )
+
+
+def test_query_denied_exits_1(manifests: Path, capsys) -> None:
+    argv = ["query", "-f", manifests, "--from", "x/a", "--to", "kube-system/dns"]
+    code, out, _ = run(capsys, *argv, "--port", "53", "--protocol", "udp")
+    assert code == 1
+    assert out.splitlines()[0] == "x/a -> kube-system/dns 53/UDP: denied"
+    assert "denied: isolated by x/deny, x/same and no egress rule admits 53/UDP" in out
+
+
+def test_query_by_ip_and_json(manifests: Path, capsys) -> None:
+    argv = ["query", "-f", manifests, "--from", "8.8.8.8", "--to", "10.0.1.1", "--port", "443"]
+    code, out, _ = run(capsys, *argv, "--format", "json")
+    record = json.loads(out)
+    assert code == 0
+    assert (record["from"], record["to"], record["port"], record["protocol"]) == (
+        "8.8.8.8",
+        "y/a",
+        443,
+        "TCP",
+    )
+    assert record["allowed"] is True and record["egress"]["note"] == "external endpoint"
+    assert record["ingress"] == {
+        "allowed": True,
+        "isolated": False,
+        "allowed_by": [],
+        "isolated_by": [],
+        "note": "not isolated",
+    }
+
+
+def test_query_options(tmp_path: Path, capsys) -> None:
+    spec = {"ingress": [{"from": [{"ipBlock": {"cidr": "10.0.1.0/24"}}]}]}
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump_all([*XY, netpol("x/p", spec)]))
+    base = ["query", "-f", tmp_path, "--from", "y/a", "--to", "x/a", "--port", "80"]
+    assert run(capsys, *base)[0] == 0
+    assert run(capsys, *base, "--ipblock-excludes-pods")[0] == 1
+    loop = ["query", "-f", tmp_path, "--from", "x/a", "--to", "x/a", "--port", "80"]
+    # by default the policies decide x/a -> x/a: x/p admits only 10.0.1.0/24 (y/a, not x/a)
+    code, out, _ = run(capsys, *loop)
+    assert code == 1 and "x/a -> x/a 80/TCP: denied" in out and "loopback" not in out
+    code, out, _ = run(capsys, *loop, "--loopback-allowed")
+    assert code == 0 and "x/a -> x/a 80/TCP: allowed" in out
+    assert "loopback, a pod may always reach itself" in out
+    # only a pod reaching itself is exempt: other pairs are still the policies'
+    assert run(capsys, *base, "--ipblock-excludes-pods", "--loopback-allowed")[0] == 1
+    code, _, err = run(capsys, *loop, "--no-loopback")  # the old flag is gone
+    assert code == 2 and "--no-loopback" in err
+
+
+# --- matrix ----------------------------------------------------------------------------------
+
+
+def test_matrix_table_default_port(manifests: Path, capsys) -> None:
+    code, out, _ = run(capsys, "matrix", "-f", manifests)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "80/TCP (rows: from, columns: to; + allowed, . denied)"
+    assert lines[1].split() == ["1", "2", "3", "4", "5", "6"]
+    assert lines[2].split() == ["1", "kube-system/dns", "+", ".", ".", ".", "+", "+"]
+    assert lines[3].split() == ["2", "x/a", ".", "+", "+", "+", ".", "."]
+
+
+def test_matrix_json_csv_md(manifests: Path, capsys) -> None:
+    argv = [
+        "matrix",
+        "-f",
+        manifests,
+        "--port",
+        "53/udp",
+        "--port",
+        "80/TCP",
+        "--external",
+        "1.1.1.1",
+    ]
+    code, out, _ = run(capsys, *argv, "--format", "json")
+    flows = json.loads(out)
+    assert code == 0
+    assert flows == sorted(flows, key=lambda f: (f["from"], f["to"], f["port"], f["protocol"]))
+    assert {"from": "1.1.1.1", "to": "y/a", "port": 53, "protocol": "UDP"} in flows
+    assert {"from": "x/a", "to": "x/b", "port": 80, "protocol": "TCP"} in flows
+    assert not any(f["from"] == "x/a" and f["to"] == "y/a" for f in flows)
+    _, csv_out, _ = run(capsys, *argv, "--format", "csv")
+    rows = csv_out.splitlines()
+    assert rows[0] == "from,to,port,protocol" and len(rows) == len(flows) + 1
+    assert "x/a,x/b,80,TCP" in rows
+    _, md, _ = run(capsys, *argv, "--format", "md")
+    assert "### 53/UDP" in md and "### 80/TCP" in md
+    assert "| from \\ to | kube-system/dns | x/a | x/b | x/web | y/a | y/b | 1.1.1.1 |" in md
+    assert "| x/a | ✗ | ✓ | ✓ | ✓ | ✗ | ✗ | ✗ |" in md
+
+
+def test_matrix_output_is_deterministic(manifests: Path, capsys) -> None:
+    argv = ["matrix", "-f", manifests, "--port", "80/TCP", "--format", "json"]
+    assert run(capsys, *argv)[1] == run(capsys, *argv)[1]
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def write_expectations(tmp_path: Path, entries: Any) -> Path:
+    path = tmp_path / "expect.yaml"
+    path.write_text(yaml.safe_dump(entries, sort_keys=False))
+    return path
+
+
+EXPECTATIONS = [
+    {"from": "x/a", "to": "x/b", "port": 80, "allowed": True},
+    {"from": "x/a", "to": "kube-system/dns", "port": 53, "protocol": "UDP", "allowed": False},
+    {"from": "8.8.8.8", "to": "y/a", "port": 443, "protocol": "tcp", "allowed": True, "note": "x"},
+]
+
+
+def test_check_all_hold(manifests: Path, tmp_path: Path, capsys) -> None:
+    expect = write_expectations(tmp_path, EXPECTATIONS)
+    code, out, err = run(capsys, "check", "-f", manifests, "--expect", expect)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "ok    x/a -> x/b 80/TCP: allowed",
+        "ok    x/a -> kube-system/dns 53/UDP: denied",
+        "ok    8.8.8.8 -> y/a 443/TCP: allowed",
+        "3 of 3 expectations hold",
+    ]
+
+
+def test_check_failure_exits_1_and_json_keeps_the_file_order(
+    manifests: Path, tmp_path: Path, capsys
+) -> None:
+    entries = [{**EXPECTATIONS[1], "allowed": True}, EXPECTATIONS[0]]
+    expect = write_expectations(tmp_path, entries)
+    code, out, _ = run(capsys, "check", "-f", manifests, "--expect", expect)
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "FAIL  x/a -> kube-system/dns 53/UDP: expected allowed, got denied"
+    )
+    assert out.splitlines()[1].startswith("      egress from x/a: denied: isolated by x/deny")
+    assert out.splitlines()[-1] == "1 of 2 expectations hold"
+    code, out, _ = run(capsys, "check", "-f", manifests, "--expect", expect, "--format", "json")
+    records = json.loads(out)
+    assert code == 1
+    assert [list(r) for r in records] == [
+        ["from", "to", "port", "protocol", "expected", "actual", "reason"]
+    ] * 2
+    assert [(r["from"], r["to"], r["expected"], r["actual"]) for r in records] == [
+        ("x/a", "kube-system/dns", True, False),
+        ("x/a", "x/b", True, True),
+    ]
+    assert records[1]["reason"] == (
+        "egress from x/a: allowed by x/same egress[0]\ningress to x/b: allowed by x/same ingress[0]"
+    )
+
+
+def test_check_rejects_bad_expectations_with_one_line_each(
+    manifests: Path, tmp_path: Path, capsys
+) -> None:
+    entries = [
+        {"from": "x/a", "to": "x/b", "port": 0, "allowed": True},
+        {"from": "x/a", "port": 80, "protocol": "ICMP", "allowed": "yes"},
+        {"from": "x/nobody", "to": "x/b", "port": 80, "allowed": True},
+    ]
+    expect = write_expectations(tmp_path, entries)
+    code, _, err = run(capsys, "check", "-f", manifests, "--expect", expect)
+    assert code == 2 and "Traceback" not in err
+    lines = err.splitlines()
+    assert f"{expect}: expectation 1: port: must be a port number between 1 and 65535" in lines
+    assert f"{expect}: expectation 2: to: is required: namespace/pod or an IP address" in lines
+    assert (
+        f"{expect}: expectation 2: protocol: 'ICMP' is not supported: use TCP, UDP or SCTP" in lines
+    )
+    assert f"{expect}: expectation 2: allowed: must be true or false" in lines
+    assert lines[-1] == "python -m reachability: 4 problems in the manifests"
+    entries = [{"from": "x/nobody", "to": "x/b", "port": 80, "allowed": True}]
+    code, _, err = run(
+        capsys, "check", "-f", manifests, "--expect", write_expectations(tmp_path, entries)
+    )
+    assert code == 2
+    assert_one_error_line(
+        err, "expectation 1: from: unknown pod 'x/nobody': pods in x are a, b, web"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{from: x/a}", "must be a list of {from, to, port, protocol, allowed}"),
+        ("- [unclosed\n", "line 2, column 1: is not valid YAML"),
+    ],
+)
+def test_check_unreadable_expectations(manifests: Path, tmp_path: Path, capsys, content, fragment):
+    path = tmp_path / "expect.yaml"
+    path.write_text(content)
+    code, _, err = run(capsys, "check", "-f", manifests, "--expect", path)
+    assert code == 2
+    assert_one_error_line(err, str(path), fragment)
+    code, _, err = run(capsys, "check", "-f", manifests, "--expect", tmp_path / "none.yaml")
+    assert code == 2
+    assert_one_error_line(err, "none.yaml: no such expectations file")
+
+
+# --- errors: one line on stderr, exit 2 ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["query", "--from", "x/a", "--to", "x/b", "--port", "80"], ["required: -f/--file"]),
+        (
+            ["query", "-f", "{m}", "--from", "x/a", "--to", "x/b", "--port", "http"],
+            ["'http' is not a port"],
+        ),
+        (
+            ["query", "-f", "{m}", "--from", "x/a", "--to", "x/b", "--port", "0"],
+            ["'0' is not a port"],
+        ),
+        (
+            [
+                "query",
+                "-f",
+                "{m}",
+                "--from",
+                "x/a",
+                "--to",
+                "x/b",
+                "--port",
+                "80",
+                "--protocol",
+                "icmp",
+            ],
+            ["'icmp' is not a protocol"],
+        ),
+        (
+            ["query", "-f", "{m}", "--from", "x/zz", "--to", "x/b", "--port", "80"],
+            ["--from: unknown pod 'x/zz'"],
+        ),
+        (
+            ["query", "-f", "{m}", "--from", "x/a", "--to", "nowhere", "--port", "80"],
+            ["--to: unknown endpoint"],
+        ),
+        (["matrix", "-f", "{m}", "--port", "80/ICMP"], ["'80/ICMP' is not N/PROTOCOL"]),
+        (["matrix", "-f", "{m}", "--port", "x/TCP"], ["'x/TCP' is not N/PROTOCOL"]),
+        (["matrix", "-f", "{m}", "--external", "10.0.0.1"], ["10.0.0.1 is the IP of pod x/a"]),
+        (
+            ["matrix", "-f", "{m}", "--external", "example.com"],
+            ["'example.com' is not an IP address"],
+        ),
+        (["matrix", "-f", "{m}", "--format", "xml"], ["invalid choice: 'xml'"]),
+        (["matrix", "-f", "{m}/missing.yaml"], ["missing.yaml: no such file or folder"]),
+        (["frobnicate"], ["invalid choice: 'frobnicate'"]),
+        ([], ["required: COMMAND"]),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(manifests: Path, capsys, argv, fragments) -> None:
+    code, out, err = run(capsys, *(a.replace("{m}", str(manifests)) for a in argv))
+    assert (code, out) == (2, "")
+    assert_one_error_line(err, *fragments)
+
+
+def test_invalid_manifests_print_one_line_per_problem(tmp_path: Path, capsys) -> None:
+    bad = netpol(
+        "x/bad", {"ingress": [{"ports": [{"protocol": "tcp", "port": "http", "endPort": 9}]}]}
+    )
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(bad))
+    (tmp_path / "b.yaml").write_text("kind: Pod\nmetadata: {name: a\n")
+    code, out, err = run(capsys, "matrix", "-f", tmp_path)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"{tmp_path}/a.yaml: NetworkPolicy x/bad: spec.ingress[0].ports[0].protocol: 'tcp' is not "
+        "supported: use TCP, UDP or SCTP (upper case)",
+        f"{tmp_path}/a.yaml: NetworkPolicy x/bad: spec.ingress[0].ports[0].endPort: may not be "
+        "specified when `port` is a name ('http'): use a number",
+        f"{tmp_path}/b.yaml: line 3, column 1: is not valid YAML: "
+        "did not find expected ',' or '}'",
+        "python -m reachability: 3 problems in the manifests",
+    ]
+
+
+def test_python_dash_m_runs_without_traceback(manifests: Path) -> None:
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reachability",
+            "query",
+            "-f",
+            str(manifests),
+            "--from",
+            "x/a",
+            "--to",
+            "x/b",
+            "--port",
+            "80",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (ok.returncode, ok.stdout.splitlines()[0]) == (0, "x/a -> x/b 80/TCP: allowed")
+    bad = subprocess.run(
+        [sys.executable, "-m", "reachability", "query", "-f", str(manifests / "nope")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert len(bad.stderr.splitlines()) == 1 and "Traceback" not in bad.stderr

@@ -1,0 +1,180 @@
+"""Builders for Kubernetes manifests (plain dicts) used by the reachability test corpus.
+
+Nothing here knows the engine: these helpers only write the objects a user would write
+(Namespaces, Pods, NetworkPolicies, Lists) as plain dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+Doc = dict[str, Any]
+
+OMIT: Any = object()
+"""Sentinel: leave the field out of the manifest (distinct from an empty list)."""
+
+
+# --------------------------------------------------------------------------- objects
+
+
+def namespace(name: str, labels: Mapping[str, str] | None = None) -> Doc:
+    """A v1 Namespace; ``labels`` as written (no automatic label added here)."""
+    meta: Doc = {"name": name}
+    if labels:
+        meta["labels"] = dict(labels)
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
+
+
+def container_port(port: int, protocol: str = "TCP", name: str | None = None) -> Doc:
+    """One entry of ``spec.containers[].ports``."""
+    out: Doc = {"containerPort": port, "protocol": protocol}
+    if name is not None:
+        out["name"] = name
+    return out
+
+
+def pod(
+    ns: str,
+    name: str,
+    labels: Mapping[str, str] | None = None,
+    ips: Sequence[str] = (),
+    ports: Sequence[Doc] = (),
+    *,
+    host_network: bool = False,
+    one_container_per_port: bool = False,
+) -> Doc:
+    """A v1 Pod with IPs in ``status.podIP``/``status.podIPs`` and the given container ports."""
+    if one_container_per_port:
+        containers = [
+            {
+                "name": f"cont-{p['containerPort']}-{p.get('protocol', 'TCP').lower()}",
+                "image": "registry.k8s.io/e2e-test-images/agnhost:2.53",
+                "ports": [p],
+            }
+            for p in ports
+        ]
+    else:
+        containers = [{"name": "main", "image": "example/app:1"}]
+        if ports:
+            containers[0]["ports"] = list(ports)
+    spec: Doc = {"containers": containers}
+    if host_network:
+        spec["hostNetwork"] = True
+    meta: Doc = {"name": name, "namespace": ns}
+    if labels:
+        meta["labels"] = dict(labels)
+    doc: Doc = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+    if ips:
+        doc["status"] = {"podIP": ips[0], "podIPs": [{"ip": ip} for ip in ips]}
+    return doc
+
+
+def selector(
+    match_labels: Mapping[str, str] | None = None,
+    expressions: Sequence[tuple[str, str, Sequence[str]]] = (),
+) -> Doc:
+    """A LabelSelector; ``expressions`` are ``(key, operator, values)``."""
+    out: Doc = {}
+    if match_labels:
+        out["matchLabels"] = dict(match_labels)
+    if expressions:
+        exprs = []
+        for key, op, values in expressions:
+            e: Doc = {"key": key, "operator": op}
+            if op in ("In", "NotIn"):
+                e["values"] = list(values)
+            exprs.append(e)
+        out["matchExpressions"] = exprs
+    return out
+
+
+def peer(
+    pods: Doc | None = None,
+    namespaces: Doc | None = None,
+    cidr: str | None = None,
+    except_: Sequence[str] = (),
+) -> Doc:
+    """A NetworkPolicyPeer: pod and/or namespace selector (AND), or an ipBlock."""
+    out: Doc = {}
+    if pods is not None:
+        out["podSelector"] = pods
+    if namespaces is not None:
+        out["namespaceSelector"] = namespaces
+    if cidr is not None:
+        block: Doc = {"cidr": cidr}
+        if except_:
+            block["except"] = list(except_)
+        out["ipBlock"] = block
+    return out
+
+
+def np_port(
+    port: int | str | None = None, protocol: str | None = None, end_port: int | None = None
+) -> Doc:
+    """A NetworkPolicyPort; ``None`` fields are left out (protocol then defaults to TCP)."""
+    out: Doc = {}
+    if protocol is not None:
+        out["protocol"] = protocol
+    if port is not None:
+        out["port"] = port
+    if end_port is not None:
+        out["endPort"] = end_port
+    return out
+
+
+def rule(peers: Any = OMIT, ports: Any = OMIT, *, direction: str = "ingress") -> Doc:
+    """An ingress (``from``) or egress (``to``) rule; OMIT leaves a field out."""
+    out: Doc = {}
+    if peers is not OMIT:
+        out["from" if direction == "ingress" else "to"] = list(peers)
+    if ports is not OMIT:
+        out["ports"] = list(ports)
+    return out
+
+
+def ingress_rule(peers: Any = OMIT, ports: Any = OMIT) -> Doc:
+    """An ingress rule (``from`` + ``ports``)."""
+    return rule(peers, ports, direction="ingress")
+
+
+def egress_rule(peers: Any = OMIT, ports: Any = OMIT) -> Doc:
+    """An egress rule (``to`` + ``ports``)."""
+    return rule(peers, ports, direction="egress")
+
+
+def netpol(
+    ns: str,
+    name: str,
+    pod_selector: Doc | None = None,
+    *,
+    ingress: Any = OMIT,
+    egress: Any = OMIT,
+    policy_types: Any = OMIT,
+) -> Doc:
+    """A networking.k8s.io/v1 NetworkPolicy; OMIT leaves ingress/egress/policyTypes out."""
+    spec: Doc = {"podSelector": {} if pod_selector is None else pod_selector}
+    if policy_types is not OMIT:
+        spec["policyTypes"] = list(policy_types)
+    if ingress is not OMIT:
+        spec["ingress"] = list(ingress)
+    if egress is not OMIT:
+        spec["egress"] = list(egress)
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
+
+
+def items_list(docs: Iterable[Doc], kind: str = "List") -> Doc:
+    """Wrap documents in a ``List`` (or ``PodList``, ...) object."""
+    return {"apiVersion": "v1", "kind": kind, "items": list(docs)}
+
+
+def dump_yaml(docs: Iterable[Doc]) -> str:
+    """Documents as one multi-document YAML text."""
+    return yaml.safe_dump_all(list(docs), sort_keys=False)
