@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,8 +17,8 @@ from kubefacts.layout import (
     dns_label_text,
 )
 from kubefacts.validation import dns_label_problem, label_key_problem, quoted
+from tests.support.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCE_FOLDERS = ("components", "e2e", "policy", "reachability")
 
 
