@@ -7,6 +7,7 @@ internals). The contract is docs/reachability-api.md.
 """
 
 from kubefacts.api import Direction
+from reachability._selected import selected_pods
 from reachability.cluster import Cluster
 from reachability.evaluation import Reason, RuleRef, SideVerdict, Verdict, allowed
 from reachability.explain import pod_list, side_reason
@@ -37,7 +38,6 @@ from reachability.problems import (
     UnknownPolicy,
     UserError,
 )
-from reachability.selected import selected_pods
 from reachability.selectors import LabelSelector, Requirement
 
 __all__ = [

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
-from reachability.addresses import parse_ip
+from reachability._addresses import parse_ip
+from reachability._representatives import synthesize
 from reachability.model import (
     DEFAULT_OPTIONS,
     Endpoint,
@@ -31,7 +32,6 @@ from reachability.model import (
 )
 from reachability.parse import Parsed
 from reachability.problems import UnknownEndpoint, UnknownPolicy
-from reachability.representatives import synthesize
 from reachability.selectors import LabelSelector
 
 
@@ -40,7 +40,7 @@ class Cluster:
     namespaces: tuple[Namespace, ...]
     pods: tuple[Pod, ...]
     policies: tuple[NetworkPolicy, ...]
-    representative: bool = False  # the pods were synthesized (see representatives.py)
+    representative: bool = False  # the pods were synthesized (see _representatives.py)
     options: Options = DEFAULT_OPTIONS
     cache: dict[Any, Any] = field(
         default_factory=dict, init=False, compare=False, repr=False, hash=False

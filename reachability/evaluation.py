@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kubefacts.api import PROTOCOLS, Direction
+from reachability._index import ClusterIndex, cluster_index
+from reachability._ports import ports_admit
 from reachability.cluster import Cluster
-from reachability.index import ClusterIndex, cluster_index
 from reachability.model import Endpoint, ExternalIP, Pod
-from reachability.ports import ports_admit
 from reachability.problems import InvalidQuery, UnknownEndpoint
 
 

@@ -18,13 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kubefacts.api import Direction
-from reachability.addresses import parse_ip
-from reachability.bits import positions
+from reachability._addresses import parse_ip
+from reachability._bits import positions
+from reachability._index import ClusterIndex, cluster_index
+from reachability._ports import ports_admit
 from reachability.cluster import Cluster
 from reachability.evaluation import check_port
-from reachability.index import ClusterIndex, cluster_index
 from reachability.model import ExternalIP, Pod
-from reachability.ports import ports_admit
 from reachability.problems import InvalidQuery, NotInMatrix
 
 Port = tuple[int, str]

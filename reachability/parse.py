@@ -34,8 +34,8 @@ from kubefacts.validation import (
     port_number_problem,
     quoted,
 )
-from reachability.addresses import parse_cidr, parse_ip
-from reachability.frozen import frozen
+from reachability._addresses import parse_cidr, parse_ip
+from reachability._frozen import frozen
 from reachability.model import (
     ContainerPort,
     IPBlock,

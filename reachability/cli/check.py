@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from reachability import UserError, allowed
+from reachability.cli.expectations import read_expectations
+from reachability.cli.formats import check_json, check_text
 from reachability.cli.options import Command, add_format, add_manifest_options, load_cluster
-from reachability.expectations import read_expectations
 from reachability.problems import ManifestError, Problem
-from reachability.report import check_json, check_text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from reachability import matrix
+from reachability.cli.formats import matrix_csv, matrix_json, matrix_markdown, matrix_table
 from reachability.cli.options import (
     Command,
     add_externals,
@@ -14,7 +15,6 @@ from reachability.cli.options import (
     add_ports,
     load_cluster,
 )
-from reachability.report import matrix_csv, matrix_json, matrix_markdown, matrix_table
 
 RENDERERS = {"table": matrix_table, "json": matrix_json, "csv": matrix_csv, "md": matrix_markdown}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kubefacts.api import MAX_PORT, MIN_PORT, PROTOCOLS
 from reachability import Cluster, Endpoint, Options, UserError, load
-from reachability.addresses import parse_ip
+from reachability._addresses import parse_ip
 
 
 class UsageError(UserError):

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from reachability import allowed
+from reachability.cli.formats import verdict_json, verdict_text
 from reachability.cli.options import (
     Command,
     add_format,
@@ -15,7 +16,6 @@ from reachability.cli.options import (
     port_number,
     protocol_name,
 )
-from reachability.report import verdict_json, verdict_text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from reachability.addresses import parse_cidr
+from reachability._addresses import parse_cidr
 
 from .findings import Finding, finding
 from .walk import PolicyLike, flow, obj_of, peers_of, rules_of

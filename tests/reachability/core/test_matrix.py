@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from reachability import Options, allowed, from_manifests, matrix
+from reachability._representatives import pod_name
 from reachability.model import Labels
-from reachability.representatives import pod_name
 from tests.support.ref_builders import DENY_ALL, XY, build, cport, netpol, ns, pod
 
 Doc = dict[str, Any]

@@ -19,7 +19,8 @@ from __future__ import annotations
 import ipaddress
 
 from kubefacts.api import Direction
-from reachability.bits import positions
+from reachability._bits import positions
+from reachability._ports import spec_admits
 from reachability.cluster import Cluster
 from reachability.model import (
     Endpoint,
@@ -31,7 +32,6 @@ from reachability.model import (
     PolicyPort,
     Rule,
 )
-from reachability.ports import spec_admits
 from reachability.problems import UnknownEndpoint
 from reachability.selectors import LabelSelector
 

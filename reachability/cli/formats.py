@@ -10,8 +10,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from reachability.cli.expectations import Expectation
 from reachability.evaluation import SideVerdict, Verdict
-from reachability.expectations import Expectation
 from reachability.matrix import Matrix
 
 ALLOWED_CELL, DENIED_CELL = "+", "."

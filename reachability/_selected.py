@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reachability.bits import positions
+from reachability._bits import positions
+from reachability._index import cluster_index
 from reachability.cluster import Cluster
-from reachability.index import cluster_index
 from reachability.model import Pod
 
 
