@@ -1,4 +1,4 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder, and the ``--update-golden`` option."""
 
 from __future__ import annotations
 
@@ -8,10 +8,26 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.golden import Golden
 from tests.support.paths import REPO_ROOT
 from tests.support.processes import run_module
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.production.yaml")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the files under tests/golden/ from the current output instead of comparing",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """``golden.check("<command>/<case>.<ext>", output)``: compare with, or rewrite, the file."""
+    return Golden(update=bool(request.config.getoption("--update-golden")))
 
 
 @pytest.fixture

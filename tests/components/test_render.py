@@ -13,6 +13,7 @@ from components.manifests import environment_manifests
 from components.render import main
 from components.settings import settings_from_config
 from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_module
 
 POSTGRES_STACK = """config:
   catalyst-environments:databases:
@@ -178,3 +179,121 @@ def test_module_entry_point(project: Path, tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
     assert bad.stderr.startswith('render: error: config catalyst-environments:team: "a b"')
+
+
+def render_process(project: Path, stack: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """The documented command as a user runs it: a separate process."""
+    return run_module(
+        "components", "render", "--project-dir", project, "--stack", stack, "--out", out
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *parts: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("render: error: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    for part in parts:
+        assert part in result.stderr
+    assert result.stdout == ""
+
+
+# --- render: every user error is one line and exit 2 -------------------------------------------
+
+
+def test_render_of_a_stack_file_that_is_not_utf8_is_one_line_not_a_traceback(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / "Pulumi.pr-5.yaml").write_bytes(b"config:\n  catalyst-environments:team: caf\xe9\n")
+    result = render_process(project, "pr-5", tmp_path / "out")
+    assert_one_line_error(result, "Pulumi.pr-5.yaml", "UTF-8")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("config:\n  catalyst-environments:team: [a\n", "line 3"),
+        ("config: {}\n---\nconfig: {}\n", "line 2"),
+    ],
+)
+def test_render_of_a_stack_file_that_is_not_yaml_is_one_line_naming_file_and_line(
+    project: Path, tmp_path: Path, text: str, where: str
+) -> None:
+    (project / "Pulumi.pr-5.yaml").write_text(text)
+    result = render_process(project, "pr-5", tmp_path / "out")
+    assert_one_line_error(result, "Pulumi.pr-5.yaml", "cannot read it as YAML", where)
+
+
+def test_render_refuses_a_key_written_twice_as_the_cli_does(project: Path, tmp_path: Path) -> None:
+    """The CLI's YAML library refuses duplicate keys; render must not silently take the last."""
+    (project / "Pulumi.pr-5.yaml").write_text(
+        "config:\n  catalyst-environments:team: web\n  catalyst-environments:team: api\n"
+    )
+    result = render_process(project, "pr-5", tmp_path / "out")
+    assert_one_line_error(
+        result, "Pulumi.pr-5.yaml", "line 3", "catalyst-environments:team", "already defined"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_refuses_duplicate_keys_inside_structured_values(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / "Pulumi.pr-5.yaml").write_text(
+        "config:\n  catalyst-environments:dnsPodLabels:\n    k8s-app: kube-dns\n"
+        "    k8s-app: coredns\n"
+    )
+    result = render_process(project, "pr-5", tmp_path / "out")
+    assert_one_line_error(result, "line 4", "k8s-app", "already defined")
+
+
+def test_yaml_merge_keys_are_not_duplicates(project: Path, tmp_path: Path) -> None:
+    (project / "Pulumi.pr-5.yaml").write_text(
+        "config:\n  catalyst-environments:dnsPodLabels:\n"
+        "    <<: {k8s-app: kube-dns, tier: dns}\n    k8s-app: coredns\n"
+    )
+    result = render_process(project, "pr-5", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    dns = (tmp_path / "out" / "networkpolicy-allow-dns.yaml").read_text()
+    assert "k8s-app: coredns" in dns
+    assert "tier: dns" in dns
+
+
+# --- render: --out never loses a user's own files ---------------------------------------------
+
+
+def test_render_keeps_files_in_out_that_it_did_not_write(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    mine = out / "networkpolicy-mine.yaml"
+    mine.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: m}\n")
+    notes = out / "namespace-notes.yaml"
+    notes.write_text("notes: true\n")
+    assert (
+        main(["render", "--project-dir", str(project), "--stack", "pr-5", "--out", str(out)]) == 0
+    )
+    assert mine.exists()
+    assert notes.exists()
+
+
+def test_render_still_removes_its_own_files_the_stack_no_longer_creates(
+    project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["render", "--project-dir", str(project), "--out", str(out)]
+    assert main([*args, "--stack", "production"]) == 0
+    assert (out / "networkpolicy-allow-database-postgres-ingress.yaml").exists()
+    assert main([*args, "--stack", "pr-5"]) == 0
+    assert not (out / "networkpolicy-allow-database-postgres-ingress.yaml").exists()
+    assert not (out / "namespace-myteam-myproject-production.yaml").exists()
+
+
+def test_render_refuses_a_namespace_the_environment_does_not_own(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / "Pulumi.pr-5.yaml").write_text(
+        "config:\n  catalyst-environments:namespace: kube-system\n"
+    )
+    result = render_process(project, "pr-5", tmp_path / "out")
+    assert_one_line_error(result, 'config catalyst-environments:namespace: "kube-system"')

@@ -13,6 +13,7 @@ from components.stack_config import project_values
 from tests.support.pulumi_mocks import Run, cli_config, run_main
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+PROJECT = "catalyst-environments"
 
 
 def manifests_of(run: Run) -> list[dict]:
@@ -150,3 +151,85 @@ def test_runs_of_different_stacks_do_not_leak_into_each_other() -> None:
     assert {r.inputs["metadata"].get("namespace") for r in pr.of_type(NETWORK_POLICY)} == {
         "myteam-myproject-pr-123"
     }
+
+
+# --- the program: an environment never takes over a namespace it does not own ---------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "shown"),
+    [
+        ({"namespace": "kube-system"}, '"kube-system"'),
+        ({"namespace": "default"}, '"default"'),
+        ({"namespace": "kube-public"}, '"kube-public"'),
+        ({"namespace": "kube-node-lease"}, '"kube-node-lease"'),
+        ({"namespace": "ingress-nginx"}, '"ingress-nginx"'),
+        ({"namespace": "dns", "dnsNamespace": "dns"}, '"dns"'),
+        ({"ingressNamespace": "myteam-myproject-pr-123"}, '"myteam-myproject-pr-123"'),
+    ],
+)
+def test_a_namespace_the_environment_does_not_own_is_refused_and_nothing_is_created(
+    overrides: dict[str, str], shown: str
+) -> None:
+    """default-deny-all in kube-system or the ingress namespace would cut off the whole cluster,
+    and `pulumi destroy` deletes the namespace with its stack."""
+    config = cli_config("pr-123")
+    config.update({f"{PROJECT}:{key}": value for key, value in overrides.items()})
+    run = run_main("pr-123", config, raise_errors=False)
+    assert isinstance(run.error, pulumi.RunError)
+    assert str(run.error).startswith(f"config {PROJECT}:namespace: {shown}: ")
+    assert "\n" not in str(run.error)
+    assert run.resources == ()
+
+
+# --- what an independent harness sees ---------------------------------------------------------
+
+
+def declared(run: Run) -> str:
+    """Every registration with its options, in a canonical text form."""
+    rows = [
+        {
+            "dependencies": r.dependency_names,
+            "deletedWith": r.deleted_with_name,
+            "inputs": r.inputs,
+            "name": r.name,
+            "parent": r.parent_name,
+            "protect": r.protect,
+            "type": r.type,
+        }
+        for r in run.resources
+    ]
+    return json.dumps(rows, sort_keys=True)
+
+
+@pytest.mark.parametrize("stack", ["pr-123", "pr-456", "dev"])
+def test_no_config_at_all_declares_what_the_pulumi_yaml_defaults_declare(stack: str) -> None:
+    """A harness that does not apply Pulumi.yaml defaults gets the same program."""
+    with_defaults = run_main(stack)
+    without = run_main(stack, {})
+    assert declared(without) == declared(with_defaults)
+    assert without.outputs == with_defaults.outputs
+
+
+def test_production_from_its_stack_file_alone_is_production_with_defaults() -> None:
+    stack_file_only = {
+        f"{PROJECT}:databases": json.dumps(
+            [
+                {
+                    "name": "postgres",
+                    "podLabels": {"app": "postgres"},
+                    "port": 5432,
+                    "clientLabels": {"db-access": "true"},
+                }
+            ]
+        )
+    }
+    assert declared(run_main("production", stack_file_only)) == declared(run_main("production"))
+
+
+def test_provider_config_and_other_namespaces_do_not_reach_the_settings() -> None:
+    config = cli_config("pr-123")
+    config["kubernetes:renderYamlToDirectory"] = "rendered/pulumi-up/pr-123"
+    config["kubernetes:namespace"] = "elsewhere"
+    config["aws:region"] = "eu-west-1"
+    assert declared(run_main("pr-123", config)) == declared(run_main("pr-123"))

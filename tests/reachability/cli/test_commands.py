@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from reachability.cli import Command, commands, main
+from tests.support.builders import dump_yaml
 from tests.support.paths import REPO_ROOT
-from tests.support.processes import run_main
+from tests.support.processes import run_main, run_module
 from tests.support.ref_builders import DENY_ALL, XY, cport, netpol, pod
 
 REPO = REPO_ROOT
@@ -377,3 +378,52 @@ def test_python_dash_m_runs_without_traceback(manifests: Path) -> None:
     )
     assert bad.returncode == 2 and bad.stdout == ""
     assert len(bad.stderr.splitlines()) == 1 and "Traceback" not in bad.stderr
+
+
+# --- user errors as a process (review findings)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_module("reachability", *args, timeout=60)
+
+
+def _expect_file(tmp_path: Path) -> Path:
+    expect = tmp_path / "expect.yaml"
+    expect.write_text("- {from: x/a, to: x/b, port: 80, allowed: true}\n")
+    return expect
+
+
+@pytest.mark.parametrize("command", ["matrix", "lint", "check"])
+def test_a_folder_without_manifests_is_one_clear_error(tmp_path: Path, command: str) -> None:
+    # Contract (issue 3, docs/reachability-api.md): a user error is one line on stderr, exit 2.
+    # A folder holding no manifest file is a wrong path, not an empty cluster that passes.
+    folder = tmp_path / "rendered"
+    folder.mkdir()
+    (folder / "README.txt").write_text("not a manifest\n")
+    extra = ["--expect", str(_expect_file(tmp_path))] if command == "check" else []
+    result = _cli(command, "-f", str(folder), *extra)
+    assert result.returncode == 2, result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith(f"{folder}: ") and "no manifest" in lines[0]
+
+
+def test_a_recursive_yaml_alias_is_a_yaml_error_naming_the_file(tmp_path: Path) -> None:
+    # go-yaml (what kubectl decodes with) rejects an anchor whose value contains itself.
+    bad = tmp_path / "loop.yaml"
+    bad.write_text("kind: Pod\nmetadata: {name: a}\nspec: &s {containers: [*s]}\n")
+    result = _cli("matrix", "-f", str(bad))
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{bad}: ")
+    assert "is not valid YAML" in lines[0] and "internal error" not in lines[0]
+
+
+def test_unknown_pod_in_an_input_without_pods_says_so(tmp_path: Path) -> None:
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text(dump_yaml([{"apiVersion": "apps/v1", "kind": "Deployment"}]))
+    result = _cli("query", "-f", str(manifest), "--from", "x/a", "--to", "x/b", "--port", "80")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "(have: )" not in lines[0]
+    assert "no pods" in lines[0]

@@ -659,3 +659,9 @@ def test_bad_port_or_protocol_in_a_question() -> None:
         allowed(cluster, "x/a", "x/b", 0)
     with pytest.raises(ValueError, match="use TCP, UDP or SCTP"):
         allowed(cluster, "x/a", "x/b", 80, "tcp")
+
+
+def test_load_reports_a_folder_without_manifests(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError) as caught:
+        load([tmp_path])
+    assert [p.file for p in caught.value.problems] == [str(tmp_path)]

@@ -38,6 +38,7 @@ from tests.support.builders import (
     pod,
     selector,
 )
+from tests.support.verdicts import Flow, check, check_flows
 
 
 def cluster(*docs: dict[str, Any], options: Options | None = None) -> Any:
@@ -46,14 +47,6 @@ def cluster(*docs: dict[str, Any], options: Options | None = None) -> Any:
         if options is None
         else from_manifests(list(docs), options=options)
     )
-
-
-def check(c: Any, src: str, dst: str, port: int, proto: str, expected: bool) -> Any:
-    v = allowed(c, src, dst, port, proto)
-    assert v.allowed is expected, (
-        f"{src} -> {dst} {port}/{proto}: expected {'allowed' if expected else 'denied'}\n{v.reason}"
-    )
-    return v
 
 
 NS = [namespace("app", {"team": "a"}), namespace("other", {"team": "b"}), namespace("bare")]
@@ -71,49 +64,107 @@ def server(
 # --------------------------------------------------------------------------- label selectors
 
 
-def test_not_in_matches_pods_that_lack_the_key() -> None:
-    """matchExpressions NotIn: a pod without the key matches (labels.Selector semantics)."""
-    pol = netpol(
-        "app",
-        "not-db",
-        selector({"role": "server"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule([peer(selector(expressions=[("tier", "NotIn", ["db"])]))])],
-    )
-    c = cluster(
-        *NS,
-        server(),
-        pol,
-        pod("app", "no-tier", {"x": "1"}, ["10.9.0.2"]),
-        pod("app", "tier-db", {"tier": "db"}, ["10.9.0.3"]),
-        pod("app", "tier-web", {"tier": "web"}, ["10.9.0.4"]),
-        pod("app", "no-labels", None, ["10.9.0.5"]),
-    )
-    check(c, "app/no-tier", "app/server", 80, "TCP", True)
-    check(c, "app/no-labels", "app/server", 80, "TCP", True)
-    check(c, "app/tier-web", "app/server", 80, "TCP", True)
-    check(c, "app/tier-db", "app/server", 80, "TCP", False)
+# Each row: the manifests of one small cluster, then the flows it must allow or deny, checked in
+# order on that one cluster (src, dst, port, protocol, allowed).
+SELECTOR_CLUSTERS = [
+    # matchExpressions NotIn: a pod without the key matches (labels.Selector semantics).
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "not-db",
+                selector({"role": "server"}),
+                policy_types=["Ingress"],
+                ingress=[ingress_rule([peer(selector(expressions=[("tier", "NotIn", ["db"])]))])],
+            ),
+            pod("app", "no-tier", {"x": "1"}, ["10.9.0.2"]),
+            pod("app", "tier-db", {"tier": "db"}, ["10.9.0.3"]),
+            pod("app", "tier-web", {"tier": "web"}, ["10.9.0.4"]),
+            pod("app", "no-labels", None, ["10.9.0.5"]),
+        ],
+        [
+            ("app/no-tier", "app/server", 80, "TCP", True),
+            ("app/no-labels", "app/server", 80, "TCP", True),
+            ("app/tier-web", "app/server", 80, "TCP", True),
+            ("app/tier-db", "app/server", 80, "TCP", False),
+        ],
+        id="not-in-matches-pods-that-lack-the-key",
+    ),
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "not-team-b",
+                selector({"role": "server"}),
+                policy_types=["Ingress"],
+                ingress=[
+                    ingress_rule(
+                        [peer(namespaces=selector(expressions=[("team", "NotIn", ["b"])]))]
+                    )
+                ],
+            ),
+            pod("other", "c1", None, ["10.9.1.1"]),
+            pod("bare", "c2", None, ["10.9.2.1"]),
+            pod("app", "c3", None, ["10.9.0.9"]),
+        ],
+        [
+            ("bare/c2", "app/server", 80, "TCP", True),
+            ("app/c3", "app/server", 80, "TCP", True),
+            ("other/c1", "app/server", 80, "TCP", False),
+        ],
+        id="not-in-on-namespace-labels-matches-namespaces-that-lack-the-key",
+    ),
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "every-ns",
+                selector({"role": "server"}),
+                policy_types=["Ingress"],
+                ingress=[ingress_rule([peer(namespaces={})])],
+            ),
+            pod("other", "o", None, ["10.9.1.2"]),
+            pod("bare", "b", None, ["10.9.2.2"]),
+            pod("app", "a", None, ["10.9.0.2"]),
+        ],
+        [
+            *((src, "app/server", 80, "TCP", True) for src in ("other/o", "bare/b", "app/a")),
+            ("198.51.100.1", "app/server", 80, "TCP", False),  # not a pod: no selector matches
+        ],
+        id="namespace-selector-empty-matches-every-namespace",
+    ),
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "own-ns",
+                selector({"role": "server"}),
+                policy_types=["Ingress"],
+                ingress=[ingress_rule([peer(pods={})])],
+            ),
+            pod("other", "o", None, ["10.9.1.2"]),
+            pod("app", "a", None, ["10.9.0.2"]),
+        ],
+        [
+            ("app/a", "app/server", 80, "TCP", True),
+            ("other/o", "app/server", 80, "TCP", False),
+        ],
+        id="pod-selector-alone-matches-only-its-own-namespace",
+    ),
+]
 
 
-def test_not_in_on_namespace_labels_matches_namespaces_that_lack_the_key() -> None:
-    pol = netpol(
-        "app",
-        "not-team-b",
-        selector({"role": "server"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule([peer(namespaces=selector(expressions=[("team", "NotIn", ["b"])]))])],
-    )
-    c = cluster(
-        *NS,
-        server(),
-        pol,
-        pod("other", "c1", None, ["10.9.1.1"]),
-        pod("bare", "c2", None, ["10.9.2.1"]),
-        pod("app", "c3", None, ["10.9.0.9"]),
-    )
-    check(c, "bare/c2", "app/server", 80, "TCP", True)
-    check(c, "app/c3", "app/server", 80, "TCP", True)
-    check(c, "other/c1", "app/server", 80, "TCP", False)
+@pytest.mark.parametrize(("docs", "flows"), SELECTOR_CLUSTERS)
+def test_label_selector_flows(docs: list[dict[str, Any]], flows: list[Flow]) -> None:
+    check_flows(cluster(*docs), flows)
 
 
 @pytest.mark.parametrize(
@@ -182,117 +233,145 @@ def test_match_labels_and_expressions_are_anded_and_the_empty_selector_matches_a
     assert {p.id for p in selected_pods(c, "app/all")} == {"app/server", "app/web"}
 
 
-def test_namespace_selector_empty_matches_every_namespace_pod_selector_alone_only_its_own() -> None:
-    every_ns = netpol(
-        "app",
-        "every-ns",
-        selector({"role": "server"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule([peer(namespaces={})])],
-    )
-    c = cluster(
-        *NS,
-        server(),
-        every_ns,
-        pod("other", "o", None, ["10.9.1.2"]),
-        pod("bare", "b", None, ["10.9.2.2"]),
-        pod("app", "a", None, ["10.9.0.2"]),
-    )
-    for src in ("other/o", "bare/b", "app/a"):
-        check(c, src, "app/server", 80, "TCP", True)
-    check(c, "198.51.100.1", "app/server", 80, "TCP", False)  # not a pod: no selector matches
-    own_ns = netpol(
-        "app",
-        "own-ns",
-        selector({"role": "server"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule([peer(pods={})])],
-    )
-    c = cluster(
-        *NS,
-        server(),
-        own_ns,
-        pod("other", "o", None, ["10.9.1.2"]),
-        pod("app", "a", None, ["10.9.0.2"]),
-    )
-    check(c, "app/a", "app/server", 80, "TCP", True)
-    check(c, "other/o", "app/server", 80, "TCP", False)
-
-
 # --------------------------------------------------------------------------- ports
 
 
-def test_named_port_resolves_per_destination_pod() -> None:
-    """A named port means the destination pod's container port of that name and protocol."""
-    pol = netpol(
-        "app",
-        "http-only",
-        {},
-        policy_types=["Ingress"],
-        ingress=[ingress_rule(ports=[np_port("http")])],
-    )
-    c = cluster(
-        *NS,
-        pol,
-        pod("app", "p8080", None, ["10.9.0.1"], [container_port(8080, "TCP", "http")]),
-        pod("app", "p9090", None, ["10.9.0.2"], [container_port(9090, "TCP", "http")]),
-        pod("app", "nohttp", None, ["10.9.0.3"], [container_port(8080, "TCP", "web")]),
-        pod("other", "client", None, ["10.9.1.1"]),
-    )
-    check(c, "other/client", "app/p8080", 8080, "TCP", True)
-    check(c, "other/client", "app/p8080", 9090, "TCP", False)
-    check(c, "other/client", "app/p9090", 9090, "TCP", True)
-    check(c, "other/client", "app/p9090", 8080, "TCP", False)
-    check(c, "other/client", "app/nohttp", 8080, "TCP", False)
-    check(c, "other/client", "app/p8080", 8080, "UDP", False)
+PORT_CLUSTERS = [
+    # A named port means the destination pod's container port of that name and protocol.
+    pytest.param(
+        [
+            *NS,
+            netpol(
+                "app",
+                "http-only",
+                {},
+                policy_types=["Ingress"],
+                ingress=[ingress_rule(ports=[np_port("http")])],
+            ),
+            pod("app", "p8080", None, ["10.9.0.1"], [container_port(8080, "TCP", "http")]),
+            pod("app", "p9090", None, ["10.9.0.2"], [container_port(9090, "TCP", "http")]),
+            pod("app", "nohttp", None, ["10.9.0.3"], [container_port(8080, "TCP", "web")]),
+            pod("other", "client", None, ["10.9.1.1"]),
+        ],
+        [
+            ("other/client", "app/p8080", 8080, "TCP", True),
+            ("other/client", "app/p8080", 9090, "TCP", False),
+            ("other/client", "app/p9090", 9090, "TCP", True),
+            ("other/client", "app/p9090", 8080, "TCP", False),
+            ("other/client", "app/nohttp", 8080, "TCP", False),
+            ("other/client", "app/p8080", 8080, "UDP", False),
+        ],
+        id="named-port-resolves-per-destination-pod",
+    ),
+    # ``port: dns`` defaults to TCP; a UDP container port named dns does not match it.
+    pytest.param(
+        [
+            *NS,
+            netpol(
+                "app",
+                "dns-tcp-default",
+                selector({"role": "dns"}),
+                policy_types=["Ingress"],
+                ingress=[ingress_rule(ports=[np_port("dns")])],
+            ),
+            pod("app", "dns", {"role": "dns"}, ["10.9.0.53"], [container_port(53, "UDP", "dns")]),
+            pod("other", "client", None, ["10.9.1.1"]),
+        ],
+        [
+            ("other/client", "app/dns", 53, "UDP", False),
+            ("other/client", "app/dns", 53, "TCP", False),
+        ],
+        id="named-port-protocol-defaults-to-tcp-and-must-match-the-container-port",
+    ),
+    pytest.param(
+        [
+            *NS,
+            netpol(
+                "app",
+                "dns-udp",
+                selector({"role": "dns"}),
+                policy_types=["Ingress"],
+                ingress=[ingress_rule(ports=[np_port("dns", "UDP")])],
+            ),
+            pod("app", "dns", {"role": "dns"}, ["10.9.0.53"], [container_port(53, "UDP", "dns")]),
+            pod("other", "client", None, ["10.9.1.1"]),
+        ],
+        [
+            ("other/client", "app/dns", 53, "UDP", True),
+            ("other/client", "app/dns", 53, "TCP", False),
+        ],
+        id="named-port-with-the-container-ports-protocol-matches-it",
+    ),
+    pytest.param(
+        [
+            *NS,
+            netpol(
+                "other",
+                "egress-http",
+                {},
+                policy_types=["Egress"],
+                egress=[egress_rule(ports=[np_port("http")])],
+            ),
+            pod("app", "p8080", None, ["10.9.0.1"], [container_port(8080, "TCP", "http")]),
+            pod("app", "p9090", None, ["10.9.0.2"], [container_port(9090, "TCP", "http")]),
+            pod("other", "client", None, ["10.9.1.1"]),
+        ],
+        [
+            ("other/client", "app/p8080", 8080, "TCP", True),
+            ("other/client", "app/p9090", 9090, "TCP", True),
+            ("other/client", "app/p9090", 8080, "TCP", False),
+            # an IP outside the cluster has no container ports: a named port cannot match it
+            ("other/client", "93.184.216.34", 8080, "TCP", False),
+        ],
+        id="named-port-in-egress-resolves-against-each-destination",
+    ),
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "one",
+                selector({"role": "server"}),
+                policy_types=["Ingress"],
+                ingress=[ingress_rule(ports=[np_port(443, "TCP", 443)])],
+            ),
+            pod("other", "client", None, ["10.9.1.1"]),
+        ],
+        [
+            ("other/client", "app/server", 443, "TCP", True),
+            ("other/client", "app/server", 444, "TCP", False),
+        ],
+        id="end-port-equal-to-port-is-a-single-port",
+    ),
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "sctp",
+                selector({"role": "server"}),
+                policy_types=["Ingress"],
+                ingress=[ingress_rule(ports=[np_port(9000, "SCTP"), np_port(9001)])],
+            ),
+            pod("other", "client", None, ["10.9.1.1"]),
+        ],
+        [
+            ("other/client", "app/server", 9000, "SCTP", True),
+            ("other/client", "app/server", 9000, "TCP", False),
+            ("other/client", "app/server", 9000, "UDP", False),
+            ("other/client", "app/server", 9001, "TCP", True),
+            ("other/client", "app/server", 9001, "SCTP", False),
+        ],
+        id="sctp-is-its-own-protocol-and-tcp-is-the-default",
+    ),
+]
 
 
-def test_named_port_protocol_must_match_the_container_port() -> None:
-    """``port: dns`` defaults to TCP; a UDP container port named dns does not match it."""
-    tcp = netpol(
-        "app",
-        "dns-tcp-default",
-        selector({"role": "dns"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule(ports=[np_port("dns")])],
-    )
-    dns = pod("app", "dns", {"role": "dns"}, ["10.9.0.53"], [container_port(53, "UDP", "dns")])
-    client = pod("other", "client", None, ["10.9.1.1"])
-    c = cluster(*NS, tcp, dns, client)
-    check(c, "other/client", "app/dns", 53, "UDP", False)
-    check(c, "other/client", "app/dns", 53, "TCP", False)
-    udp = netpol(
-        "app",
-        "dns-udp",
-        selector({"role": "dns"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule(ports=[np_port("dns", "UDP")])],
-    )
-    c = cluster(*NS, udp, dns, client)
-    check(c, "other/client", "app/dns", 53, "UDP", True)
-    check(c, "other/client", "app/dns", 53, "TCP", False)
-
-
-def test_named_port_in_egress_resolves_against_each_destination() -> None:
-    pol = netpol(
-        "other",
-        "egress-http",
-        {},
-        policy_types=["Egress"],
-        egress=[egress_rule(ports=[np_port("http")])],
-    )
-    c = cluster(
-        *NS,
-        pol,
-        pod("app", "p8080", None, ["10.9.0.1"], [container_port(8080, "TCP", "http")]),
-        pod("app", "p9090", None, ["10.9.0.2"], [container_port(9090, "TCP", "http")]),
-        pod("other", "client", None, ["10.9.1.1"]),
-    )
-    check(c, "other/client", "app/p8080", 8080, "TCP", True)
-    check(c, "other/client", "app/p9090", 9090, "TCP", True)
-    check(c, "other/client", "app/p9090", 8080, "TCP", False)
-    # an IP outside the cluster has no container ports: a named port cannot match it
-    check(c, "other/client", "93.184.216.34", 8080, "TCP", False)
+@pytest.mark.parametrize(("docs", "flows"), PORT_CLUSTERS)
+def test_port_flows(docs: list[dict[str, Any]], flows: list[Flow]) -> None:
+    check_flows(cluster(*docs), flows)
 
 
 def test_a_rule_matches_its_peers_and_its_ports_together() -> None:
@@ -350,102 +429,123 @@ def test_end_port_range_is_inclusive_and_per_protocol(
     check(c, "other/client", "app/server", port, proto, expected)
 
 
-def test_end_port_equal_to_port_is_a_single_port() -> None:
-    pol = netpol(
-        "app",
-        "one",
-        selector({"role": "server"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule(ports=[np_port(443, "TCP", 443)])],
-    )
-    c = cluster(*NS, server(), pol, pod("other", "client", None, ["10.9.1.1"]))
-    check(c, "other/client", "app/server", 443, "TCP", True)
-    check(c, "other/client", "app/server", 444, "TCP", False)
-
-
-def test_sctp_is_its_own_protocol_and_tcp_is_the_default() -> None:
-    pol = netpol(
-        "app",
-        "sctp",
-        selector({"role": "server"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule(ports=[np_port(9000, "SCTP"), np_port(9001)])],
-    )
-    c = cluster(*NS, server(), pol, pod("other", "client", None, ["10.9.1.1"]))
-    check(c, "other/client", "app/server", 9000, "SCTP", True)
-    check(c, "other/client", "app/server", 9000, "TCP", False)
-    check(c, "other/client", "app/server", 9000, "UDP", False)
-    check(c, "other/client", "app/server", 9001, "TCP", True)
-    check(c, "other/client", "app/server", 9001, "SCTP", False)
-
-
 # --------------------------------------------------------------------------- ipBlock
 
 
-def test_ipv6_ip_block_with_except() -> None:
-    pol = netpol(
-        "app",
-        "v6",
-        selector({"role": "server"}),
-        policy_types=["Egress"],
-        egress=[egress_rule([peer(cidr="2001:db8::/32", except_=["2001:db8:1::/48"])])],
-    )
-    c = cluster(*NS, server(), pol)
-    check(c, "app/server", "2001:db8::1", 443, "TCP", True)
-    check(c, "app/server", "2001:db8:2::1", 443, "TCP", True)
-    check(c, "app/server", "2001:db8:1::5", 443, "TCP", False)
-    check(c, "app/server", "2001:db9::1", 443, "TCP", False)
-    check(c, "app/server", "93.184.216.34", 443, "TCP", False)
+IP_BLOCK_CLUSTERS = [
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "v6",
+                selector({"role": "server"}),
+                policy_types=["Egress"],
+                egress=[egress_rule([peer(cidr="2001:db8::/32", except_=["2001:db8:1::/48"])])],
+            ),
+        ],
+        [
+            ("app/server", "2001:db8::1", 443, "TCP", True),
+            ("app/server", "2001:db8:2::1", 443, "TCP", True),
+            ("app/server", "2001:db8:1::5", 443, "TCP", False),
+            ("app/server", "2001:db9::1", 443, "TCP", False),
+            ("app/server", "93.184.216.34", 443, "TCP", False),
+        ],
+        id="ipv6-ip-block-with-except",
+    ),
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "v4-all",
+                selector({"role": "server"}),
+                policy_types=["Egress"],
+                egress=[egress_rule([peer(cidr="0.0.0.0/0")])],
+            ),
+            pod("other", "v6", None, ["fd00::10"]),
+            pod("other", "v4", None, ["10.9.1.1"]),
+        ],
+        [
+            ("app/server", "2001:db8::1", 443, "TCP", False),
+            ("app/server", "other/v6", 443, "TCP", False),
+            ("app/server", "other/v4", 443, "TCP", True),
+            ("app/server", "93.184.216.34", 443, "TCP", True),
+        ],
+        id="ipv4-cidr-never-matches-ipv6",
+    ),
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "v6-all",
+                selector({"role": "server"}),
+                policy_types=["Egress"],
+                egress=[egress_rule([peer(cidr="::/0")])],
+            ),
+            pod("other", "v6", None, ["fd00::10"]),
+            pod("other", "v4", None, ["10.9.1.1"]),
+        ],
+        [
+            ("app/server", "93.184.216.34", 443, "TCP", False),
+            ("app/server", "other/v4", 443, "TCP", False),
+            ("app/server", "other/v6", 443, "TCP", True),
+            ("app/server", "2001:db8::1", 443, "TCP", True),
+        ],
+        id="ipv6-cidr-never-matches-ipv4",
+    ),
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "from-v6",
+                selector({"role": "server"}),
+                policy_types=["Ingress"],
+                ingress=[ingress_rule([peer(cidr="fd00::/8", except_=["fd00:bad::/32"])])],
+            ),
+            pod("other", "v6", None, ["fd00::10"]),
+            pod("other", "v4", None, ["10.9.1.1"]),
+        ],
+        [
+            ("other/v6", "app/server", 80, "TCP", True),
+            ("fd00::99", "app/server", 80, "TCP", True),
+            ("fd00:bad::1", "app/server", 80, "TCP", False),
+            ("other/v4", "app/server", 80, "TCP", False),
+        ],
+        id="ipv6-ingress-from-ip-block",
+    ),
+    pytest.param(
+        [
+            *NS,
+            server(),
+            netpol(
+                "app",
+                "p",
+                selector({"role": "server"}),
+                policy_types=["Ingress"],
+                ingress=[ingress_rule([peer(pods=selector({"c": "1"})), peer(cidr="0.0.0.0/0")])],
+            ),
+            pod("app", "sel", {"c": "1"}),
+            pod("app", "unsel", {"c": "2"}),
+        ],
+        [
+            ("app/sel", "app/server", 80, "TCP", True),
+            ("app/unsel", "app/server", 80, "TCP", False),
+        ],
+        id="pod-without-ip-is-matched-by-selectors-never-by-ip-blocks",
+    ),
+]
 
 
-def test_ipv4_cidr_never_matches_ipv6_and_the_reverse() -> None:
-    v4 = netpol(
-        "app",
-        "v4-all",
-        selector({"role": "server"}),
-        policy_types=["Egress"],
-        egress=[egress_rule([peer(cidr="0.0.0.0/0")])],
-    )
-    v6_pod = pod("other", "v6", None, ["fd00::10"])
-    v4_pod = pod("other", "v4", None, ["10.9.1.1"])
-    c = cluster(*NS, server(), v4, v6_pod, v4_pod)
-    check(c, "app/server", "2001:db8::1", 443, "TCP", False)
-    check(c, "app/server", "other/v6", 443, "TCP", False)
-    check(c, "app/server", "other/v4", 443, "TCP", True)
-    check(c, "app/server", "93.184.216.34", 443, "TCP", True)
-    v6 = netpol(
-        "app",
-        "v6-all",
-        selector({"role": "server"}),
-        policy_types=["Egress"],
-        egress=[egress_rule([peer(cidr="::/0")])],
-    )
-    c = cluster(*NS, server(), v6, v6_pod, v4_pod)
-    check(c, "app/server", "93.184.216.34", 443, "TCP", False)
-    check(c, "app/server", "other/v4", 443, "TCP", False)
-    check(c, "app/server", "other/v6", 443, "TCP", True)
-    check(c, "app/server", "2001:db8::1", 443, "TCP", True)
-
-
-def test_ipv6_ingress_from_ip_block() -> None:
-    pol = netpol(
-        "app",
-        "from-v6",
-        selector({"role": "server"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule([peer(cidr="fd00::/8", except_=["fd00:bad::/32"])])],
-    )
-    c = cluster(
-        *NS,
-        server(),
-        pol,
-        pod("other", "v6", None, ["fd00::10"]),
-        pod("other", "v4", None, ["10.9.1.1"]),
-    )
-    check(c, "other/v6", "app/server", 80, "TCP", True)
-    check(c, "fd00::99", "app/server", 80, "TCP", True)
-    check(c, "fd00:bad::1", "app/server", 80, "TCP", False)
-    check(c, "other/v4", "app/server", 80, "TCP", False)
+@pytest.mark.parametrize(("docs", "flows"), IP_BLOCK_CLUSTERS)
+def test_ip_block_flows(docs: list[dict[str, Any]], flows: list[Flow]) -> None:
+    check_flows(cluster(*docs), flows)
 
 
 def test_an_excepted_ip_allowed_by_another_policy_is_allowed() -> None:
@@ -495,19 +595,6 @@ def test_ip_block_matches_pod_ips_unless_the_option_says_otherwise() -> None:
     off = cluster(*docs, options=Options(ipblock_matches_pods=False))
     v = check(off, "app/server", "other/target", 80, "TCP", False)
     assert not v.egress.allowed and not v.ingress.allowed
-
-
-def test_pod_without_ip_is_matched_by_selectors_never_by_ip_blocks() -> None:
-    pol = netpol(
-        "app",
-        "p",
-        selector({"role": "server"}),
-        policy_types=["Ingress"],
-        ingress=[ingress_rule([peer(pods=selector({"c": "1"})), peer(cidr="0.0.0.0/0")])],
-    )
-    c = cluster(*NS, server(), pol, pod("app", "sel", {"c": "1"}), pod("app", "unsel", {"c": "2"}))
-    check(c, "app/sel", "app/server", 80, "TCP", True)
-    check(c, "app/unsel", "app/server", 80, "TCP", False)
 
 
 # --------------------------------------------------------------------------- empty vs missing
