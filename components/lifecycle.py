@@ -5,7 +5,8 @@ closed (and its teardown already run), lost the ``deploy-env`` label, or moved o
 commit. pr-preview and pr-deploy therefore ask the GitHub API right before they touch the stack
 (``gh api repos/OWNER/REPO/pulls/N``) and again right after, and decide here, purely, from that
 JSON: preview goes on while the pull request is open; deploy while it is open, labelled and its
-head is still the commit being deployed. Every other answer is a stop with a notice, never a
+head is still the commit being deployed; a teardown (before each of its Pulumi commands) unless
+the pull request is open and labelled again. Every other answer is a stop with a notice, never a
 failure: a newer run, or the teardown, owns what comes next. The README's interleaving table
 says why each case is safe.
 """
@@ -26,6 +27,7 @@ class Operation(StrEnum):
 
     PREVIEW = "preview"
     DEPLOY = "deploy"
+    TEARDOWN = "teardown"
 
 
 class Verdict(StrEnum):
@@ -39,6 +41,9 @@ class Verdict(StrEnum):
     """Deploy only: the pull request no longer carries the deploy label."""
     SUPERSEDED = "superseded"
     """Deploy only: the head moved on; the run queued by that push deploys the newer commit."""
+    WANTED = "wanted"
+    """Teardown only: the pull request is open and labelled (re-opened or re-labelled since the
+    teardown was queued); its deploy run owns the stack."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,15 @@ def decide(
 ) -> Decision:
     """Whether ``operation`` may create or update the stack of ``pull`` now."""
     number = f"pull request #{pull.number}"
+    if operation is Operation.TEARDOWN:
+        if pull.open and label in pull.labels:
+            return Decision(
+                Verdict.WANTED,
+                f"{number} is open and labelled {label} again: no teardown; its deploy run "
+                "owns the stack",
+            )
+        state = "open without the label " + label if pull.open else "closed"
+        return Decision(Verdict.PROCEED, f"{number} is {state}: tear down")
     if not pull.open:
         state = "merged" if pull.merged else "closed"
         return Decision(

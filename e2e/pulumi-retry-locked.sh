@@ -9,8 +9,13 @@
 # "[409] Conflict: Another update is currently in progress". Any other failure is returned as is.
 # The command's output (stdout and stderr, merged) passes through on stdout.
 #
+# With PULUMI_RETRY_GUARD set (a bash command), it is run before every retry: when it fails, the
+# wrapper stops with exit 3 instead of retrying (the teardown uses it to ask GitHub whether the
+# pull request was re-opened meanwhile).
+#
 # Usage: e2e/pulumi-retry-locked.sh COMMAND [ARG ...]
-# Env:   PULUMI_LOCK_ATTEMPTS (default 40), PULUMI_LOCK_WAIT seconds between attempts (default 30)
+# Env:   PULUMI_LOCK_ATTEMPTS (default 40), PULUMI_LOCK_WAIT seconds between attempts (default 30),
+#        PULUMI_RETRY_GUARD (optional)
 set -uo pipefail
 
 attempts=${PULUMI_LOCK_ATTEMPTS:-40}
@@ -38,5 +43,9 @@ while :; do
   fi
   echo "pulumi-retry-locked: another update holds the stack; attempt $((attempt + 1)) of $attempts in ${wait_seconds}s" >&2
   sleep "$wait_seconds"
+  if [ -n "${PULUMI_RETRY_GUARD:-}" ] && ! bash -c "$PULUMI_RETRY_GUARD"; then
+    echo "pulumi-retry-locked: the guard says stop: not retrying" >&2
+    exit 3
+  fi
   attempt=$((attempt + 1))
 done

@@ -11,8 +11,13 @@
 # Can never touch production: it refuses any name but pr-<number> before calling Pulumi at all.
 # A backend it cannot list is an error, never taken for "already gone".
 #
+# Guard: with TEARDOWN_GUARD set (a bash command; pr-teardown runs `components guard --operation
+# teardown` on the pull request as the GitHub API returns it), it is run before each Pulumi
+# command and each retry; when it fails the teardown stops, successfully, with result "skipped":
+# the pull request was re-opened or re-labelled and its deploy run owns the stack.
+#
 # Receipt: with TEARDOWN_RECEIPT=FILE it writes what happened as key=value lines, for the pull
-# request comment: stack, result (removed | absent | failed), namespace (from the stack's output,
+# request comment: stack, result (removed | absent | skipped | failed), namespace (from the stack's output,
 # empty when unknown) and namespace_state (gone | present | unknown; asked of kubectl when a
 # namespace is known and kubectl is installed).
 #
@@ -55,11 +60,30 @@ sys.exit(0 if sys.argv[1] in names else 1)
 fi
 
 namespace=$(pulumi stack output namespace --stack "$stack" --non-interactive 2>/dev/null || true)
-retry=(bash "$here/pulumi-retry-locked.sh")
+export PULUMI_RETRY_GUARD=${TEARDOWN_GUARD:-}
+
+skipped() {
+  echo "teardown: stopped before touching ${stack}: the guard says it is wanted again"
+  result=skipped
+  exit 0
+}
+
+step() {
+  if [ -n "${TEARDOWN_GUARD:-}" ] && ! bash -c "$TEARDOWN_GUARD"; then
+    skipped
+  fi
+  local status=0
+  bash "$here/pulumi-retry-locked.sh" "$@" || status=$?
+  if [ "$status" -eq 3 ] && [ -n "${TEARDOWN_GUARD:-}" ]; then
+    skipped
+  fi
+  return "$status"
+}
+
 flags=(--stack "$stack" --non-interactive --color never)
-"${retry[@]}" pulumi refresh "${flags[@]}" --yes --skip-preview
-"${retry[@]}" pulumi destroy "${flags[@]}" --yes --skip-preview
-"${retry[@]}" pulumi stack rm "$stack" --yes --non-interactive
+step pulumi refresh "${flags[@]}" --yes --skip-preview
+step pulumi destroy "${flags[@]}" --yes --skip-preview
+step pulumi stack rm "$stack" --yes --non-interactive
 result=removed
 echo "teardown: stack ${stack} destroyed and removed"
 

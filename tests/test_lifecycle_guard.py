@@ -59,7 +59,7 @@ def test_an_open_pull_request_is_previewed() -> None:
 
 
 @pytest.mark.parametrize("merged", [False, True])
-@pytest.mark.parametrize("operation", list(Operation))
+@pytest.mark.parametrize("operation", [Operation.PREVIEW, Operation.DEPLOY])
 def test_a_closed_or_merged_pull_request_is_never_previewed_or_deployed(
     operation: Operation, merged: bool
 ) -> None:
@@ -145,3 +145,24 @@ def test_the_reader_ignores_fields_it_does_not_need() -> None:
     assert pull.labels == {"deploy-env", "keep-env"}
     with pytest.raises(InputError):
         pull_request_from_json(api_pull(labels={"name": "x"}), "p")
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"state": "closed"}, Verdict.PROCEED),
+        ({"state": "closed", "merged": True}, Verdict.PROCEED),
+        ({"labels": []}, Verdict.PROCEED),
+        ({}, Verdict.WANTED),
+    ],
+)
+def test_a_teardown_goes_on_unless_the_pull_request_is_open_and_labelled_again(
+    changes: dict[str, Any], expected: Verdict
+) -> None:
+    """Closed, then re-opened with deploy-env before the teardown ran: the deploy of the re-open
+    owns the stack, and a late teardown must not destroy what it deploys."""
+    assert verdict(Operation.TEARDOWN, sha=None, **changes) is expected
+
+
+def test_a_closed_and_labelled_pull_request_is_torn_down() -> None:
+    assert verdict(Operation.TEARDOWN, sha=None, state="closed") is Verdict.PROCEED

@@ -31,6 +31,7 @@ if [ "$1" = "${FAKE_LOCKED_COMMAND:-none}" ]; then
   count=$(cat "$FAKE_COUNT" 2>/dev/null || echo 0)
   if [ "$count" -lt "${FAKE_LOCKED_TIMES:-0}" ]; then
     echo $((count + 1)) > "$FAKE_COUNT"
+    [ -n "${FAKE_LOG_HOOK:-}" ] && touch "$FAKE_LOG_HOOK"
     echo "$FAKE_LOCKED_MESSAGE" >&2
     exit 255
   fi
@@ -179,3 +180,49 @@ def test_receipt_of_a_failed_teardown(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert receipt(file)["result"] == "failed"
+
+
+def test_a_guard_that_says_stop_before_the_first_command_touches_nothing(tmp_path: Path) -> None:
+    file = tmp_path / "receipt"
+    result, calls = run(
+        tmp_path, str(TEARDOWN), "pr-7", TEARDOWN_GUARD="exit 1", TEARDOWN_RECEIPT=str(file)
+    )
+    assert result.returncode == 0, result.stderr
+    assert not any(c.startswith(("refresh", "destroy", "stack rm")) for c in calls)
+    assert receipt(file)["result"] == "skipped"
+
+
+def test_the_guard_is_asked_again_before_each_retry_while_locked(tmp_path: Path) -> None:
+    """Re-opened and re-deployed while the teardown waited for the lock: it must not destroy."""
+    flag = tmp_path / "reopened"
+    file = tmp_path / "receipt"
+    result, calls = run(
+        tmp_path,
+        str(TEARDOWN),
+        "pr-7",
+        # The pull request is "re-opened" once the destroy has been refused for the lock.
+        TEARDOWN_GUARD=f"! [ -e {flag} ]",
+        FAKE_LOCKED_COMMAND="destroy",
+        FAKE_LOCKED_TIMES="5",
+        FAKE_LOCKED_MESSAGE=DIY_LOCKED,
+        FAKE_LOG_HOOK=str(flag),
+        TEARDOWN_RECEIPT=str(file),
+    )
+    assert result.returncode == 0, result.stderr
+    assert len([c for c in calls if c.startswith("destroy")]) == 1
+    assert not any(c.startswith("stack rm") for c in calls)
+    assert receipt(file)["result"] == "skipped"
+
+
+def test_a_guard_that_keeps_saying_go_lets_the_teardown_finish(tmp_path: Path) -> None:
+    result, calls = run(
+        tmp_path,
+        str(TEARDOWN),
+        "pr-7",
+        TEARDOWN_GUARD="true",
+        FAKE_LOCKED_COMMAND="destroy",
+        FAKE_LOCKED_TIMES="1",
+        FAKE_LOCKED_MESSAGE=CLOUD_LOCKED,
+    )
+    assert result.returncode == 0, result.stderr
+    assert calls[-1] == "stack rm pr-7 --yes --non-interactive"
