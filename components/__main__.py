@@ -1,7 +1,7 @@
-"""``python -m components render --stack NAME [--out DIR] [--project-dir DIR]``."""
+"""``python -m components render|reap|guard ...`` (see ``components.cli``)."""
 
 import sys
 
-from components.render import main
+from components.cli import main
 
 sys.exit(main())

@@ -2,8 +2,13 @@
 
 A thin shell: the objects come from ``components.manifests`` (pure, tested without Pulumi); this
 class only declares them as resources with the right parents, dependencies and protection.
-Production is protected (config ``protect`` overrides), and so is every child: a ``pulumi destroy``
-that deleted the policies but stopped at the protected namespace would leave production open.
+
+Protection (production by default; config ``protect`` overrides) sits on two resources only: the
+Namespace, which no ``pulumi up`` or ``destroy`` may then delete or replace, and a
+``DestroyGuard`` that depends on every object, so a ``pulumi destroy`` is refused before anything
+is deleted. The policies, quota and limit range are unprotected and ``deleted_with`` the
+namespace, so routine edits (removing a database, renaming an egress entry) apply with
+``pulumi up``. The engine rules behind this: ``components.destroy_guard`` and the README.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.destroy_guard import DestroyGuard
 from components.manifests import limit_range_manifest, namespace_manifest, quota_manifest
 from components.policies import network_policies
 from components.policy_set import NetworkPolicySet, namespaced_options
@@ -22,7 +28,7 @@ TYPE_TOKEN = "catalyst:index:EnvironmentNamespace"
 
 
 class EnvironmentNamespace(pulumi.ComponentResource):
-    """Namespace + NetworkPolicySet (+ ResourceQuota and LimitRange when configured)."""
+    """Namespace + NetworkPolicySet (+ ResourceQuota and LimitRange) + DestroyGuard."""
 
     namespace_name: pulumi.Output[str]
     tier: pulumi.Output[str]
@@ -34,31 +40,37 @@ class EnvironmentNamespace(pulumi.ComponentResource):
         settings: EnvironmentSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        protect = settings.protect
-        super().__init__(
-            TYPE_TOKEN,
-            name,
-            None,
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect)),
-        )
+        super().__init__(TYPE_TOKEN, name, None, opts)
         manifest = namespace_manifest(settings)
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=manifest["metadata"],
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect),
         )
         self.policy_set = NetworkPolicySet(
             f"{name}-policies",
             network_policies(settings),
             self.namespace,
-            protect=protect,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+            protect=False,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace], protect=False),
         )
         self.quota = self._optional_child(
-            k8s.core.v1.ResourceQuota, f"{name}-quota", quota_manifest(settings), protect
+            k8s.core.v1.ResourceQuota, f"{name}-quota", quota_manifest(settings)
         )
         self.limit_range = self._optional_child(
-            k8s.core.v1.LimitRange, f"{name}-limits", limit_range_manifest(settings), protect
+            k8s.core.v1.LimitRange, f"{name}-limits", limit_range_manifest(settings)
+        )
+        inside = [
+            *self.policy_set.policies,
+            *(child for child in (self.quota, self.limit_range) if child is not None),
+        ]
+        # Declared for every stack, protected or not, so that `protect: "false"` and one
+        # `pulumi up` unprotect it instead of leaving a protected guard that up cannot delete.
+        self.destroy_guard = DestroyGuard(
+            f"{name}-destroy-guard",
+            [self.namespace, *inside],
+            protect=settings.protect,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.namespace_name = self.namespace.metadata.apply(lambda metadata: metadata.name)
         self.tier = pulumi.Output.from_input(settings.tier)
@@ -76,7 +88,6 @@ class EnvironmentNamespace(pulumi.ComponentResource):
         resource: type[k8s.core.v1.ResourceQuota] | type[k8s.core.v1.LimitRange],
         name: str,
         manifest: dict[str, Any] | None,
-        protect: bool,
     ) -> pulumi.CustomResource | None:
         """A configured object of the namespace (None when the config leaves it out)."""
         if manifest is None:
@@ -85,5 +96,5 @@ class EnvironmentNamespace(pulumi.ComponentResource):
             name,
             metadata=manifest["metadata"],
             spec=manifest["spec"],
-            opts=namespaced_options(self, self.namespace, protect=protect),
+            opts=namespaced_options(self, self.namespace, protect=False),
         )

@@ -51,6 +51,22 @@ DEFAULT_EGRESS: Final[Sequence[Mapping[str, Any]]] = (
         "ports": [{"port": 443, "protocol": "TCP"}],
     },
 )
+DEFAULT_DEVELOPMENT_QUOTA: Final[Mapping[str, str]] = {
+    "limits.cpu": "8",
+    "limits.memory": "8Gi",
+    "pods": "20",
+    "requests.cpu": "2",
+    "requests.memory": "4Gi",
+}
+"""ResourceQuota of a development stack unless config ``quota`` says otherwise: a cost cap, so a
+forgotten pull-request environment cannot take the cluster."""
+DEFAULT_DEVELOPMENT_LIMIT_RANGE: Final[Mapping[str, Mapping[str, str]]] = {
+    "default": {"cpu": "250m", "memory": "256Mi"},
+    "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+}
+"""Container defaults of a development stack unless config ``limitRange`` says otherwise. A quota
+on requests and limits rejects pods that state none; these defaults fill them in, so such pods
+still start, and the quota's 20 pods at these defaults fit its cpu and memory caps."""
 AUTO: Final = "auto"
 
 CONFIG_KEYS: Final = (
@@ -213,8 +229,10 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSe
         databases=_entries(
             "databases", _structured("databases", config.get("databases"), ()), _database
         ),
-        quota=_quota(_structured("quota", config.get("quota"), {})),
-        limit_range=_limit_range(_structured("limitRange", config.get("limitRange"), {})),
+        quota=_quota(_cost_cap("quota", config.get("quota"), tier, DEFAULT_DEVELOPMENT_QUOTA)),
+        limit_range=_limit_range(
+            _cost_cap("limitRange", config.get("limitRange"), tier, DEFAULT_DEVELOPMENT_LIMIT_RANGE)
+        ),
     )
 
 
@@ -481,6 +499,28 @@ def _quantities(key: str, raw: object) -> Labels:
             raise SettingsError(f"{key}.{resource}", value, problem)
         items.append((resource, text))
     return tuple(sorted(items))
+
+
+_COST_CAP_ALLOWED: Final = "({} for none, auto for the tier's default)"
+
+
+def _cost_cap(key: str, raw: object, tier: Tier, development: Mapping[str, Any]) -> object:
+    """``quota``/``limitRange``: auto (or unset) is the tier's default -- the cost cap in
+    development, nothing in production; ``{}`` is none; a map replaces the default as a whole."""
+    if raw is None or raw == "" or raw == AUTO:
+        return dict(development) if tier == "development" else {}
+    what = (
+        "a map of resource names to quantities"
+        if key == "quota"
+        else f"a map with any of {', '.join(LIMIT_KINDS)}"
+    )
+    try:
+        value = _structured(key, raw, {})
+    except SettingsError:
+        value = None
+    if not isinstance(value, Mapping):
+        raise SettingsError(key, raw, f"must be {what} {_COST_CAP_ALLOWED}")
+    return value
 
 
 def _quota(raw: object) -> Quota | None:

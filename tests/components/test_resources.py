@@ -124,8 +124,9 @@ def test_protection_follows_the_tier_unless_overridden(
 ) -> None:
     run = build(settings_from_config(stack, {**config, "quota": {"pods": "5"}}))
     assert run.resources
+    carriers = {"env-namespace", "env-destroy-guard"}
     for resource in run.resources:
-        assert resource.protect is protected, resource.name
+        assert resource.protect is (protected and resource.name in carriers), resource.name
 
 
 def test_outputs_are_namespace_tier_and_policy_names() -> None:
@@ -138,8 +139,8 @@ def test_outputs_are_namespace_tier_and_policy_names() -> None:
     }
 
 
-def test_no_quota_objects_unless_configured() -> None:
-    run = build(settings_from_config("pr-1", {}))
+def test_no_quota_objects_when_switched_off() -> None:
+    run = build(settings_from_config("pr-1", {"quota": {}, "limitRange": {}}))
     types = {resource.type for resource in run.resources}
     assert "kubernetes:core/v1:ResourceQuota" not in types
     assert "kubernetes:core/v1:LimitRange" not in types

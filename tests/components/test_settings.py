@@ -48,8 +48,9 @@ def test_pr_stack_with_no_config_is_a_development_environment_named_after_the_st
     assert settings.dns_pod_labels == (("k8s-app", "kube-dns"),)
     assert settings.egress == (REGISTRY,)
     assert settings.databases == ()
-    assert settings.quota is None
-    assert settings.limit_range is None
+    # The development cost cap (issue 11; tests/test_settings_cost_cap.py).
+    assert settings.quota is not None
+    assert settings.limit_range is not None
 
 
 def test_production_stack_is_protected_and_closes_the_namespace_by_default() -> None:

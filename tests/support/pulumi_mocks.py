@@ -101,7 +101,8 @@ class _RecordingMonitor(mocks.MockMonitor):
                     custom=request.custom,
                     protect=request.protect,
                     deleted_with=request.deletedWith,
-                    dependencies=tuple(request.dependencies),
+                    # The SDK sends a set: its order carries no meaning, and varies.
+                    dependencies=tuple(sorted(request.dependencies)),
                 )
             )
         return response

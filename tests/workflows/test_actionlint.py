@@ -91,4 +91,4 @@ def test_run_scripts_are_shellchecked_with_lines_in_the_workflow(tmp_path: Path)
 def test_the_project_workflows_are_clean() -> None:
     result = lint()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 workflow file(s) clean" in result.stdout
+    assert "6 workflow file(s) clean" in result.stdout

@@ -60,6 +60,7 @@ def test_an_existing_stack_is_refreshed_destroyed_and_removed_in_that_order(tmp_
     assert result.returncode == 0, result.stderr
     assert calls == [
         "stack ls --json --non-interactive",
+        "stack output namespace --stack pr-7 --non-interactive",  # for the receipt
         "refresh --stack pr-7 --non-interactive --color never --yes --skip-preview",
         "destroy --stack pr-7 --non-interactive --color never --yes --skip-preview",
         "stack rm pr-7 --yes --non-interactive",

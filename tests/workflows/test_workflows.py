@@ -20,7 +20,7 @@ import yaml
 from tests.support.paths import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
-PR_NUMBER_GROUP = "pulumi-pr-${{ github.event.pull_request.number }}"
+PR_NUMBER = "${{ github.event.pull_request.number }}"
 SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository"
 
 
@@ -54,13 +54,14 @@ def run_step(script: str, env: dict[str, str], tmp_path: Path) -> subprocess.Com
     )
 
 
-def test_the_five_workflows_exist() -> None:
+def test_the_six_workflows_exist() -> None:
     assert set(all_workflows()) == {
         "pr-preview.yml",
         "pr-deploy.yml",
         "pr-teardown.yml",
         "production.yml",
         "e2e-kind.yml",
+        "reaper.yml",  # issue 11: the backstop behind pr-teardown
     }
 
 
@@ -95,17 +96,26 @@ def test_least_privilege_permissions() -> None:
             writes = {scope for scope, level in job["permissions"].items() if level == "write"}
             if writes:
                 writers[f"{name}/{job_id}"] = writes
-    assert writers == {"pr-preview.yml/preview": {"pull-requests"}}
+    # The preview comment, and the teardown receipts in it (issue 11).
+    assert writers == {
+        "pr-preview.yml/preview": {"pull-requests"},
+        "pr-teardown.yml/teardown": {"pull-requests"},
+        "reaper.yml/reap": {"pull-requests"},
+    }
 
 
 def test_every_update_of_a_stack_is_serialised_per_stack_and_never_cancelled() -> None:
-    pr_jobs = [
-        load("pr-preview.yml")["jobs"]["preview"],
-        load("pr-deploy.yml")["jobs"]["deploy"],
-        load("pr-teardown.yml")["jobs"]["teardown"],
-    ]
-    for job in pr_jobs:
-        assert job["concurrency"] == {"group": PR_NUMBER_GROUP, "cancel-in-progress": False}
+    """One group per kind of run and pull request (issue 11): GitHub lets a newly queued run
+    cancel the pending one of its group, so preview, deploy and teardown must not share one;
+    Pulumi's stack lock serialises them on the stack instead (they wait for it)."""
+    pr_jobs = {
+        "preview": load("pr-preview.yml")["jobs"]["preview"],
+        "deploy": load("pr-deploy.yml")["jobs"]["deploy"],
+        "teardown": load("pr-teardown.yml")["jobs"]["teardown"],
+    }
+    for kind, job in pr_jobs.items():
+        group = f"pulumi-{kind}-pr-{PR_NUMBER}"
+        assert job["concurrency"] == {"group": group, "cancel-in-progress": False}
     production = load("production.yml")["jobs"]["up"]
     assert production["concurrency"] == {"group": "pulumi-production", "cancel-in-progress": False}
 
@@ -199,10 +209,14 @@ def test_teardown_uses_the_idempotent_script_from_the_base_branch() -> None:
 def test_deploy_follows_the_deploy_env_label() -> None:
     job = load("pr-deploy.yml")["jobs"]["deploy"]
     assert "contains(github.event.pull_request.labels.*.name, 'deploy-env')" in job["if"]
-    up = next(s for s in job["steps"] if s.get("with", {}).get("command") == "up")
-    assert up["with"]["stack-name"] == "${{ steps.stack.outputs.name }}"
-    assert up["with"]["upsert"] is True and up["with"]["policyPacks"] == "policy"
-    assert up["with"]["comment-on-pr"] is False
+    # `pulumi up` runs in a shell now, so it can wait while a teardown holds the stack (issue 11).
+    up = step(job, "pulumi up")
+    assert up["env"]["STACK"] == "${{ steps.stack.outputs.name }}"
+    assert 'pulumi stack select --create "$STACK"' in up["run"]
+    assert 'pulumi-retry-locked.sh pulumi up --stack "$STACK" --yes' in up["run"]
+    assert "--policy-pack policy" in up["run"]
+    assert not any("pulumi/actions" in str(s.get("uses")) and "command" in s.get("with", {})
+                   for s in job["steps"])  # fmt: skip
 
 
 def test_preview_posts_one_comment_edited_by_its_marker() -> None:
@@ -265,7 +279,13 @@ def test_the_kubeconfig_is_written_owner_only_from_its_secret(
 
 @pytest.mark.parametrize(
     ("name", "job_id"),
-    [("pr-preview.yml", "preview"), ("pr-teardown.yml", "teardown"), ("production.yml", "up")],
+    [
+        ("pr-preview.yml", "preview"),
+        ("pr-deploy.yml", "deploy"),
+        ("pr-teardown.yml", "teardown"),
+        ("production.yml", "up"),
+        ("reaper.yml", "reap"),
+    ],
 )
 def test_both_backends_are_supported(name: str, job_id: str) -> None:
     """Pulumi Cloud (access token) or a self-managed backend URL with a passphrase."""
