@@ -1,0 +1,168 @@
+"""Reading one config value: the shapes every key shares (text, flag, structured value, map,
+labels, port, CIDR, quantities) and the error that names the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from components.errors import ConfigError
+from kubefacts.api import MAX_PORT, MIN_PORT
+from kubefacts.validation import (
+    dns_label_problem,
+    label_key_problem,
+    label_value_problem,
+    quantity_problem,
+)
+
+CONFIG_NAMESPACE: Final = "catalyst-environments"
+AUTO: Final = "auto"
+MISSING: Final = object()
+Labels = tuple[tuple[str, str], ...]
+"""Labels as sorted (key, value) pairs: immutable, hashable and in a deterministic order."""
+
+
+class SettingsError(ConfigError):
+    """A config value a user can fix: names the key, the bad value and what is allowed."""
+
+    def __init__(self, key: str, value: object, allowed: str) -> None:
+        self.key = key
+        self.value = value
+        self.allowed = allowed
+        shown = "missing" if value is MISSING else show(value)
+        super().__init__(f"config {CONFIG_NAMESPACE}:{key}: {shown}: {allowed}")
+
+
+def show(value: object) -> str:
+    """Values as a user wrote them in YAML/JSON, not as Python reprs."""
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def text(key: str, raw: object, default: str) -> str:
+    if raw is None:
+        return default
+    if not isinstance(raw, str):
+        raise SettingsError(key, raw, "must be a string")
+    return raw
+
+
+def dns_label(key: str, value: str) -> str:
+    problem = dns_label_problem(value)
+    if problem is not None:
+        raise SettingsError(key, value, problem)
+    return value
+
+
+def flag(key: str, raw: object, *, default: bool) -> bool:
+    if raw is None or raw == "" or raw == AUTO:
+        return default
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise SettingsError(key, raw, f"allowed: true, false or {AUTO} (the tier's default)")
+
+
+def structured(key: str, raw: object, default: object) -> object:
+    """Decode the JSON text the CLI passes for structured values; Python values pass through."""
+    if raw is None:
+        return default
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise SettingsError(
+                key, raw, "must be a structured value (a YAML list or map in the stack file)"
+            ) from None
+    return raw
+
+
+def mapping(key: str, raw: object, what: str, fields: Sequence[str] = ()) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping) or not all(isinstance(k, str) for k in raw):
+        raise SettingsError(key, raw, f"must be {what}")
+    unknown = sorted(set(raw) - set(fields)) if fields else []
+    if unknown:
+        raise SettingsError(
+            f"{key}.{unknown[0]}", raw[unknown[0]], f"unknown field; allowed: {', '.join(fields)}"
+        )
+    return raw
+
+
+def labels(key: str, raw: object, *, purpose: str = "") -> Labels:
+    """A non-empty label map, every key and value as the API server validates them."""
+    what = "a non-empty map of label keys to string values" + purpose
+    given = mapping(key, raw, what)
+    if not given:
+        raise SettingsError(key, raw, f"must be {what}")
+    for label, value in given.items():
+        problem = label_key_problem(label)
+        if problem is not None:
+            raise SettingsError(key, label, f"label key {problem}")
+        if not isinstance(value, str):
+            raise SettingsError(
+                f"{key}.{label}", value, f'must be a string label value; quote it: "{show(value)}"'
+            )
+        problem = label_value_problem(value)
+        if problem is not None:
+            raise SettingsError(f"{key}.{label}", value, problem)
+    return tuple(sorted(given.items()))
+
+
+def is_list(raw: object) -> bool:
+    return isinstance(raw, list | tuple)
+
+
+def required(key: str, entry: Mapping[str, Any], field: str, allowed: str) -> object:
+    if entry.get(field) is None:
+        raise SettingsError(f"{key}.{field}", MISSING, allowed)
+    return entry[field]
+
+
+def entry_name(key: str, entry: Mapping[str, Any]) -> str:
+    name = required(key, entry, "name", "every entry needs a name, a DNS-1123 label")
+    if not isinstance(name, str):
+        raise SettingsError(f"{key}.name", name, "must be a string")
+    return dns_label(f"{key}.name", name)
+
+
+def port_number(key: str, raw: object) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not MIN_PORT <= raw <= MAX_PORT:
+        raise SettingsError(key, raw, "must be an integer port number 1-65535")
+    return raw
+
+
+def network(key: str, raw: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    allowed = "must be an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32"
+    if not isinstance(raw, str) or "/" not in raw:
+        raise SettingsError(key, raw, allowed)
+    try:
+        return ipaddress.ip_network(raw, strict=True)
+    except ValueError:
+        try:
+            network = ipaddress.ip_network(raw, strict=False)
+        except ValueError:
+            raise SettingsError(key, raw, allowed) from None
+        raise SettingsError(key, raw, f"has host bits set; did you mean {network}?") from None
+
+
+def quantities(key: str, raw: object) -> Labels:
+    given = mapping(key, raw, "a map of resource names to quantities")
+    items = []
+    for resource, value in given.items():
+        problem = label_key_problem(resource)
+        if problem is not None:
+            raise SettingsError(key, resource, f"resource name {problem}")
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise SettingsError(f"{key}.{resource}", value, "must be a quantity such as 2 or 4Gi")
+        text = value if isinstance(value, str) else json.dumps(value)
+        problem = quantity_problem(text)
+        if problem is not None:
+            raise SettingsError(f"{key}.{resource}", value, problem)
+        items.append((resource, text))
+    return tuple(sorted(items))
