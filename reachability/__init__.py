@@ -14,9 +14,11 @@ from reachability.explain import pod_list, side_reason
 from reachability.load import from_manifests, load, read_documents
 from reachability.matrix import Matrix, matrix
 from reachability.model import (
+    HOST_NETWORK_CONVENTIONS,
     ContainerPort,
     Endpoint,
     ExternalIP,
+    HostNetwork,
     IPBlock,
     Labels,
     Namespace,
@@ -42,12 +44,14 @@ from reachability.selectors import LabelSelector, Requirement
 
 __all__ = [
     "DEFAULT_PORTS",
+    "HOST_NETWORK_CONVENTIONS",
     "Cluster",
     "ContainerPort",
     "Direction",
     "Document",
     "Endpoint",
     "ExternalIP",
+    "HostNetwork",
     "IPBlock",
     "InvalidQuery",
     "LabelSelector",

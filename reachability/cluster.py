@@ -200,6 +200,10 @@ def assemble(
     """Sort everything, add namespaces that objects live in, synthesize pods when asked to."""
     known = {ns.name: ns for ns in namespaces}
     pods = tuple(pods)
+    if options.host_network == "pod":  # then they are ordinary pods for every question
+        pods = tuple(
+            dataclasses.replace(p, host_network=False) if p.host_network else p for p in pods
+        )
     policies = tuple(sorted(policies, key=lambda p: (p.namespace, p.name)))
     for obj in (*pods, *policies):
         if obj.namespace not in known:

@@ -10,13 +10,16 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from kubefacts.api import Direction
 from reachability.selectors import LabelSelector
 
 INGRESS = Direction.INGRESS.policy_type
 EGRESS = Direction.EGRESS.policy_type
+
+HostNetwork = Literal["node", "pod"]
+HOST_NETWORK_CONVENTIONS: tuple[HostNetwork, ...] = ("node", "pod")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -75,6 +78,17 @@ class Options:
     # truth tables expect; True: always allowed (most CNIs; upstream's older AllowLoopback).
     loopback_allowed: bool = False
     representatives: bool | None = None  # None: synthesize pods only when the input has none
+    # Kubernetes leaves NetworkPolicy undefined for host-network pods. "node": never isolated,
+    # seen as their node's address (the docs' "most common implementation"); "pod": ordinary
+    # pods, selected, isolated and matched by their pod IP (other analyzers' convention).
+    host_network: HostNetwork = "node"
+
+    def __post_init__(self) -> None:
+        if self.host_network not in HOST_NETWORK_CONVENTIONS:
+            raise ValueError(
+                f"host_network {self.host_network!r}: use one of "
+                f"{', '.join(HOST_NETWORK_CONVENTIONS)}"
+            )
 
 
 DEFAULT_OPTIONS = Options()

@@ -91,6 +91,7 @@ def options_from(args: argparse.Namespace) -> LintOptions:
         ports=tuple(args.ports or ()),
         ignore=frozenset(ignore),
         ipblock_matches_pods=not args.ipblock_excludes_pods,
+        host_network=args.host_network,
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kubefacts.api import MAX_PORT, MIN_PORT, PROTOCOLS
-from reachability import Cluster, Endpoint, Options, UserError, load
+from reachability import HOST_NETWORK_CONVENTIONS, Cluster, Endpoint, Options, UserError, load
 from reachability._addresses import parse_ip
 
 
@@ -60,6 +60,14 @@ def add_semantic_options(parser: argparse.ArgumentParser) -> None:
         "default a pod's connections to itself are decided by the policies like any other "
         "pair, as the upstream conformance tests' truth tables expect",
     )
+    parser.add_argument(
+        "--host-network",
+        choices=HOST_NETWORK_CONVENTIONS,
+        default=Options().host_network,
+        help="how host-network pods are analysed (Kubernetes leaves it undefined): node "
+        "(default): never isolated, seen as their node's address, as most CNIs do; pod: "
+        "selected, isolated and matched by IP like any pod, as other analyzers do",
+    )
 
 
 def add_manifest_options(parser: argparse.ArgumentParser) -> None:
@@ -90,6 +98,7 @@ def engine_options(args: argparse.Namespace) -> Options:
     return Options(
         ipblock_matches_pods=not args.ipblock_excludes_pods,
         loopback_allowed=args.loopback_allowed,
+        host_network=args.host_network,
     )
 
 

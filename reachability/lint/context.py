@@ -16,6 +16,7 @@ from reachability import (
     DEFAULT_PORTS,
     Cluster,
     ContainerPort,
+    HostNetwork,
     Labels,
     Namespace,
     NetworkPolicy,
@@ -41,12 +42,17 @@ class LintOptions:
     ports: tuple[Port, ...] = ()
     ignore: frozenset[str] = frozenset()
     ipblock_matches_pods: bool = True
+    host_network: HostNetwork = "node"
 
     def engine_options(self) -> Options:
         # Loopback decided by the policies (the engine's default, stated because lint relies on
         # it): two replicas with the same labels must be judged by the policies, which is what a
         # representative pod talking to "itself" stands for.
-        return Options(ipblock_matches_pods=self.ipblock_matches_pods, loopback_allowed=False)
+        return Options(
+            ipblock_matches_pods=self.ipblock_matches_pods,
+            loopback_allowed=False,
+            host_network=self.host_network,
+        )
 
 
 DEFAULT_LINT_OPTIONS = LintOptions()

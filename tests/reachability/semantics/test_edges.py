@@ -736,6 +736,61 @@ def test_host_network_pods_are_not_isolated() -> None:
     check(c, "other/client", "app/normal", 80, "TCP", False)
 
 
+def test_host_network_pods_as_ordinary_pods_under_the_pod_convention() -> None:
+    """`host_network="pod"` (other analyzers' convention): selected, isolated and addressed by
+    its pod IP like any pod; the default ("node") leaves it open and addressed as its node."""
+    allow_web = netpol(
+        "app",
+        "db-from-web",
+        {"matchLabels": {"role": "db"}},
+        ingress=[{"from": [{"podSelector": {"matchLabels": {"role": "web"}}}]}],
+    )
+    outside = netpol(
+        "other",
+        "to-host-block",
+        {},
+        egress=[{"to": [{"ipBlock": {"cidr": "192.168.0.0/24"}}]}],
+        policy_types=["Egress"],
+    )
+    docs = [
+        *NS,
+        allow_web,
+        outside,
+        pod("app", "db", {"role": "db"}, ["192.168.0.5"], host_network=True),
+        pod("app", "web", {"role": "web"}, ["10.9.0.2"], host_network=True),
+        pod("app", "cache", {"role": "cache"}, ["192.168.0.6"], host_network=True),
+        pod("other", "client", None, ["10.9.1.1"]),
+    ]
+    node = cluster(*docs)
+    check(node, "other/client", "app/db", 5432, "TCP", True)  # never isolated
+    check(node, "app/web", "app/db", 5432, "TCP", True)
+    check(node, "other/client", "app/web", 80, "TCP", False)  # its address is not in the block
+    check(node, "other/client", "app/cache", 80, "TCP", True)
+
+    as_pods = cluster(*docs, options=Options(host_network="pod"))
+    assert all(not p.host_network for p in as_pods.pods)
+    v = check(as_pods, "other/client", "app/db", 5432, "TCP", False)  # isolated like any pod
+    assert v.ingress.isolated_by == ("app/db-from-web",)
+    check(as_pods, "app/web", "app/db", 5432, "TCP", True)  # and matched by its labels
+    check(as_pods, "other/client", "app/db", 80, "TCP", False)
+    check(as_pods, "other/client", "app/cache", 80, "TCP", True)  # ipBlocks match pod IPs
+    excluded = cluster(*docs, options=Options(host_network="pod", ipblock_matches_pods=False))
+    check(excluded, "other/client", "app/cache", 80, "TCP", False)  # a pod's IP, not a node's
+    assert (
+        cluster(*docs, options=Options(ipblock_matches_pods=False)).options.host_network == "node"
+    )
+    check(
+        cluster(*docs, options=Options(ipblock_matches_pods=False)),
+        "other/client",
+        "app/cache",
+        80,
+        "TCP",
+        True,
+    )
+    with pytest.raises(ValueError, match="host_network"):
+        Options(host_network="bridge")
+
+
 def test_external_ip_source_and_destination() -> None:
     pol = netpol(
         "app",
