@@ -9,7 +9,7 @@ small default set for policies that name none, sees every difference a policy ca
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 
 from reachability.model import (
     IPAddress,
@@ -71,32 +71,46 @@ def probe_ports(
     return tuple(sorted(found, key=lambda p: (p[0], p[1])))
 
 
-def probe_externals(policies: Iterable[NetworkPolicy]) -> tuple[str, ...]:
-    """Addresses that tell every ipBlock apart: one inside each block and one inside each except."""
+def probe_externals(policies: Iterable[NetworkPolicy], pods: Iterable[Pod] = ()) -> tuple[str, ...]:
+    """Addresses that tell every ipBlock apart: one inside each block and one inside each except,
+    none of them an address of `pods` (the matrix asks about a pod's address as that pod, so an
+    "external" probe there would be refused; a block that holds only pod addresses is probed
+    through those pods)."""
+    owned = {ipaddress.ip_address(ip) for pod in pods for ip in pod.ips}
     found: set[IPAddress] = set()
     for block in _ip_blocks(policies):
         cidr, excepts = block.cidr, block.except_
         known = [a for a in map(ipaddress.ip_address, INTERESTING) if a in cidr]
-        found.update(known)
-        sample = _sample(cidr, excepts)
+        found.update(a for a in known if a not in owned)
+        sample = _sample(cidr, excepts, owned)
         if sample is not None:
             found.add(sample)
         for hole in excepts:
             if not any(a in hole for a in known):
-                inner = _sample(hole, [])
+                inner = _sample(hole, [], owned)
                 if inner is not None:
                     found.add(inner)
     return tuple(str(a) for a in sorted(found, key=lambda a: (a.version, int(a))))
 
 
-def _sample(cidr: IPNetwork, excepts: Sequence[IPNetwork]) -> IPAddress | None:
+def _sample(
+    cidr: IPNetwork, excepts: Sequence[IPNetwork], owned: Set[IPAddress]
+) -> IPAddress | None:
+    """A recognisable address of `cidr` outside its excepts that no pod owns (None if none of
+    the few candidates qualifies: a block that small is probed through its pods)."""
     public = ipaddress.ip_address(PUBLIC_V4 if cidr.version == 4 else PUBLIC_V6)
     size = cidr.num_addresses
     offsets = [1, size // 2 + 1, size - 2, 0, size - 1] if size > 2 else list(range(size))
     candidates = [public, *(cidr.network_address + o for o in offsets if 0 <= o < size)]
+    last = cidr[-1]
+    candidates += [
+        a + 1 for a in candidates if a in owned and a in cidr and a < last
+    ]  # beside a pod
     for address in candidates:
-        if address in cidr and not any(
-            address in e for e in excepts if e.version == address.version
+        if (
+            address in cidr
+            and address not in owned
+            and not any(address in e for e in excepts if e.version == address.version)
         ):
             return address
     return None

@@ -67,7 +67,7 @@ def diff(
     aligned = align(before, after, options)
     policies = (*before.policies, *after.policies)
     probed = tuple(ports) or probe_ports(policies, aligned.pods, defaults=DEFAULT_PORTS)
-    addresses = tuple(dict.fromkeys([*probe_externals(policies), *externals]))
+    addresses = tuple(dict.fromkeys([*probe_externals(policies, aligned.pods), *externals]))
     flows_before = _flows(aligned.before, probed, addresses)
     flows_after = _flows(aligned.after, probed, addresses)
     return Diff(

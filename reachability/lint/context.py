@@ -102,7 +102,7 @@ def analyse(cluster: Cluster, options: LintOptions) -> Analysis:
     if namespaces or pods:
         questioned = cluster.with_objects(namespaces, pods, options=options.engine_options())
     ports = probe_ports(cluster.policies, cluster.pods, defaults=(*DEFAULT_PORTS, *options.ports))
-    externals = probe_externals(cluster.policies)
+    externals = probe_externals(cluster.policies, questioned.pods)
     return Analysis(
         original=cluster,
         cluster=questioned,

@@ -10,6 +10,7 @@ from typing import Any
 import pulumi_policy
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -25,6 +26,7 @@ from policy import rules
 from policy.resources import TYPES, stack_objects
 from tests.support.paths import REPO_ROOT
 from tests.support.pulumi_mocks import run_main
+from tests.support.strategies import cluster_strategy
 
 ROOT = REPO_ROOT
 MANDATORY = [
@@ -297,3 +299,28 @@ def test_pulumi_policy_yaml() -> None:
     assert project["runtime"]["name"] == "python"
     assert project["version"] and project["description"]
     assert (ROOT / "policy" / project["runtime"]["options"]["virtualenv"] / "bin").exists()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(cluster_strategy(pod_ip_blocks=True))
+def test_no_policy_of_the_pack_raises_on_a_valid_stack(docs: list[dict[str, Any]]) -> None:
+    """Every policy returns (reporting or not) on valid objects: a policy that raised would break
+    the user's whole `pulumi preview` (ipBlocks covering pod IPs once did, in every lint-*)."""
+    reported = validate(from_manifests(docs))
+    assert all(isinstance(found, list) for found in reported.values())
+
+
+@pytest.mark.parametrize(("ip", "cidr"), [("10.0.0.1", "10.0.0.0/8"), ("fd00::1", "fd00::1/128")])
+def test_an_ip_block_covering_a_pod_does_not_break_the_pack(ip: str, cidr: str) -> None:
+    client = {"apiVersion": "v1", "kind": "Pod", "status": {"podIP": "10.9.9.9"}}
+    client["metadata"] = {"name": "client", "namespace": PR, "labels": {"app": "client"}}
+    web = {"apiVersion": "v1", "kind": "Pod", "status": {"podIP": ip}}
+    web["metadata"] = {"name": "web", "namespace": PR, "labels": {"app": "web"}}
+    out = netpol(
+        "allow-egress-block", {"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": cidr}}]}]}
+    )
+    validate(from_manifests([*stack_manifests("pr-123"), client, web, out]))  # must not raise

@@ -25,6 +25,7 @@ def cluster_strategy(
     max_pods: int = 6,
     max_policies: int = 4,
     allow_host_network: bool = True,
+    pod_ip_blocks: bool = False,
 ) -> Any:
     """A hypothesis strategy of small clusters as a list of manifest dicts.
 
@@ -88,6 +89,11 @@ def cluster_strategy(
             ("0.0.0.0/0", ()),
             ("93.184.216.0/24", ()),
             ("fd00::/8", ()),
+            *(
+                [("10.1.0.10/32", ()), ("10.1.0.13/32", ()), ("10.1.0.9/8", ()), ("10.1.0.0/8", ())]
+                if pod_ip_blocks
+                else []
+            ),
         ]
     )
     peer_st = st.one_of(
