@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
+from reachability._parse import expand_lists
 from reachability.frozen import plain_copy
 from reachability.load import read_documents
-from reachability.parse import expand_lists
 
 Manifest = Mapping[str, Any]
 

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from reachability._parse import Parsed
 from reachability.addresses import parse_ip
 from reachability.model import (
     DEFAULT_OPTIONS,
@@ -23,7 +24,6 @@ from reachability.model import (
     Options,
     Pod,
 )
-from reachability.parse import Parsed
 from reachability.representatives import synthesize
 
 
