@@ -77,6 +77,7 @@ def policy(ctx: Context, body: Mapping[str, Any], source: str) -> NetworkPolicy 
         egress=egress,
         source=source,
         manifest=frozen(body),
+        written_policy_types=tuple(given) if spec.get("policyTypes") is not None else None,
     )
 
 
@@ -90,6 +91,8 @@ def rule(ctx: Context, value: Any, path: str, peers_key: str) -> Rule:
     return Rule(
         peers=tuple(p for p in peers if p is not None) if raw_peers else None,
         ports=tuple(p for p in ports if p is not None) if raw_ports else None,
+        path=path,
+        written=None if value is None else frozen(entry),
     )
 
 
@@ -111,7 +114,7 @@ def peer(ctx: Context, value: Any, path: str) -> Peer | None:
         return None
     if "ipBlock" in given and len(given) > 1:
         ctx.add(path, "may not specify both ipBlock and another peer")
-    return Peer(pod_selector, namespace_selector, block)
+    return Peer(pod_selector, namespace_selector, block, path=path, written=frozen(entry))
 
 
 def network(ctx: Context, value: Any, path: str) -> IPNetwork | None:
@@ -198,4 +201,5 @@ def policy_port(ctx: Context, value: Any, path: str) -> PolicyPort | None:
             problem = port_number_problem(end_port)
             if problem:
                 ctx.add(where, problem)
-    return PolicyPort(proto, port, end_port)
+    written = None if value is None else frozen(entry)
+    return PolicyPort(proto, port, end_port, path=path, written=written)
