@@ -1,31 +1,34 @@
 """Rule on policyTypes (NP010): rules for a direction that policyTypes leaves out are ignored.
 
 Kubernetes accepts such a policy and silently drops the rules, so the author believes traffic is
-controlled that is not.
+controlled that is not. Only a list written out counts: an omitted one is defaulted to cover the
+rules present.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from .findings import Finding, finding
-from .walk import PolicyLike, flow, obj_of, spec_of
+from reachability import NetworkPolicy
+
+from .findings import Finding, finding, flow, policy_object
 
 
-def ignored_rules(policy: PolicyLike) -> Iterator[Finding]:
-    spec = spec_of(policy)
-    types = spec.get("policyTypes")
-    if not isinstance(types, Sequence) or isinstance(types, str):
+def ignored_rules(policy: NetworkPolicy) -> Iterator[Finding]:
+    types = policy.written_policy_types
+    if types is None:
         return
-    for direction, type_name in (("ingress", "Ingress"), ("egress", "Egress")):
-        rules = spec.get(direction)
-        if type_name in types or not isinstance(rules, Sequence) or not rules:
+    for direction, type_name, rules in (
+        ("ingress", "Ingress", policy.ingress),
+        ("egress", "Egress", policy.egress),
+    ):
+        if type_name in types or not rules:
             continue
         wanted = [t for t in ("Ingress", "Egress") if t in types or t == type_name]
         yield finding(
             "NP010",
             policy.source,
-            obj_of(policy),
+            policy_object(policy),
             "spec.policyTypes",
             f"policyTypes {flow(list(types))} leaves out {type_name}, so the {len(rules)} "
             f"{direction} rule(s) are ignored and {direction} is not controlled by this policy",

@@ -11,8 +11,7 @@ from reachability import Pod, Verdict, allowed
 
 from .context import Analysis
 from .explain import pod_list, side_reason
-from .findings import Finding, finding
-from .walk import flow
+from .findings import Finding, finding, flow
 
 DNS_PORT = 53
 

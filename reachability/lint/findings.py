@@ -1,12 +1,20 @@
 """What lint reports: findings with stable ids, and the catalogue of rules they come from.
 
 Ids never change meaning once published, so CI configurations and suppressions keep working.
+Findings point at policies as written: `written_rules` gives the rules a manifest spelled out,
+`flow` quotes values as a fix would be typed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
+
+from reachability import NetworkPolicy
+from reachability.model import Rule as PolicyRule
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -91,3 +99,31 @@ def counts(findings: tuple[Finding, ...] | list[Finding]) -> dict[str, int]:
     for item in findings:
         result[item.severity] = result.get(item.severity, 0) + 1
     return result
+
+
+def policy_object(policy: NetworkPolicy) -> str:
+    """How findings name a policy, like the engine's problems: "NetworkPolicy namespace/name"."""
+    return f"NetworkPolicy {policy.namespace}/{policy.name}"
+
+
+def written_rules(policy: NetworkPolicy) -> Iterator[tuple[str, PolicyRule]]:
+    """(direction, rule) for every rule the manifest writes out, whether or not policyTypes lets
+    it take effect; a `null` entry, or a rule built in code, has nothing written to point at."""
+    for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
+        for rule in rules:
+            if rule.written is not None:
+                yield direction, rule
+
+
+def flow(value: Any) -> str:
+    """A value as one line of YAML flow style, as a fix would be typed."""
+    return yaml.safe_dump(plain(value), default_flow_style=True, sort_keys=True, width=1000).strip()
+
+
+def plain(value: Any) -> Any:
+    """Read-only mappings and sequences (as the model keeps what was written) -> dicts and lists."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [plain(v) for v in value]
+    return value

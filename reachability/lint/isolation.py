@@ -10,8 +10,7 @@ from reachability import NetworkPolicy, Pod, Verdict, allowed
 
 from .context import Analysis
 from .explain import side_reason
-from .findings import Finding, finding
-from .walk import flow
+from .findings import Finding, finding, flow
 
 MAX_EXAMPLES = 2
 

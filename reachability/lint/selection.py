@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from reachability import Pod, selected_pods
 
 from .context import Analysis
-from .findings import Finding, finding
-from .walk import obj_of, ports_of, rules_of
+from .findings import Finding, finding, policy_object, written_rules
 
 
 def selects_nothing(analysis: Analysis) -> Iterator[Finding]:
@@ -23,7 +22,7 @@ def selects_nothing(analysis: Analysis) -> Iterator[Finding]:
         yield finding(
             "NP008",
             policy.source,
-            obj_of(policy),
+            policy_object(policy),
             "spec.podSelector",
             f"selects none of the {len(_in(analysis, policy.namespace))} given pods of "
             f"{policy.namespace}, so it has no effect on them",
@@ -36,28 +35,25 @@ def undefined_named_ports(analysis: Analysis) -> Iterator[Finding]:
         return
     for policy in analysis.original.policies:
         targets = selected_pods(analysis.original, policy.id)
-        for site in rules_of(policy):
+        for direction, rule in written_rules(policy):
             # A named port resolves on the destination: the selected pods for ingress, any
             # peer pod for egress.
-            pods = targets if site.direction == "ingress" else analysis.original.pods
-            for i, entry in ports_of(site):
-                port = entry.get("port")
-                if not isinstance(port, str) or port.isdigit():
+            pods = targets if direction == "ingress" else analysis.original.pods
+            for entry in rule.ports or ():
+                port = entry.port
+                if not isinstance(port, str):
                     continue
-                protocol = str(entry.get("protocol") or "TCP")
-                if any(_defines(pod, port, protocol) for pod in pods):
+                if any(_defines(pod, port, entry.protocol) for pod in pods):
                     continue
                 where = (
-                    "the pods this policy selects"
-                    if site.direction == "ingress"
-                    else ("any given pod")
+                    "the pods this policy selects" if direction == "ingress" else "any given pod"
                 )
                 yield finding(
                     "NP009",
                     policy.source,
-                    obj_of(policy),
-                    f"{site.field}.ports[{i}].port",
-                    f"named port {port!r}/{protocol} is defined by none of {where}, so this "
+                    policy_object(policy),
+                    f"{entry.path}.port",
+                    f"named port {port!r}/{entry.protocol} is defined by none of {where}, so this "
                     "entry matches no connection",
                     "use the containerPort name the destination pods declare (or the number)",
                 )
