@@ -6,9 +6,16 @@ namespace reaching each other, shadowed policies, selectors and named ports matc
 """
 
 from reachability.lint.context import IGNORE_ANNOTATION, LintOptions
-from reachability.lint.findings import RULES, RULES_BY_ID, Finding, Rule
+from reachability.lint.registry import Finding, Rule
 from reachability.lint.report import FORMATS, render
-from reachability.lint.run import has_errors, lint_cluster, lint_manifests, lint_paths
+from reachability.lint.run import (
+    RULES,
+    RULES_BY_ID,
+    has_errors,
+    lint_cluster,
+    lint_manifests,
+    lint_paths,
+)
 
 __all__ = [
     "FORMATS",

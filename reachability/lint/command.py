@@ -9,9 +9,8 @@ from reachability.cli import Command, UsageError, add_manifest_options, port_spe
 from reachability.validation import dns_label_problem, label_key_problem, label_value_problem
 
 from .context import IGNORE_ANNOTATION, LintOptions
-from .findings import RULES, RULES_BY_ID
 from .report import FORMATS, render
-from .run import has_errors, lint_paths
+from .run import RULES, RULES_BY_ID, has_errors, lint_paths
 
 EPILOG = (
     "rules:\n"

@@ -11,7 +11,11 @@ from collections.abc import Iterator
 
 from reachability import NetworkPolicy
 
-from .findings import Finding, finding, flow, policy_object
+from .registry import SOURCE, Finding, declare, finding, flow, policy_object
+
+NP010 = declare(
+    "NP010", "error", "policyTypes omits a direction whose rules are present", reads=(SOURCE,)
+)
 
 
 def ignored_rules(policy: NetworkPolicy) -> Iterator[Finding]:
@@ -26,7 +30,7 @@ def ignored_rules(policy: NetworkPolicy) -> Iterator[Finding]:
             continue
         wanted = [t for t in ("Ingress", "Egress") if t in types or t == type_name]
         yield finding(
-            "NP010",
+            NP010,
             policy.source,
             policy_object(policy),
             "spec.policyTypes",

@@ -11,7 +11,10 @@ from reachability import Pod, Verdict, allowed
 
 from .context import Analysis
 from .explain import pod_list, side_reason
-from .findings import Finding, finding, flow
+from .registry import SOURCE, VERDICTS, Finding, declare, finding, flow
+
+NP003 = declare("NP003", "error", "DNS allowed on one protocol only", reads=(SOURCE, VERDICTS))
+NP005 = declare("NP005", "error", "egress-isolated pods cannot reach DNS", reads=(VERDICTS,))
 
 DNS_PORT = 53
 
@@ -86,7 +89,7 @@ def _unreachable(
     field = "spec.egress" if policy is not None and policy.rules("egress") else "spec.policyTypes"
     why = side_reason(first.egress if not first.egress.allowed else first.ingress, namespace)
     return finding(
-        "NP005",
+        NP005,
         policy.source if policy else "",
         f"NetworkPolicy {anchor}",
         field,
@@ -111,7 +114,7 @@ def _one_protocol(
     field = f"spec.egress[{rule.index}].ports" if rule is not None else "spec.egress"
     why = side_reason(bad.egress if not bad.egress.allowed else bad.ingress, namespace)
     return finding(
-        "NP003",
+        NP003,
         policy.source if policy else "",
         f"NetworkPolicy {anchor}",
         field,

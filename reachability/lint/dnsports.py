@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from reachability import NetworkPolicy
 from reachability.model import Rule
 
-from .findings import Finding, finding, flow, plain, policy_object, written_rules
+from .dns import NP003
+from .registry import Finding, finding, flow, plain, policy_object, written_rules
 
 DNS_PORT = 53
 PAIR = ("UDP", "TCP")
@@ -36,7 +37,7 @@ def one_protocol_rules(policy: NetworkPolicy) -> Iterator[Finding]:
         ports = [dict(plain(p.written)) for p in rule.ports or () if p.written is not None]
         ports.append({"protocol": fails, "port": DNS_PORT})
         yield finding(
-            "NP003",
+            NP003,
             policy.source,
             policy_object(policy),
             f"{rule.path}.ports",

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from reachability import NetworkPolicy
 from reachability.model import IPBlock
 
-from .findings import Finding, finding, flow, policy_object, written_rules
+from .registry import SOURCE, Finding, declare, finding, flow, policy_object, written_rules
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -24,6 +24,14 @@ PRIVATE_V4 = tuple(
 PRIVATE_V6 = (ipaddress.ip_network("fc00::/7"),)
 
 
+NP004 = declare(
+    "NP004", "error", "wide egress ipBlock reaches the cloud metadata service", reads=(SOURCE,)
+)
+NP011 = declare(
+    "NP011", "warning", "wide egress ipBlock does not except private ranges", reads=(SOURCE,)
+)
+
+
 def metadata_exposed(policy: NetworkPolicy) -> Iterator[Finding]:
     """NP004: an egress ipBlock that contains the metadata address and does not except it."""
     for field, block in _egress_blocks(policy):
@@ -33,7 +41,7 @@ def metadata_exposed(policy: NetworkPolicy) -> Iterator[Finding]:
             continue
         suggestion = sorted({*(str(e) for e in excepts), f"{address}/{cidr.max_prefixlen}"})
         yield finding(
-            "NP004",
+            NP004,
             policy.source,
             policy_object(policy),
             field,
@@ -59,7 +67,7 @@ def private_ranges_open(policy: NetworkPolicy) -> Iterator[Finding]:
             continue
         names = ", ".join(str(r) for r in open_ranges)
         yield finding(
-            "NP011",
+            NP011,
             policy.source,
             policy_object(policy),
             field,

@@ -13,7 +13,11 @@ from typing import Any
 from reachability import NetworkPolicy
 from reachability.model import Peer
 
-from .findings import Finding, finding, flow, policy_object, written_rules
+from .registry import SOURCE, Finding, declare, finding, flow, policy_object, written_rules
+
+NP001 = declare("NP001", "error", "peers OR-ed where one peer was meant", reads=(SOURCE,))
+NP002 = declare("NP002", "error", "namespace selected by a hand-made `name` label", reads=(SOURCE,))
+NP012 = declare("NP012", "warning", "peer open to every namespace", reads=(SOURCE,))
 
 METADATA_NAME = "kubernetes.io/metadata.name"
 PEERS_KEY = {"ingress": "from", "egress": "to"}
@@ -46,7 +50,7 @@ def or_peers(policy: NetworkPolicy) -> Iterator[Finding]:
             "podSelector": _written(pod_peer, "podSelector"),
         }
         yield finding(
-            "NP001",
+            NP001,
             policy.source,
             policy_object(policy),
             f"{rule.path}.{key}",
@@ -75,7 +79,7 @@ def name_label(
             for field, value in _name_terms(_written(peer, "namespaceSelector")):
                 labelled = any(labels.get("name") in value for labels in namespace_labels.values())
                 item = finding(
-                    "NP002",
+                    NP002,
                     policy.source,
                     policy_object(policy),
                     f"{peer.path}.namespaceSelector.{field}",
@@ -111,7 +115,7 @@ def open_namespaces(policy: NetworkPolicy) -> Iterator[Finding]:
                 else ("to every pod of every namespace")
             )
             yield finding(
-                "NP012",
+                NP012,
                 policy.source,
                 policy_object(policy),
                 f"{peer.path}.namespaceSelector",

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from reachability import Pod, selected_pods
 
 from .context import Analysis
-from .findings import Finding, finding, policy_object, written_rules
+from .registry import SOURCE, VERDICTS, Finding, declare, finding, policy_object, written_rules
+
+NP008 = declare("NP008", "warning", "policy selects no pod", reads=(VERDICTS,))
+NP009 = declare("NP009", "warning", "named port that no pod defines", reads=(SOURCE, VERDICTS))
 
 
 def selects_nothing(analysis: Analysis) -> Iterator[Finding]:
@@ -20,7 +23,7 @@ def selects_nothing(analysis: Analysis) -> Iterator[Finding]:
         if selected_pods(analysis.original, policy.id):
             continue
         yield finding(
-            "NP008",
+            NP008,
             policy.source,
             policy_object(policy),
             "spec.podSelector",
@@ -49,7 +52,7 @@ def undefined_named_ports(analysis: Analysis) -> Iterator[Finding]:
                     "the pods this policy selects" if direction == "ingress" else "any given pod"
                 )
                 yield finding(
-                    "NP009",
+                    NP009,
                     policy.source,
                     policy_object(policy),
                     f"{entry.path}.port",

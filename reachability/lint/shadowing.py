@@ -29,7 +29,9 @@ from reachability.model import Endpoint
 
 from .context import Analysis, Flow
 from .explain import side_reason
-from .findings import Finding, finding
+from .registry import VERDICTS, Finding, declare, finding
+
+NP007 = declare("NP007", "warning", "policy shadowed by others", reads=(VERDICTS,))
 
 OUTSIDE = ExternalIP("203.0.113.1")
 
@@ -160,7 +162,7 @@ def _finding(
         reasons.append("it admits none of the probed connections (its peers match nothing)")
         fixes.append("correct its peers and ports, or delete it")
     return finding(
-        "NP007",
+        NP007,
         original.source,
         f"NetworkPolicy {policy.id}",
         "spec",

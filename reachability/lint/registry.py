@@ -1,4 +1,6 @@
-"""What lint reports: findings with stable ids, and the catalogue of rules they come from.
+"""Lint's rules and findings: each rule is declared once, next to its code, with its stable id,
+severity, title and what it reads; `RULES` (run.py), `lint --help`, the policy pack's advisory
+policies and the README's rule table all derive from those declarations.
 
 Ids never change meaning once published, so CI configurations and suppressions keep working.
 Findings point at policies as written: `written_rules` gives the rules a manifest spelled out,
@@ -17,35 +19,38 @@ from reachability import NetworkPolicy
 from reachability.model import Rule as PolicyRule
 
 SEVERITIES = ("error", "warning", "info")
+SOURCE = "source"
+"""The rule reads the manifests as written (the parsed model with its field paths)."""
+VERDICTS = "verdicts"
+"""The rule asks the engine for resolved verdicts (who reaches whom, and why)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One lint rule: its stable id, default severity and a short title."""
+    """One lint rule: its stable id, default severity, a short title, and what it reads."""
 
     id: str
     severity: str
     title: str
+    reads: tuple[str, ...] = (SOURCE,)
 
 
-RULES: tuple[Rule, ...] = (
-    Rule("NP000", "error", "invalid manifest"),
-    Rule("NP001", "error", "peers OR-ed where one peer was meant"),
-    Rule("NP002", "error", "namespace selected by a hand-made `name` label"),
-    Rule("NP003", "error", "DNS allowed on one protocol only"),
-    Rule("NP004", "error", "wide egress ipBlock reaches the cloud metadata service"),
-    Rule("NP005", "error", "egress-isolated pods cannot reach DNS"),
-    Rule("NP006", "warning", "pods of a default-deny namespace cannot reach each other"),
-    Rule("NP007", "warning", "policy shadowed by others"),
-    Rule("NP008", "warning", "policy selects no pod"),
-    Rule("NP009", "warning", "named port that no pod defines"),
-    Rule("NP010", "error", "policyTypes omits a direction whose rules are present"),
-    Rule("NP011", "warning", "wide egress ipBlock does not except private ranges"),
-    Rule("NP012", "warning", "peer open to every namespace"),
-    Rule("NP013", "info", "namespace created without default deny"),
-)
+_DECLARED: dict[str, Rule] = {}
 
-RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+def declare(rule_id: str, severity: str, title: str, *, reads: tuple[str, ...]) -> Rule:
+    """Declare a rule where its code is. An id declared twice with different facts is a bug."""
+    if severity not in SEVERITIES or not reads or not set(reads) <= {SOURCE, VERDICTS}:
+        raise ValueError(f"rule {rule_id}: severity {severity!r} or reads {reads!r} unknown")
+    declared = Rule(rule_id, severity, title, reads)
+    if _DECLARED.setdefault(rule_id, declared) != declared:
+        raise ValueError(f"rule {rule_id} declared twice: {_DECLARED[rule_id]} and {declared}")
+    return declared
+
+
+def declared_rules() -> tuple[Rule, ...]:
+    """Every rule declared so far, by id (complete once every rule module is imported)."""
+    return tuple(sorted(_DECLARED.values(), key=lambda r: r.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +71,8 @@ class Finding:
 
     @property
     def title(self) -> str:
-        rule = RULES_BY_ID.get(self.id)
-        return rule.title if rule else self.id
+        declared = _DECLARED.get(self.id)
+        return declared.title if declared else self.id
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,9 +88,9 @@ class Finding:
         }
 
 
-def finding(rule_id: str, file: str, obj: str, field: str, message: str, fix: str) -> Finding:
-    """A finding with its rule's default severity."""
-    return Finding(rule_id, RULES_BY_ID[rule_id].severity, file, obj, field, message, fix)
+def finding(of: Rule, file: str, obj: str, field: str, message: str, fix: str) -> Finding:
+    """A finding of a declared rule, with the rule's default severity."""
+    return Finding(of.id, of.severity, file, obj, field, message, fix)
 
 
 def sort_key(item: Finding) -> tuple[str, int, str, str, str, str]:
