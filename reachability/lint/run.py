@@ -13,16 +13,14 @@ from typing import Any
 from reachability import Cluster, ManifestError, Problem, from_manifests, load
 
 from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, LintOptions, analyse
-from .directions import ignored_rules
 from .dns import NP003, dns_findings
-from .dnsports import one_protocol_rules
 from .ipblocks import metadata_exposed, private_ranges_open
 from .isolation import intra_namespace, namespaces_without_default_deny
-from .locate import line_of
 from .peers import name_label, open_namespaces, or_peers
+from .policies import selects_nothing, shadowed, undefined_named_ports
+from .ports import ignored_rules, one_protocol_rules
 from .registry import SOURCE, Finding, Rule, declare, declared_rules, finding, sort_key
-from .selection import selects_nothing, undefined_named_ports
-from .shadowing import shadowed
+from .report import line_of
 
 NP000 = declare("NP000", "error", "invalid manifest", reads=(SOURCE,))
 
