@@ -8,6 +8,8 @@ Each parsed rule, peer and port also keeps where it came from: `path`, the field
 ("spec.egress[0].to[1]"), and `written`, the entry as written (a read-only view; None for a `null`
 entry), so that tools such as lint can point at fields and quote them without walking the
 manifest again. Neither takes part in equality or hashing: the engine memoizes on these values.
+The decoded entry itself is kept (`_entry`) and wrapped only when read: a view made for every
+entry up front would be one more object per entry for the garbage collector to traverse.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reachability.frozen import frozen
 from reachability.selectors import LabelSelector
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -70,6 +73,11 @@ class Labels(Mapping[str, str]):
 
     def __str__(self) -> str:
         return ",".join(f"{key}={value}" for key, value in self._items.items())
+
+
+def _written(entry: Any) -> Mapping[str, Any] | None:
+    """A parsed entry as written: a read-only view of the decoded mapping, None for `null`."""
+    return None if entry is None else frozen(entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +169,11 @@ class Peer:
     namespace_selector: LabelSelector | None = None
     ip_block: IPBlock | None = None
     path: str = field(default="", compare=False)
-    written: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    _entry: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def written(self) -> Mapping[str, Any] | None:
+        return _written(self._entry)
 
     def __str__(self) -> str:
         if self.ip_block is not None:
@@ -182,7 +194,11 @@ class PolicyPort:
     port: int | str | None = None
     end_port: int | None = None
     path: str = field(default="", compare=False)
-    written: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    _entry: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def written(self) -> Mapping[str, Any] | None:
+        return _written(self._entry)
 
     def __str__(self) -> str:
         if self.port is None:
@@ -199,7 +215,11 @@ class Rule:
     peers: tuple[Peer, ...] | None = None
     ports: tuple[PolicyPort, ...] | None = None
     path: str = field(default="", compare=False)
-    written: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    _entry: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def written(self) -> Mapping[str, Any] | None:
+        return _written(self._entry)
 
     @property
     def has_named_ports(self) -> bool:

@@ -92,7 +92,7 @@ def rule(ctx: Context, value: Any, path: str, peers_key: str) -> Rule:
         peers=tuple(p for p in peers if p is not None) if raw_peers else None,
         ports=tuple(p for p in ports if p is not None) if raw_ports else None,
         path=path,
-        written=None if value is None else frozen(entry),
+        _entry=None if value is None else entry,
     )
 
 
@@ -114,7 +114,7 @@ def peer(ctx: Context, value: Any, path: str) -> Peer | None:
         return None
     if "ipBlock" in given and len(given) > 1:
         ctx.add(path, "may not specify both ipBlock and another peer")
-    return Peer(pod_selector, namespace_selector, block, path=path, written=frozen(entry))
+    return Peer(pod_selector, namespace_selector, block, path=path, _entry=entry)
 
 
 def network(ctx: Context, value: Any, path: str) -> IPNetwork | None:
@@ -201,5 +201,4 @@ def policy_port(ctx: Context, value: Any, path: str) -> PolicyPort | None:
             problem = port_number_problem(end_port)
             if problem:
                 ctx.add(where, problem)
-    written = None if value is None else frozen(entry)
-    return PolicyPort(proto, port, end_port, path=path, written=written)
+    return PolicyPort(proto, port, end_port, path=path, _entry=None if value is None else entry)
