@@ -9,8 +9,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator, Sequence
 
-from reachability import NetworkPolicy
-from reachability.model import IPBlock
+from reachability import IPBlock, NetworkPolicy
 
 from .registry import SOURCE, Finding, declare, finding, flow, policy_object, written_rules
 

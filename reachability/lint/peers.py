@@ -10,8 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from reachability import NetworkPolicy
-from reachability.model import Peer
+from reachability import NetworkPolicy, Peer
 
 from .registry import SOURCE, Finding, declare, finding, flow, policy_object, written_rules
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reachability import NetworkPolicy
-from reachability.model import Rule
+from reachability import NetworkPolicy, Rule
+from reachability.frozen import plain_copy
 
 from .dns import NP003
-from .registry import SOURCE, Finding, declare, finding, flow, plain, policy_object, written_rules
+from .registry import SOURCE, Finding, declare, finding, flow, policy_object, written_rules
 
 NP010 = declare(
     "NP010", "error", "policyTypes omits a direction whose rules are present", reads=(SOURCE,)
@@ -43,7 +43,7 @@ def one_protocol_rules(policy: NetworkPolicy) -> Iterator[Finding]:
         fails = PAIR[1 - PAIR.index(works)]
         if fails in covered:
             continue
-        ports = [dict(plain(p.written)) for p in rule.ports or () if p.written is not None]
+        ports = [plain_copy(p.written) for p in rule.ports or () if p.written is not None]
         ports.append({"protocol": fails, "port": DNS_PORT})
         yield finding(
             NP003,

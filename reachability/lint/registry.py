@@ -9,14 +9,15 @@ Findings point at policies as written: `written_rules` gives the rules a manifes
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from reachability import NetworkPolicy
-from reachability.model import Rule as PolicyRule
+from reachability import Rule as PolicyRule
+from reachability.frozen import plain_copy
 
 SEVERITIES = ("error", "warning", "info")
 SOURCE = "source"
@@ -122,13 +123,6 @@ def written_rules(policy: NetworkPolicy) -> Iterator[tuple[str, PolicyRule]]:
 
 def flow(value: Any) -> str:
     """A value as one line of YAML flow style, as a fix would be typed."""
-    return yaml.safe_dump(plain(value), default_flow_style=True, sort_keys=True, width=1000).strip()
-
-
-def plain(value: Any) -> Any:
-    """Read-only mappings and sequences (as the model keeps what was written) -> dicts and lists."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return [plain(v) for v in value]
-    return value
+    return yaml.safe_dump(
+        plain_copy(value), default_flow_style=True, sort_keys=True, width=1000
+    ).strip()
