@@ -7,6 +7,8 @@ internals). The contract is docs/reachability-api.md.
 """
 
 from kubefacts.api import Direction
+from reachability._frozen import plain_copy
+from reachability._parse import Document, expand_lists
 from reachability._selected import selected_pods
 from reachability.cluster import Cluster
 from reachability.evaluation import Reason, RuleRef, SideVerdict, Verdict, allowed
@@ -29,7 +31,6 @@ from reachability.model import (
     PolicyPort,
     Rule,
 )
-from reachability.parse import Document, expand_lists
 from reachability.probes import DEFAULT_PORTS, Port, probe_externals, probe_ports
 from reachability.problems import (
     InvalidQuery,
@@ -81,6 +82,7 @@ __all__ = [
     "from_manifests",
     "load",
     "matrix",
+    "plain_copy",
     "pod_list",
     "probe_externals",
     "probe_ports",

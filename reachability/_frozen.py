@@ -71,9 +71,10 @@ def frozen(value: Any) -> Any:
 
 
 def plain_copy(value: Any) -> Any:
-    """A deep copy as plain dicts and lists, so later changes by the caller cannot reach us."""
+    """A deep copy as plain dicts and lists (read-only views unwrapped), so later changes by the
+    caller cannot reach us, and YAML or JSON can write it."""
     if isinstance(value, Mapping):
         return {key: plain_copy(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | FrozenList):
         return [plain_copy(item) for item in value]
     return value

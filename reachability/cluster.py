@@ -17,6 +17,7 @@ from typing import Any
 
 from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
 from reachability._addresses import parse_ip
+from reachability._parse import Parsed
 from reachability._representatives import synthesize
 from reachability.model import (
     DEFAULT_OPTIONS,
@@ -30,7 +31,6 @@ from reachability.model import (
     Pod,
     Rule,
 )
-from reachability.parse import Parsed
 from reachability.problems import UnknownEndpoint, UnknownPolicy
 from reachability.selectors import LabelSelector
 

@@ -24,9 +24,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reachability._frozen import plain_copy
+from reachability._parse import Document, parse_documents
 from reachability.cluster import Cluster, build_cluster
 from reachability.model import DEFAULT_OPTIONS, Options
-from reachability.parse import Document, parse_documents
 from reachability.problems import ManifestError, Problem
 
 SUFFIXES = (".yaml", ".yml", ".json")

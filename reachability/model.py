@@ -1,8 +1,15 @@
 """The immutable values the analyzer reasons about: namespaces, pods, external IPs and policies.
 
-Everything here is a frozen value, built once by `parse` from manifests. A NetworkPolicy holds its
+Everything here is a frozen value, built once by `_parse` from manifests. A NetworkPolicy holds its
 spec with the API server's defaults applied (policyTypes, protocol TCP) and with "missing" and
 "empty" folded where the API gives them one meaning (`from`/`to`/`ports`: both mean "all").
+
+Each parsed rule, peer and port also keeps where it came from: `path`, the field it was written at
+("spec.egress[0].to[1]"), and `written`, the entry as written (a read-only view; None for a `null`
+entry), so that tools such as lint can point at fields and quote them without walking the
+manifest again. Neither takes part in equality or hashing: the engine memoizes on these values.
+The decoded entry itself is kept (`_entry`) and wrapped only when read: a view made for every
+entry up front would be one more object per entry for the garbage collector to traverse.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kubefacts.api import Direction
+from reachability._frozen import frozen
 from reachability.selectors import LabelSelector
 
 INGRESS = Direction.INGRESS.policy_type
@@ -67,6 +75,11 @@ class Labels(Mapping[str, str]):
 
     def __str__(self) -> str:
         return ",".join(f"{key}={value}" for key, value in self._items.items())
+
+
+def _written(entry: Any) -> Mapping[str, Any] | None:
+    """A parsed entry as written: a read-only view of the decoded mapping, None for `null`."""
+    return None if entry is None else frozen(entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +181,12 @@ class Peer:
     pod_selector: LabelSelector | None = None
     namespace_selector: LabelSelector | None = None
     ip_block: IPBlock | None = None
+    path: str = field(default="", compare=False)
+    _entry: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def written(self) -> Mapping[str, Any] | None:
+        return _written(self._entry)
 
     def __str__(self) -> str:
         if self.ip_block is not None:
@@ -187,6 +206,12 @@ class PolicyPort:
     protocol: str = "TCP"
     port: int | str | None = None
     end_port: int | None = None
+    path: str = field(default="", compare=False)
+    _entry: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def written(self) -> Mapping[str, Any] | None:
+        return _written(self._entry)
 
     def __str__(self) -> str:
         if self.port is None:
@@ -202,6 +227,12 @@ class Rule:
 
     peers: tuple[Peer, ...] | None = None
     ports: tuple[PolicyPort, ...] | None = None
+    path: str = field(default="", compare=False)
+    _entry: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def written(self) -> Mapping[str, Any] | None:
+        return _written(self._entry)
 
     @property
     def has_named_ports(self) -> bool:
@@ -213,8 +244,9 @@ class NetworkPolicy:
     """A networking.k8s.io/v1 NetworkPolicy with the API server's defaults applied.
 
     `policy_types` is the effective list: as written, or defaulted to Ingress plus Egress when
-    `spec.egress` has rules. `manifest` is the original object (a read-only view) so that tools
-    such as lint can point at fields; neither it nor `source` takes part in equality.
+    `spec.egress` has rules; `written_policy_types` is the list as written (order and repeats
+    kept), None when omitted. `manifest` is the original object (a read-only view) so that tools
+    such as lint can point at fields; neither these nor `source` take part in equality.
     """
 
     namespace: str
@@ -225,6 +257,7 @@ class NetworkPolicy:
     egress: tuple[Rule, ...] = ()
     source: str = field(default="<memory>", compare=False)
     manifest: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    written_policy_types: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:

@@ -1,14 +1,24 @@
 """`lint`: NetworkPolicy mistakes found before review, each with a stable id, a place and a fix.
 
-Structural rules read each policy as written (OR-ed peers, `name` labels, metadata ipBlocks,
-policyTypes); semantic rules ask the reachability engine (DNS reachable, pods of a default-deny
-namespace reaching each other, shadowed policies, selectors and named ports matching pods).
+Structural rules read each policy as written, from the parsed model and its field paths:
+peers.py (OR-ed peers, `name` labels, open namespaces), ipblocks.py (metadata and private ranges),
+ports.py (DNS on one protocol, policyTypes). Semantic rules ask the reachability engine: dns.py
+(DNS reachable), isolation.py (pods of a default-deny namespace reaching each other, namespaces
+without a default deny), policies.py (selecting no pod, undefined named ports, shadowed policies).
+Each module declares its rules (registry.py); run.py runs them all, report.py prints findings.
 """
 
 from reachability.lint.context import IGNORE_ANNOTATION, LintOptions
-from reachability.lint.findings import RULES, RULES_BY_ID, Finding, Rule
+from reachability.lint.registry import Finding, Rule
 from reachability.lint.report import FORMATS, render
-from reachability.lint.run import has_errors, lint_cluster, lint_manifests, lint_paths
+from reachability.lint.run import (
+    RULES,
+    RULES_BY_ID,
+    has_errors,
+    lint_cluster,
+    lint_manifests,
+    lint_paths,
+)
 
 __all__ = [
     "FORMATS",

@@ -11,8 +11,10 @@ from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL
 from reachability import Pod, Verdict, allowed, pod_list, side_reason
 
 from .context import Analysis
-from .findings import Finding, finding
-from .walk import flow
+from .registry import SOURCE, VERDICTS, Finding, declare, finding, flow
+
+NP003 = declare("NP003", "error", "DNS allowed on one protocol only", reads=(SOURCE, VERDICTS))
+NP005 = declare("NP005", "error", "egress-isolated pods cannot reach DNS", reads=(VERDICTS,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ def _unreachable(
     field = "spec.egress" if policy is not None and policy.rules("egress") else "spec.policyTypes"
     why = side_reason(first.egress if not first.egress.allowed else first.ingress, namespace)
     return finding(
-        "NP005",
+        NP005,
         policy.source if policy else "",
         f"NetworkPolicy {anchor}",
         field,
@@ -110,7 +112,7 @@ def _one_protocol(
     field = f"spec.egress[{rule.index}].ports" if rule is not None else "spec.egress"
     why = side_reason(bad.egress if not bad.egress.allowed else bad.ingress, namespace)
     return finding(
-        "NP003",
+        NP003,
         policy.source if policy else "",
         f"NetworkPolicy {anchor}",
         field,

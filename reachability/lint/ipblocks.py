@@ -7,13 +7,11 @@ credentials) and the private ranges where nodes, pods and VPC services live.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
 
-from reachability._addresses import parse_cidr
+from reachability import IPBlock, NetworkPolicy
 
-from .findings import Finding, finding
-from .walk import PolicyLike, flow, obj_of, peers_of, rules_of
+from .registry import SOURCE, Finding, declare, finding, flow, policy_object, written_rules
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -25,17 +23,26 @@ PRIVATE_V4 = tuple(
 PRIVATE_V6 = (ipaddress.ip_network("fc00::/7"),)
 
 
-def metadata_exposed(policy: PolicyLike) -> Iterator[Finding]:
+NP004 = declare(
+    "NP004", "error", "wide egress ipBlock reaches the cloud metadata service", reads=(SOURCE,)
+)
+NP011 = declare(
+    "NP011", "warning", "wide egress ipBlock does not except private ranges", reads=(SOURCE,)
+)
+
+
+def metadata_exposed(policy: NetworkPolicy) -> Iterator[Finding]:
     """NP004: an egress ipBlock that contains the metadata address and does not except it."""
-    for field, cidr, excepts in _egress_blocks(policy):
+    for field, block in _egress_blocks(policy):
+        cidr, excepts = block.cidr, block.except_
         address = METADATA_V4 if cidr.version == 4 else METADATA_V6
         if address not in cidr or any(address in e for e in excepts):
             continue
         suggestion = sorted({*(str(e) for e in excepts), f"{address}/{cidr.max_prefixlen}"})
         yield finding(
-            "NP004",
+            NP004,
             policy.source,
-            obj_of(policy),
+            policy_object(policy),
             field,
             f"egress to {cidr} includes the cloud metadata service {address}, which hands out "
             "the node's credentials to any pod that can reach it",
@@ -43,9 +50,10 @@ def metadata_exposed(policy: PolicyLike) -> Iterator[Finding]:
         )
 
 
-def private_ranges_open(policy: PolicyLike) -> Iterator[Finding]:
+def private_ranges_open(policy: NetworkPolicy) -> Iterator[Finding]:
     """NP011: a block wider than a private range that leaves the range in."""
-    for field, cidr, excepts in _egress_blocks(policy):
+    for field, block in _egress_blocks(policy):
+        cidr, excepts = block.cidr, block.except_
         ranges = PRIVATE_V4 if cidr.version == 4 else PRIVATE_V6
         open_ranges = [
             r
@@ -58,9 +66,9 @@ def private_ranges_open(policy: PolicyLike) -> Iterator[Finding]:
             continue
         names = ", ".join(str(r) for r in open_ranges)
         yield finding(
-            "NP011",
+            NP011,
             policy.source,
-            obj_of(policy),
+            policy_object(policy),
             field,
             f"egress to {cidr} also reaches the private ranges {names} (nodes, other pods, "
             "internal services), which an internet rule rarely means to open",
@@ -72,31 +80,12 @@ def _union(*groups: Sequence[Network]) -> list[str]:
     return sorted({str(n) for group in groups for n in group})
 
 
-def _egress_blocks(policy: PolicyLike) -> Iterator[tuple[str, Network, list[Network]]]:
-    for site in rules_of(policy):
-        if site.direction != "egress":
+def _egress_blocks(policy: NetworkPolicy) -> Iterator[tuple[str, IPBlock]]:
+    """Every egress ipBlock as written (the parser has checked each except is a subset of its
+    cidr, of the same IP family), with the field it sits at."""
+    for direction, rule in written_rules(policy):
+        if direction != "egress":
             continue
-        for i, peer in peers_of(site):
-            block = peer.get("ipBlock")
-            if not isinstance(block, Mapping):
-                continue
-            cidr = _network(block.get("cidr"))
-            if cidr is None:
-                continue
-            excepts = [
-                n
-                for n in (_network(e) for e in _list(block.get("except")))
-                if n is not None and n.version == cidr.version
-            ]
-            yield f"{site.field}.to[{i}].ipBlock", cidr, excepts
-
-
-def _network(value: Any) -> Network | None:
-    try:
-        return parse_cidr(str(value))
-    except ValueError:
-        return None
-
-
-def _list(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, Sequence) and not isinstance(value, str) else ()
+        for peer in rule.peers or ():
+            if peer.ip_block is not None:
+                yield f"{peer.path}.ipBlock", peer.ip_block

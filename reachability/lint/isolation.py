@@ -9,8 +9,15 @@ from collections.abc import Iterator, Sequence
 from reachability import NetworkPolicy, Pod, Verdict, allowed, side_reason
 
 from .context import Analysis
-from .findings import Finding, finding
-from .walk import flow
+from .registry import SOURCE, VERDICTS, Finding, declare, finding, flow
+
+NP006 = declare(
+    "NP006",
+    "warning",
+    "pods of a default-deny namespace cannot reach each other",
+    reads=(VERDICTS,),
+)
+NP013 = declare("NP013", "info", "namespace created without default deny", reads=(SOURCE,))
 
 MAX_EXAMPLES = 2
 
@@ -37,7 +44,7 @@ def intra_namespace(analysis: Analysis) -> Iterator[Finding]:
         anchor = deny[0]
         pure = [p for p in deny if not (p.ingress or p.egress)] or deny
         yield finding(
-            "NP006",
+            NP006,
             anchor.source,
             f"NetworkPolicy {anchor.id}",
             "spec.podSelector",
@@ -57,7 +64,7 @@ def namespaces_without_default_deny(analysis: Analysis) -> Iterator[Finding]:
         if not missing:
             continue
         yield finding(
-            "NP013",
+            NP013,
             file,
             f"Namespace {namespace}",
             "metadata.name",

@@ -1,45 +1,60 @@
 """Rules on how peers are written: OR-ed peers (NP001), `name` labels (NP002), open peers (NP012).
 
-These are mistakes of form that read as intended to a reviewer; the text itself is the evidence.
+These are mistakes of form that read as intended to a reviewer; the text itself is the evidence,
+so the rules read each parsed peer with the selectors as they were written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
 from kubefacts.api import NAMESPACE_NAME_LABEL
+from reachability import NetworkPolicy, Peer
 
-from .findings import Finding, finding
-from .walk import PolicyLike, flow, is_empty_selector, obj_of, peers_of, rules_of
+from .registry import SOURCE, Finding, declare, finding, flow, policy_object, written_rules
+
+NP001 = declare("NP001", "error", "peers OR-ed where one peer was meant", reads=(SOURCE,))
+NP002 = declare("NP002", "error", "namespace selected by a hand-made `name` label", reads=(SOURCE,))
+NP012 = declare("NP012", "warning", "peer open to every namespace", reads=(SOURCE,))
+
+PEERS_KEY = {"ingress": "from", "egress": "to"}
 
 
-def or_peers(policy: PolicyLike) -> Iterator[Finding]:
+def or_peers(policy: NetworkPolicy) -> Iterator[Finding]:
     """NP001: a namespaceSelector-only peer next to a podSelector-only peer in the same list.
 
     Two items are OR-ed: the first admits every pod of the selected namespaces (the seed's DNS rule
     opened all of kube-system), the second only pods of the policy's own namespace.
     """
-    for site in rules_of(policy):
-        peers = peers_of(site)
-        ns_only = [(i, p) for i, p in peers if _has(p, "namespaceSelector") and not _other(p)]
-        pod_only = [(i, p) for i, p in peers if _has(p, "podSelector") and not _has_ns(p)]
+    for direction, rule in written_rules(policy):
+        peers = list(enumerate(rule.peers or ()))
+        ns_only = [
+            (i, p)
+            for i, p in peers
+            if p.namespace_selector is not None and p.pod_selector is None and p.ip_block is None
+        ]
+        pod_only = [
+            (i, p)
+            for i, p in peers
+            if p.pod_selector is not None and p.namespace_selector is None and p.ip_block is None
+        ]
         if not ns_only or not pod_only:
             continue
         (i, ns_peer), (j, pod_peer) = ns_only[0], pod_only[0]
-        key = site.peers_key
+        key = PEERS_KEY[direction]
         merged = {
-            "namespaceSelector": ns_peer["namespaceSelector"],
-            "podSelector": pod_peer["podSelector"],
+            "namespaceSelector": _written(ns_peer, "namespaceSelector"),
+            "podSelector": _written(pod_peer, "podSelector"),
         }
         yield finding(
-            "NP001",
+            NP001,
             policy.source,
-            obj_of(policy),
-            f"{site.field}.{key}",
-            f"{key}[{i}] (namespaceSelector {flow(ns_peer['namespaceSelector'])}) and "
-            f"{key}[{j}] (podSelector {flow(pod_peer['podSelector'])}) are separate peers, so "
+            policy_object(policy),
+            f"{rule.path}.{key}",
+            f"{key}[{i}] (namespaceSelector {flow(merged['namespaceSelector'])}) and "
+            f"{key}[{j}] (podSelector {flow(merged['podSelector'])}) are separate peers, so "
             f"they are OR-ed: {key}[{i}] admits every pod of the selected namespaces and "
             f"{key}[{j}] admits matching pods of {policy.namespace} only; one peer with both "
             "(AND) was likely meant",
@@ -49,25 +64,24 @@ def or_peers(policy: PolicyLike) -> Iterator[Finding]:
 
 
 def name_label(
-    policy: PolicyLike, namespace_labels: Mapping[str, Mapping[str, str]]
+    policy: NetworkPolicy, namespace_labels: Mapping[str, Mapping[str, str]]
 ) -> Iterator[Finding]:
     """NP002: a namespaceSelector on `name`, a label Kubernetes does not set.
 
     An error when no namespace of the input carries the label (the selector matches nothing
     known), a warning when one does (it works here, but only because someone added it).
     """
-    for site in rules_of(policy):
-        for i, peer in peers_of(site):
-            selector = peer.get("namespaceSelector")
-            if not isinstance(selector, Mapping):
+    for _, rule in written_rules(policy):
+        for peer in rule.peers or ():
+            if peer.namespace_selector is None:
                 continue
-            for field, value in _name_terms(selector):
+            for field, value in _name_terms(_written(peer, "namespaceSelector")):
                 labelled = any(labels.get("name") in value for labels in namespace_labels.values())
                 item = finding(
-                    "NP002",
+                    NP002,
                     policy.source,
-                    obj_of(policy),
-                    f"{site.field}.{site.peers_key}[{i}].namespaceSelector.{field}",
+                    policy_object(policy),
+                    f"{peer.path}.namespaceSelector.{field}",
                     "selects namespaces by the label `name`, which Kubernetes does not set; "
                     + (
                         "some namespace here carries it by hand, but any namespace created "
@@ -84,50 +98,43 @@ def name_label(
                 yield replace(item, severity="warning") if labelled else item
 
 
-def open_namespaces(policy: PolicyLike) -> Iterator[Finding]:
+def open_namespaces(policy: NetworkPolicy) -> Iterator[Finding]:
     """NP012: `namespaceSelector: {}` without a narrowing podSelector admits every pod anywhere."""
-    for site in rules_of(policy):
-        for i, peer in peers_of(site):
-            if "namespaceSelector" not in peer or not is_empty_selector(peer["namespaceSelector"]):
+    for direction, rule in written_rules(policy):
+        for peer in rule.peers or ():
+            if peer.namespace_selector is None or not peer.namespace_selector.is_empty:
                 continue
-            if "podSelector" in peer and not is_empty_selector(peer["podSelector"]):
+            if peer.pod_selector is not None and not peer.pod_selector.is_empty:
                 continue
+            if peer.pod_selector is None and "podSelector" in (peer.written or {}):
+                continue  # `podSelector: null`: read as written, like a narrowing selector
             towards = (
                 "from every pod of every namespace"
-                if site.direction == "ingress"
+                if direction == "ingress"
                 else ("to every pod of every namespace")
             )
             yield finding(
-                "NP012",
+                NP012,
                 policy.source,
-                obj_of(policy),
-                f"{site.field}.{site.peers_key}[{i}].namespaceSelector",
-                f"`namespaceSelector: {{}}` allows {site.direction} {towards}, other "
+                policy_object(policy),
+                f"{peer.path}.namespaceSelector",
+                f"`namespaceSelector: {{}}` allows {direction} {towards}, other "
                 "environments and production included",
                 f"name the namespaces: `namespaceSelector: "
                 f"{flow({'matchLabels': {NAMESPACE_NAME_LABEL: '<namespace>'}})}`",
             )
 
 
-def _has(peer: Mapping[str, Any], key: str) -> bool:
-    return peer.get(key) is not None
-
-
-def _has_ns(peer: Mapping[str, Any]) -> bool:
-    return _has(peer, "namespaceSelector") or _has(peer, "ipBlock")
-
-
-def _other(peer: Mapping[str, Any]) -> bool:
-    return _has(peer, "podSelector") or _has(peer, "ipBlock")
+def _written(peer: Peer, key: str) -> Any:
+    """One of the peer's selectors as written (quoted back to the author in messages)."""
+    return (peer.written or {}).get(key)
 
 
 def _name_terms(selector: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...]]]:
-    labels = selector.get("matchLabels")
-    if isinstance(labels, Mapping) and "name" in labels:
-        yield "matchLabels.name", (str(labels["name"]),)
-    expressions = selector.get("matchExpressions")
-    if isinstance(expressions, Sequence) and not isinstance(expressions, str):
-        for k, expression in enumerate(expressions):
-            if isinstance(expression, Mapping) and expression.get("key") == "name":
-                values = expression.get("values") or []
-                yield f"matchExpressions[{k}]", tuple(str(v) for v in values)
+    """The terms of a valid selector, as written (values in their order, repeats kept), that
+    select on `name`."""
+    if "name" in (selector.get("matchLabels") or {}):
+        yield "matchLabels.name", (str(selector["matchLabels"]["name"]),)
+    for k, expression in enumerate(selector.get("matchExpressions") or ()):
+        if expression.get("key") == "name":
+            yield f"matchExpressions[{k}]", tuple(str(v) for v in expression.get("values") or ())

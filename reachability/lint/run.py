@@ -1,5 +1,6 @@
-"""Running every lint rule over a cluster: structural rules on each policy's text, semantic rules
-asked of the engine, then suppressions, line numbers and a stable order.
+"""Running every lint rule over a cluster: structural rules on each policy as written, semantic
+rules asked of the engine, then suppressions, line numbers and a stable order. Every rule module
+is imported here, so this is where the catalogue of rules (`RULES`) is complete.
 """
 
 from __future__ import annotations
@@ -12,16 +13,20 @@ from typing import Any
 from reachability import Cluster, ManifestError, Problem, from_manifests, load
 
 from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, LintOptions, analyse
-from .directions import ignored_rules
-from .dns import dns_findings
-from .dnsports import one_protocol_rules
-from .findings import Finding, finding, sort_key
+from .dns import NP003, dns_findings
 from .ipblocks import metadata_exposed, private_ranges_open
 from .isolation import intra_namespace, namespaces_without_default_deny
-from .locate import line_of
 from .peers import name_label, open_namespaces, or_peers
-from .selection import selects_nothing, undefined_named_ports
-from .shadowing import shadowed
+from .policies import selects_nothing, shadowed, undefined_named_ports
+from .ports import ignored_rules, one_protocol_rules
+from .registry import SOURCE, Finding, Rule, declare, declared_rules, finding, sort_key
+from .report import line_of
+
+NP000 = declare("NP000", "error", "invalid manifest", reads=(SOURCE,))
+
+RULES: tuple[Rule, ...] = declared_rules()
+"""Every rule, by id: this module imports every rule module, so the catalogue is complete here."""
+RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 
 
 def lint_paths(
@@ -68,8 +73,8 @@ def lint_cluster(
         found += ignored_rules(policy)
         found += one_protocol_rules(policy)
     analysis = analyse(cluster, options)
-    written = {f.obj for f in found if f.id == "NP003"}
-    found += [f for f in dns_findings(analysis) if not (f.id == "NP003" and f.obj in written)]
+    written = {f.obj for f in found if f.id == NP003.id}
+    found += [f for f in dns_findings(analysis) if not (f.id == NP003.id and f.obj in written)]
     found += intra_namespace(analysis)
     found += shadowed(analysis)
     found += selects_nothing(analysis)
@@ -82,7 +87,7 @@ def lint_cluster(
 def invalid(problems: Iterable[Problem]) -> list[Finding]:
     return [
         finding(
-            "NP000",
+            NP000,
             p.file,
             p.obj,
             p.field,

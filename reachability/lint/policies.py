@@ -1,8 +1,13 @@
-"""NP007, asked of the engine: a policy whose removal changes no verdict.
+"""Rules on what each policy does to the pods, asked of the engine: a policy that selects no pod
+(NP008) or names a port no pod defines (NP009), when real pods are given; and a policy whose
+removal changes no verdict (NP007).
 
-Policies only add allowances, so "the database only from its clients" means nothing once another
-policy lets the whole namespace in. Removing a shadowed policy would change nothing: that is the
-evidence, checked on every probed port and address.
+NP008 and NP009: representative pods carry no container ports and always match some selector, so
+neither rule applies to them.
+
+NP007: policies only add allowances, so "the database only from its clients" means nothing once
+another policy lets the whole namespace in. Removing a shadowed policy would change nothing: that
+is the evidence, checked on every probed port and address.
 
 Removing a policy P can change a verdict in two ways only. If P is the only policy isolating one
 of its pods for a direction, that pod stops being isolated: flows its side denies and the other
@@ -29,9 +34,75 @@ from reachability import (
 )
 
 from .context import Analysis, Flow
-from .findings import Finding, finding
+from .registry import (
+    SOURCE,
+    VERDICTS,
+    Finding,
+    declare,
+    finding,
+    policy_object,
+    written_rules,
+)
+
+NP007 = declare("NP007", "warning", "policy shadowed by others", reads=(VERDICTS,))
+NP008 = declare("NP008", "warning", "policy selects no pod", reads=(VERDICTS,))
+NP009 = declare("NP009", "warning", "named port that no pod defines", reads=(SOURCE, VERDICTS))
 
 OUTSIDE = ExternalIP("203.0.113.1")
+
+
+def selects_nothing(analysis: Analysis) -> Iterator[Finding]:
+    if analysis.representative or not analysis.original.pods:
+        return
+    for policy in analysis.original.policies:
+        if selected_pods(analysis.original, policy.id):
+            continue
+        yield finding(
+            NP008,
+            policy.source,
+            policy_object(policy),
+            "spec.podSelector",
+            f"selects none of the {len(_in(analysis, policy.namespace))} given pods of "
+            f"{policy.namespace}, so it has no effect on them",
+            "check the podSelector's labels against the pods' labels (and the policy's namespace)",
+        )
+
+
+def undefined_named_ports(analysis: Analysis) -> Iterator[Finding]:
+    if analysis.representative or not analysis.original.pods:
+        return
+    for policy in analysis.original.policies:
+        targets = selected_pods(analysis.original, policy.id)
+        for direction, rule in written_rules(policy):
+            # A named port resolves on the destination: the selected pods for ingress, any
+            # peer pod for egress.
+            pods = targets if direction == "ingress" else analysis.original.pods
+            for entry in rule.ports or ():
+                port = entry.port
+                if not isinstance(port, str):
+                    continue
+                if any(_defines(pod, port, entry.protocol) for pod in pods):
+                    continue
+                where = (
+                    "the pods this policy selects" if direction == "ingress" else "any given pod"
+                )
+                yield finding(
+                    NP009,
+                    policy.source,
+                    policy_object(policy),
+                    f"{entry.path}.port",
+                    f"named port {port!r}/{entry.protocol} is defined by none of {where}, so this "
+                    "entry matches no connection",
+                    "use the containerPort name the destination pods declare (or the number)",
+                )
+
+
+def _defines(pod: Pod, name: str, protocol: str) -> bool:
+    return any(p.name == name and p.protocol == protocol for p in pod.ports)
+
+
+def _in(analysis: Analysis, namespace: str) -> list[Pod]:
+    return [p for p in analysis.original.pods if p.namespace == namespace]
 
 
 def shadowed(analysis: Analysis) -> Iterator[Finding]:
@@ -160,7 +231,7 @@ def _finding(
         reasons.append("it admits none of the probed connections (its peers match nothing)")
         fixes.append("correct its peers and ports, or delete it")
     return finding(
-        "NP007",
+        NP007,
         original.source,
         f"NetworkPolicy {policy.id}",
         "spec",

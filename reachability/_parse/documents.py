@@ -1,0 +1,107 @@
+"""Decoded documents -> Namespaces, Pods and NetworkPolicies, with every problem reported at once.
+
+The checks mirror pkg/apis/networking/validation and apimachinery's label-selector validation,
+plus the decoding errors a typed client would raise (a label value that YAML turned into a boolean,
+a port written as "80"). Unknown fields of a NetworkPolicy are errors too, as with kubectl's default
+strict field validation: a misspelled `namespaceSelector` must not silently widen a peer.
+Every problem is collected, each naming its file, object and field; parsing never stops early.
+
+Defaults applied here, as the API server applies them: policyTypes (Ingress, plus Egress when
+`spec.egress` has rules), protocol TCP, namespace `default` for namespaced objects without one,
+and the automatic `kubernetes.io/metadata.name` label on every namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reachability._parse.metadata import namespace, object_name
+from reachability._parse.pod import pod
+from reachability._parse.policy import policy
+from reachability._parse.problems import Context
+from reachability.model import Namespace, NetworkPolicy, Pod
+from reachability.problems import ManifestError, Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One decoded YAML/JSON document and where it came from."""
+
+    source: str
+    position: str  # "document 3" or "document 3, item 7": names objects that have no name
+    body: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    namespaces: tuple[Namespace, ...]
+    pods: tuple[Pod, ...]
+    policies: tuple[NetworkPolicy, ...]
+
+
+def parse_documents(documents: Iterable[Document]) -> Parsed:
+    """Parse every Namespace, Pod and NetworkPolicy; raise ManifestError with every problem."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], tuple[Any, str]] = {}
+    namespaces: list[Namespace] = []
+    pods: list[Pod] = []
+    policies: list[NetworkPolicy] = []
+    for document in expand_lists(documents):
+        body = document.body
+        kind = body.get("kind")
+        if kind not in ("Namespace", "Pod", "NetworkPolicy"):
+            continue  # other kinds play no part in reachability
+        ctx = Context(document.source, object_name(body, kind, document.position), problems)
+        before = len(problems)
+        if kind == "Namespace":
+            value: Any = namespace(ctx, body)
+        elif kind == "Pod":
+            value = pod(ctx, body)
+        else:
+            value = policy(ctx, body, document.source)
+        if value is None or len(problems) > before:
+            continue
+        key = (kind, ctx.obj)
+        if key in seen:
+            previous, previous_source = seen[key]
+            if previous != value:
+                ctx.add("", f"defined differently in {previous_source}: keep one definition")
+            continue
+        seen[key] = (value, document.source)
+        if kind == "Namespace":
+            namespaces.append(value)
+        elif kind == "Pod":
+            pods.append(value)
+        else:
+            policies.append(value)
+    if problems:
+        raise ManifestError(problems)
+    return Parsed(tuple(namespaces), tuple(pods), tuple(policies))
+
+
+def expand_lists(documents: Iterable[Document]) -> Iterator[Document]:
+    """Objects with a string `kind`, with `List`/`*List` kinds flattened into their items.
+
+    Items of a typed list (e.g. `PodList` from the REST API) may omit `kind`/`apiVersion`; they
+    inherit them from the list. Documents that are not objects (empty documents, a YAML list such
+    as a `check` expectations file sharing the folder) are not manifests and are skipped.
+    """
+    for document in documents:
+        body = document.body
+        if not isinstance(body, Mapping) or not isinstance(body.get("kind"), str):
+            continue
+        kind: str = body["kind"]
+        items = body.get("items")
+        if kind.endswith("List") and isinstance(items, list):
+            item_kind = kind[: -len("List")] or None
+            for i, item in enumerate(items):
+                if isinstance(item, Mapping):
+                    defaults = {"kind": item_kind, "apiVersion": body.get("apiVersion")}
+                    missing = {k: v for k, v in defaults.items() if v and k not in item}
+                    item = {**missing, **item} if missing else item
+                position = f"{document.position}, item {i + 1}"
+                yield from expand_lists([Document(document.source, position, item)])
+            continue
+        yield document

@@ -1,0 +1,198 @@
+"""NetworkPolicy (networking.k8s.io/v1): its rules, peers, ipBlocks and ports, with the API
+server's defaults applied (policyTypes, protocol TCP).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kubefacts.api import NETWORK_POLICY_API_VERSION, POLICY_TYPES
+from kubefacts.validation import port_name_problem, port_number_problem
+from reachability._addresses import parse_cidr
+from reachability._frozen import frozen
+from reachability._parse.metadata import metadata
+from reachability._parse.problems import (
+    Context,
+    as_list,
+    describe,
+    is_int,
+    known_fields,
+    mapping,
+    protocol,
+    string,
+)
+from reachability._parse.selector import selector
+from reachability.model import (
+    IPBlock,
+    IPNetwork,
+    NetworkPolicy,
+    Peer,
+    PolicyPort,
+    Rule,
+)
+from reachability.selectors import LabelSelector
+
+PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
+PORT_HINT = "a port name must contain a letter"
+
+
+def policy(ctx: Context, body: Mapping[str, Any], source: str) -> NetworkPolicy | None:
+    api_version = body.get("apiVersion")
+    if api_version != NETWORK_POLICY_API_VERSION:
+        ctx.add(
+            "apiVersion",
+            f"{describe(api_version)} is not served: NetworkPolicy is {NETWORK_POLICY_API_VERSION}",
+        )
+    known_fields(ctx, body, ("apiVersion", "kind", "metadata", "spec", "status"), "")
+    namespace, name, _ = metadata(ctx, body, namespaced=True)
+    spec = mapping(ctx, body.get("spec"), "spec") or {}
+    known_fields(ctx, spec, ("podSelector", "policyTypes", "ingress", "egress"), "spec")
+    pod_selector = selector(ctx, spec.get("podSelector"), "spec.podSelector") or LabelSelector()
+
+    raw_ingress = as_list(ctx, spec.get("ingress"), "spec.ingress")
+    raw_egress = as_list(ctx, spec.get("egress"), "spec.egress")
+    ingress = tuple(rule(ctx, r, f"spec.ingress[{i}]", "from") for i, r in enumerate(raw_ingress))
+    egress = tuple(rule(ctx, r, f"spec.egress[{i}]", "to") for i, r in enumerate(raw_egress))
+
+    given = as_list(ctx, spec.get("policyTypes"), "spec.policyTypes")
+    if len(given) > 2:
+        ctx.add("spec.policyTypes", "may not specify more than two policyTypes")
+    for i, policy_type in enumerate(given):
+        if policy_type not in POLICY_TYPES:
+            shown = repr(policy_type) if isinstance(policy_type, str) else describe(policy_type)
+            ctx.add(f"spec.policyTypes[{i}]", f"{shown} is not supported: use Ingress or Egress")
+    if given:
+        policy_types = tuple(t for t in POLICY_TYPES if t in given)
+    else:  # SetDefaults_NetworkPolicy
+        policy_types = POLICY_TYPES if raw_egress else POLICY_TYPES[:1]
+    return NetworkPolicy(
+        namespace=namespace,
+        name=name,
+        pod_selector=pod_selector,
+        policy_types=policy_types,
+        ingress=ingress,
+        egress=egress,
+        source=source,
+        manifest=frozen(body),
+        written_policy_types=tuple(given) if spec.get("policyTypes") is not None else None,
+    )
+
+
+def rule(ctx: Context, value: Any, path: str, peers_key: str) -> Rule:
+    entry = mapping(ctx, value, path) or {}
+    known_fields(ctx, entry, (peers_key, "ports"), path)
+    raw_peers = as_list(ctx, entry.get(peers_key), f"{path}.{peers_key}")
+    raw_ports = as_list(ctx, entry.get("ports"), f"{path}.ports")
+    peers = [peer(ctx, item, f"{path}.{peers_key}[{i}]") for i, item in enumerate(raw_peers)]
+    ports = [policy_port(ctx, item, f"{path}.ports[{i}]") for i, item in enumerate(raw_ports)]
+    return Rule(
+        peers=tuple(p for p in peers if p is not None) if raw_peers else None,
+        ports=tuple(p for p in ports if p is not None) if raw_ports else None,
+        path=path,
+        _entry=None if value is None else entry,
+    )
+
+
+def peer(ctx: Context, value: Any, path: str) -> Peer | None:
+    entry = mapping(ctx, value, path)
+    if entry is None:
+        return None
+    known_fields(ctx, entry, PEER_FIELDS, path)
+    pod_selector = namespace_selector = block = None
+    if entry.get("podSelector") is not None:
+        pod_selector = selector(ctx, entry["podSelector"], f"{path}.podSelector")
+    if entry.get("namespaceSelector") is not None:
+        namespace_selector = selector(ctx, entry["namespaceSelector"], f"{path}.namespaceSelector")
+    if entry.get("ipBlock") is not None:
+        block = ip_block(ctx, entry["ipBlock"], f"{path}.ipBlock")
+    given = [key for key in PEER_FIELDS if entry.get(key) is not None]
+    if not given:
+        ctx.add(path, "must specify a peer: podSelector, namespaceSelector or ipBlock")
+        return None
+    if "ipBlock" in given and len(given) > 1:
+        ctx.add(path, "may not specify both ipBlock and another peer")
+    return Peer(pod_selector, namespace_selector, block, path=path, _entry=entry)
+
+
+def network(ctx: Context, value: Any, path: str) -> IPNetwork | None:
+    text = string(ctx, value, path)
+    if text is None:
+        return None
+    if "/" not in text:
+        ctx.add(path, f"{text!r} is not a CIDR: write an address and a prefix, e.g. 10.0.0.0/16")
+        return None
+    try:
+        return parse_cidr(text)
+    except ValueError:
+        ctx.add(
+            path,
+            f"{text!r} is not a valid IPv4 or IPv6 CIDR (an address, '/' and a prefix length), "
+            "e.g. 10.0.0.0/16 or fd00::/8",
+        )
+        return None
+
+
+def ip_block(ctx: Context, value: Any, path: str) -> IPBlock | None:
+    block = mapping(ctx, value, path)
+    if block is None:
+        return None
+    known_fields(ctx, block, ("cidr", "except"), path)
+    if block.get("cidr") in (None, ""):
+        ctx.add(f"{path}.cidr", "is required")
+        return None
+    cidr = network(ctx, block.get("cidr"), f"{path}.cidr")
+    if cidr is None:
+        return None
+    excepts: list[IPNetwork] = []
+    for i, raw in enumerate(as_list(ctx, block.get("except"), f"{path}.except")):
+        where = f"{path}.except[{i}]"
+        excluded = network(ctx, raw, where)
+        if excluded is None:
+            continue
+        if (
+            excluded.version != cidr.version
+            or excluded.network_address not in cidr
+            or excluded.prefixlen <= cidr.prefixlen
+        ):
+            ctx.add(where, f"{raw!r} must be a strict subset of cidr {cidr}")
+            continue
+        excepts.append(excluded)
+    return IPBlock(cidr, tuple(excepts))
+
+
+def policy_port(ctx: Context, value: Any, path: str) -> PolicyPort | None:
+    entry = mapping(ctx, value, path)
+    if entry is None:
+        return None
+    known_fields(ctx, entry, ("protocol", "port", "endPort"), path)
+    proto = protocol(ctx, entry.get("protocol"), f"{path}.protocol")
+    port = entry.get("port")
+    if port is None:
+        pass
+    elif is_int(port):
+        ctx.check(f"{path}.port", port, port_number_problem)
+    elif isinstance(port, str):
+        if port.isdigit():
+            hint = f"{port!r} is a string: write a port number without quotes ({PORT_HINT})"
+            ctx.add(f"{path}.port", hint)
+        else:
+            ctx.check(f"{path}.port", port, port_name_problem)
+    else:
+        ctx.add(f"{path}.port", f"must be a port number or a port name, not {describe(port)}")
+        port = None
+    end_port = entry.get("endPort")
+    if end_port is not None:
+        where = f"{path}.endPort"
+        if not is_int(end_port):
+            ctx.add(where, f"must be a port number, not {describe(end_port)}")
+            end_port = None
+        elif port is None:
+            ctx.add(where, "may not be specified when `port` is not specified")
+        elif isinstance(port, str):
+            ctx.add(where, f"may not be specified when `port` is a name ({port!r}): use a number")
+        else:
+            if end_port < port:
+                ctx.add(where, f"{end_port} must be greater than or equal to `port` ({port})")
+            ctx.check(where, end_port, port_number_problem)
+    return PolicyPort(proto, port, end_port, path=path, _entry=None if value is None else entry)

@@ -1,0 +1,113 @@
+"""The problem collector and the readers of plain values every object kind shares.
+
+Each reader takes what YAML decoded, reports what the API server would reject (naming the field)
+and returns a usable stand-in, so that one run reports every problem of every object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kubefacts.api import PROTOCOLS
+from kubefacts.validation import quoted
+from reachability.problems import Problem
+
+
+class Context:
+    """Collects problems for one object."""
+
+    __slots__ = ("file", "obj", "problems")
+
+    def __init__(self, file: str, obj: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.obj = obj
+        self.problems = problems
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.file, self.obj, field, message))
+
+    def check(self, field: str, value: Any, rule: Callable[[Any], str | None]) -> None:
+        """Apply one of the API server's syntax rules, quoting the value when it breaks it."""
+        problem = quoted(value, rule)
+        if problem:
+            self.add(field, problem)
+
+
+def describe(value: Any) -> str:
+    """What a value is, in words a YAML author recognises ("the boolean true")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def mapping(ctx: Context, value: Any, path: str) -> Mapping[str, Any] | None:
+    """A mapping (null counts as empty); None after reporting anything else."""
+    if value is None:
+        return {}
+    if type(value) is dict or isinstance(value, Mapping):
+        return value
+    ctx.add(path, f"must be a mapping, not {describe(value)}")
+    return None
+
+
+def as_list(ctx: Context, value: Any, path: str) -> list[Any]:
+    """A list (null counts as empty); [] after reporting anything else."""
+    if value is None:
+        return []
+    if type(value) is list:
+        return value
+    if isinstance(value, list | tuple):
+        return list(value)
+    ctx.add(path, f"must be a list, not {describe(value)}")
+    return []
+
+
+def known_fields(
+    ctx: Context, value: Mapping[str, Any], allowed: tuple[str, ...], path: str
+) -> None:
+    """Strict field validation: a misspelled field is an error, never silently ignored."""
+    for key in value:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else str(key)
+            ctx.add(where, f"unknown field: use {', '.join(allowed)}")
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def string(ctx: Context, value: Any, path: str, *, required: bool = True) -> str | None:
+    if isinstance(value, str):
+        return value
+    if value is None and not required:
+        return None
+    if value is None:
+        ctx.add(path, "is required")
+    elif isinstance(value, bool):
+        quoted = str(value).lower()
+        ctx.add(path, f"must be a string, not {describe(value)}: quote it ('{quoted}')")
+    else:
+        ctx.add(path, f"must be a string, not {describe(value)}")
+    return None
+
+
+def protocol(ctx: Context, value: Any, path: str) -> str:
+    """A container port's or a policy port's protocol; TCP when omitted, as the API defaults it."""
+    if value is None:
+        return "TCP"
+    if value not in PROTOCOLS:
+        shown = repr(value) if isinstance(value, str) else describe(value)
+        ctx.add(path, f"{shown} is not supported: use TCP, UDP or SCTP (upper case)")
+        return "TCP"
+    return value
