@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from kubefacts.api import Direction
+from kubefacts.api import DIRECTIONS, Direction
 from reachability._bits import positions
 from reachability._ports import spec_admits
 from reachability.cluster import Cluster
@@ -76,17 +76,17 @@ class ClusterIndex:
 
         # Which policies select each endpoint, per direction (policy positions, ascending).
         self.selected: list[int] = []
-        selecting = {direction: [[] for _ in self.endpoints] for direction in Direction}
+        selecting = {direction: [[] for _ in self.endpoints] for direction in DIRECTIONS}
         for k, policy in enumerate(cluster.policies):
             bits = self.pod_selector_bits(policy.pod_selector, policy.namespace)
             self.selected.append(bits)
-            for direction in Direction:
+            for direction in DIRECTIONS:
                 if policy.affects(direction):
                     lists = selecting[direction]
                     for i in positions(bits):
                         lists[i].append(k)
         self.policies_selecting: dict[str, tuple[tuple[int, ...], ...]] = {
-            d: tuple(tuple(found) for found in selecting[d]) for d in Direction
+            d: tuple(tuple(found) for found in selecting[d]) for d in DIRECTIONS
         }
 
     def pod_selector_bits(self, selector: LabelSelector, namespace: str) -> int:

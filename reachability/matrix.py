@@ -104,11 +104,12 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
     endpoints = index.endpoints
     policies = index.cluster.policies
     everything = index.all
+    egress, ingress = Direction.EGRESS, Direction.INGRESS
 
     # Egress classes: members and the destinations their rules admit.
     egress_members: dict[tuple[int, ...], int] = {}
     open_egress = 0
-    for i, selecting in enumerate(index.policies_selecting[Direction.EGRESS]):
+    for i, selecting in enumerate(index.policies_selecting[egress]):
         endpoint = endpoints[i]
         if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
             open_egress |= 1 << i
@@ -121,7 +122,7 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
         reach = 0
         for k in selecting:
             for r, rule in enumerate(policies[k].egress):
-                reach |= index.rule_peer_bits(k, Direction.EGRESS, r) & index.destination_port_bits(
+                reach |= index.rule_peer_bits(k, egress, r) & index.destination_port_bits(
                     rule.ports, port, protocol
                 )
         egress_classes.append((members, reach))
@@ -130,7 +131,7 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
     ingress_members: dict[tuple[tuple[int, ...], object], list[int]] = {}
     class_of = [0] * len(endpoints)
     open_ingress = 0
-    for i, selecting in enumerate(index.policies_selecting[Direction.INGRESS]):
+    for i, selecting in enumerate(index.policies_selecting[ingress]):
         endpoint = endpoints[i]
         if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
             open_ingress |= 1 << i
@@ -145,7 +146,7 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
         for k in selecting:
             for r, rule in enumerate(policies[k].ingress):
                 if ports_admit(rule.ports, target, port, protocol):
-                    sources |= index.rule_peer_bits(k, Direction.INGRESS, r)
+                    sources |= index.rule_peer_bits(k, ingress, r)
         member_bits = 0
         for i in members:
             member_bits |= 1 << i

@@ -25,6 +25,7 @@ from reachability.selectors import LabelSelector
 
 INGRESS = Direction.INGRESS.policy_type
 EGRESS = Direction.EGRESS.policy_type
+_INGRESS = Direction.INGRESS  # a module constant: an enum member's class lookup costs in hot loops
 
 HostNetwork = Literal["node", "pod"]
 HOST_NETWORK_CONVENTIONS: tuple[HostNetwork, ...] = ("node", "pod")
@@ -273,12 +274,12 @@ class NetworkPolicy:
 
     def rules(self, direction: Direction) -> tuple[Rule, ...]:
         """The rules of `direction` that take effect."""
-        if direction == Direction.INGRESS:
+        if direction == _INGRESS:
             return self.ingress if self.affects_ingress else ()
         return self.egress if self.affects_egress else ()
 
     def affects(self, direction: Direction) -> bool:
-        return self.affects_ingress if direction == Direction.INGRESS else self.affects_egress
+        return self.affects_ingress if direction == _INGRESS else self.affects_egress
 
     def denies_all(self, direction: Direction) -> bool:
         """A default deny for `direction`: every pod of the namespace, isolated, no rule."""
