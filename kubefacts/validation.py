@@ -57,11 +57,24 @@ PORT_NUMBER_RULE: Final = f"a port number between {MIN_PORT} and {MAX_PORT}"
 QUANTITY_RULE: Final = "a Kubernetes quantity such as 500m, 2, 1.5, 512Mi or 4Gi"
 
 
+SHOWN_MAX: Final = 80
+"""How much of a value a message quotes: enough to recognise it, never a whole 10 MB value."""
+
+
+def shown(value: object) -> str:
+    """`repr(value)`, cut to SHOWN_MAX characters with its length when longer."""
+    text = repr(value)
+    if len(text) <= SHOWN_MAX:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: SHOWN_MAX - 3]}...{size}"
+
+
 def quoted(value: object, rule: Callable[[Any], str | None]) -> str | None:
     """The rule's problem with the value in front ("'Bad_NS' must be a DNS-1123 label: ..."),
     as a message that names a file and field rather than a config key reads."""
     problem = rule(value)
-    return f"{value!r} {problem}" if problem else None
+    return f"{shown(value)} {problem}" if problem else None
 
 
 def _too_long(value: str, limit: int, rule: str) -> str | None:

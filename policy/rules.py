@@ -15,9 +15,8 @@ in __main__.py, so this module imports (and unit-tests) without starting a polic
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -33,6 +32,7 @@ from kubefacts.layout import (
     DEFAULT_DNS_POD_LABELS,
     DEFAULT_INGRESS_NAMESPACE,
 )
+from policy.config import PackConfig, PackConfigError, pack_config
 from policy.resources import StackObject, stack_objects
 from policy.stack import ENVIRONMENT, StackCluster, stack_cluster
 from reachability import (
@@ -126,10 +126,11 @@ def validate_closed_to_other_namespaces(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
     """Only the namespace itself and the ingress controller's namespace reach its pods."""
-    stack = _stack(args, report_violation)
-    if stack is None:
+    config = _config(args, report_violation)
+    stack = _stack(args, report_violation) if config is not None else None
+    if config is None or stack is None:
         return
-    ingress_namespace = str(args.get_config().get("ingressNamespace") or DEFAULT_INGRESS_NAMESPACE)
+    ingress_namespace = config.ingress_namespace
     ports = _ports(stack)
     for namespace in stack.created:
         targets = _pods(stack, namespace)
@@ -189,7 +190,10 @@ def lint_validator(rule_id: str) -> Validate:
         objects = stack_objects(args.resources)
         if not any(o.kind in ("Namespace", "NetworkPolicy") for o in objects):
             return
-        options = _lint_options(args.get_config())
+        config = _config(args, report_violation)
+        if config is None:
+            return
+        options = LintOptions(dns_namespace=config.dns_namespace, dns_labels=config.dns_pod_labels)
         for item in _lint(objects, options):
             if item.id != rule_id:
                 continue
@@ -302,12 +306,13 @@ def _key(objects: Sequence[StackObject], options: LintOptions | None) -> str:
     )
 
 
-def _lint_options(config: Mapping[str, Any]) -> LintOptions:
-    labels = config.get("dnsPodLabels") or DEFAULT_DNS_POD_LABELS
-    return LintOptions(
-        dns_namespace=str(config.get("dnsNamespace") or DEFAULT_DNS_NAMESPACE),
-        dns_labels=tuple(sorted((str(k), str(v)) for k, v in dict(labels).items())),
-    )
+def _config(args: StackValidationArgs, report_violation: ReportViolation) -> PackConfig | None:
+    """The policy's config, or None after reporting what is wrong with it."""
+    try:
+        return pack_config(args.get_config() or {})
+    except PackConfigError as error:
+        report_violation(str(error), None)
+        return None
 
 
 def _pods(stack: StackCluster, namespace: str) -> list[Pod]:

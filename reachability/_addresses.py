@@ -22,14 +22,18 @@ from functools import lru_cache
 
 from reachability.model import IPAddress, IPNetwork
 
-_DOTTED = re.compile(r"(?P<head>.*?)(?P<quad>\d+\.\d+\.\d+\.\d+)")
+_DOTTED = re.compile(r"(?P<head>[0-9A-Fa-f:]*?)(?P<quad>[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+)")
 _PREFIX = re.compile(r"[0-9]+")
 _MAPPED_BITS = 96  # ::ffff:0:0/96
+MAX_ADDRESS_TEXT = 64
+"""Longer than any address the API accepts (the longest IPv6 text, 45 characters, with room for
+IPv4 leading zeros): refused before any parsing, so hostile text costs nothing."""
 
 
 @lru_cache(maxsize=4096)
 def parse_ip(text: str) -> IPAddress:
     """An address in ParseIPSloppy's syntax; an IPv4-mapped IPv6 address becomes IPv4."""
+    _check_length(text)
     address = ipaddress.ip_address(_decimal_octets(text))
     if isinstance(address, ipaddress.IPv6Address):
         if address.scope_id is not None:
@@ -43,6 +47,7 @@ def parse_ip(text: str) -> IPAddress:
 def parse_cidr(text: str) -> IPNetwork:
     """A CIDR in ParseCIDRSloppy's syntax: ADDRESS/LENGTH, host bits allowed (masked off)."""
     address_text, slash, length = text.partition("/")
+    _check_length(address_text)
     if not slash or not _PREFIX.fullmatch(length):
         raise ValueError(f"{text!r}: write an address, '/' and a prefix length")
     address = ipaddress.ip_address(_decimal_octets(address_text))
@@ -53,6 +58,16 @@ def parse_cidr(text: str) -> IPNetwork:
         if address.ipv4_mapped is not None and _MAPPED_BITS <= prefix <= 128:
             address, prefix = address.ipv4_mapped, prefix - _MAPPED_BITS
     return ipaddress.ip_network((address, prefix), strict=False)
+
+
+def written_prefix(text: str) -> int:
+    """The prefix length as written ("::ffff:10.0.0.0/104" -> 104): the API compares these."""
+    return int(text.partition("/")[2])
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_ADDRESS_TEXT:
+        raise ValueError(f"{len(text)} characters is longer than any IP address")
 
 
 def _decimal_octets(text: str) -> str:

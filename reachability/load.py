@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -138,10 +138,14 @@ def _read(path: Path) -> tuple[list[Document], Problem | None]:
         return [], Problem(name, "", "", f"cannot be read: {error.strerror or error}")
     if path.suffix.lower() == ".json":
         try:
-            return [Document(name, "document 1", json.loads(text))], None
+            return [
+                Document(name, "document 1", json.loads(text, object_pairs_hook=_unique_json))
+            ], None
         except json.JSONDecodeError as error:
             where = f"line {error.lineno}, column {error.colno}"
             return [], Problem(name, "", where, f"is not valid JSON: {error.msg}")
+        except ValueError as error:  # a duplicate key
+            return [], Problem(name, "", "", f"is not valid JSON: {error}")
     documents: list[Document] = []
     try:
         for i, body in enumerate(yaml_documents(text)):
@@ -168,6 +172,29 @@ def yaml_documents(text: str) -> Iterator[Any]:
         loader.dispose()
 
 
+class DuplicateKey(yaml.MarkedYAMLError):
+    """A key written twice in one mapping: kubectl's strict field validation rejects it, where
+    a plain YAML reader would silently keep the last one."""
+
+
+def _duplicate(keys: Sequence[ScalarNode]) -> NoReturn:
+    seen: set[str] = set()
+    for key in keys:
+        if key.value in seen:
+            raise DuplicateKey(problem=f"duplicate key {key.value!r}", problem_mark=key.start_mark)
+        seen.add(key.value)
+    raise AssertionError("no duplicate among the keys")
+
+
+def _unique_json(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {key!r}")
+    return value
+
+
 def _value(node: Node, loader: Any) -> Any:
     kind, tag = node.__class__, node.tag
     if kind is ScalarNode:
@@ -182,7 +209,10 @@ def _value(node: Node, loader: Any) -> Any:
     elif kind is MappingNode and tag == _MAP:
         pairs = node.value
         if all(key.__class__ is ScalarNode and key.tag == _STR for key, _ in pairs):
-            return {key.value: _value(item, loader) for key, item in pairs}
+            value = {key.value: _value(item, loader) for key, item in pairs}
+            if len(value) != len(pairs):
+                _duplicate([key for key, _ in pairs])
+            return value
     elif kind is SequenceNode and tag == _SEQ:
         return [_value(item, loader) for item in node.value]
     return loader.construct_object(node, deep=True)

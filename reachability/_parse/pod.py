@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubefacts.validation import port_name_problem, port_number_problem
+from kubefacts.validation import port_name_problem, port_number_problem, shown
 from reachability._addresses import parse_ip
 from reachability._parse.metadata import metadata
 from reachability._parse.problems import (
@@ -80,7 +80,7 @@ def pod_ips(ctx: Context, status: Any) -> tuple[str, ...]:
         try:
             ip = str(parse_ip(text))
         except ValueError:
-            ctx.add(path, f"{text!r} is not an IPv4 or IPv6 address")
+            ctx.add(path, f"{shown(text)} is not an IPv4 or IPv6 address")
             continue
         if ip not in ips:
             ips.append(ip)

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubefacts.api import NETWORK_POLICY_API_VERSION, POLICY_TYPES
-from kubefacts.validation import port_name_problem, port_number_problem
-from reachability._addresses import parse_cidr
+from kubefacts.validation import port_name_problem, port_number_problem, shown
+from reachability._addresses import parse_cidr, written_prefix
 from reachability._frozen import frozen
 from reachability._parse.metadata import metadata
 from reachability._parse.problems import (
@@ -60,8 +60,8 @@ def policy(ctx: Context, body: Mapping[str, Any], source: str) -> NetworkPolicy 
         ctx.add("spec.policyTypes", "may not specify more than two policyTypes")
     for i, policy_type in enumerate(given):
         if policy_type not in POLICY_TYPES:
-            shown = repr(policy_type) if isinstance(policy_type, str) else describe(policy_type)
-            ctx.add(f"spec.policyTypes[{i}]", f"{shown} is not supported: use Ingress or Egress")
+            written = shown(policy_type) if isinstance(policy_type, str) else describe(policy_type)
+            ctx.add(f"spec.policyTypes[{i}]", f"{written} is not supported: use Ingress or Egress")
     if given:
         policy_types = tuple(t for t in POLICY_TYPES if t in given)
     else:  # SetDefaults_NetworkPolicy
@@ -120,14 +120,17 @@ def network(ctx: Context, value: Any, path: str) -> IPNetwork | None:
     if text is None:
         return None
     if "/" not in text:
-        ctx.add(path, f"{text!r} is not a CIDR: write an address and a prefix, e.g. 10.0.0.0/16")
+        ctx.add(
+            path, f"{shown(text)} is not a CIDR: write an address and a prefix, e.g. 10.0.0.0/16"
+        )
         return None
     try:
         return parse_cidr(text)
     except ValueError:
         ctx.add(
             path,
-            f"{text!r} is not a valid IPv4 or IPv6 CIDR (an address, '/' and a prefix length), "
+            f"{shown(text)} is not a valid IPv4 or IPv6 CIDR "
+            "(an address, '/' and a prefix length), "
             "e.g. 10.0.0.0/16 or fd00::/8",
         )
         return None
@@ -144,18 +147,21 @@ def ip_block(ctx: Context, value: Any, path: str) -> IPBlock | None:
     cidr = network(ctx, block.get("cidr"), f"{path}.cidr")
     if cidr is None:
         return None
+    cidr_length = written_prefix(block["cidr"])
     excepts: list[IPNetwork] = []
     for i, raw in enumerate(as_list(ctx, block.get("except"), f"{path}.except")):
         where = f"{path}.except[{i}]"
         excluded = network(ctx, raw, where)
         if excluded is None:
             continue
+        # ValidateIPBlock compares the mask lengths as parsed, so a mapped IPv6 form counts 96
+        # more bits than the IPv4 range it maps (`::ffff:10.0.0.0/104` is not wider than /16).
         if (
             excluded.version != cidr.version
             or excluded.network_address not in cidr
-            or excluded.prefixlen <= cidr.prefixlen
+            or written_prefix(raw) <= cidr_length
         ):
-            ctx.add(where, f"{raw!r} must be a strict subset of cidr {cidr}")
+            ctx.add(where, f"{shown(raw)} must be a strict subset of cidr {cidr}")
             continue
         excepts.append(excluded)
     return IPBlock(cidr, tuple(excepts))
@@ -174,7 +180,7 @@ def policy_port(ctx: Context, value: Any, path: str) -> PolicyPort | None:
         ctx.check(f"{path}.port", port, port_number_problem)
     elif isinstance(port, str):
         if port.isdigit():
-            hint = f"{port!r} is a string: write a port number without quotes ({PORT_HINT})"
+            hint = f"{shown(port)} is a string: write a port number without quotes ({PORT_HINT})"
             ctx.add(f"{path}.port", hint)
         else:
             ctx.check(f"{path}.port", port, port_name_problem)
@@ -190,7 +196,9 @@ def policy_port(ctx: Context, value: Any, path: str) -> PolicyPort | None:
         elif port is None:
             ctx.add(where, "may not be specified when `port` is not specified")
         elif isinstance(port, str):
-            ctx.add(where, f"may not be specified when `port` is a name ({port!r}): use a number")
+            ctx.add(
+                where, f"may not be specified when `port` is a name ({shown(port)}): use a number"
+            )
         else:
             if end_port < port:
                 ctx.add(where, f"{end_port} must be greater than or equal to `port` ({port})")

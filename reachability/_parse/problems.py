@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kubefacts.api import PROTOCOLS
-from kubefacts.validation import quoted
+from kubefacts.validation import quoted, shown
 from reachability.problems import Problem
 
 
@@ -43,7 +43,7 @@ def describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {shown(value)}"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list | tuple):
@@ -107,7 +107,7 @@ def protocol(ctx: Context, value: Any, path: str) -> str:
     if value is None:
         return "TCP"
     if value not in PROTOCOLS:
-        shown = repr(value) if isinstance(value, str) else describe(value)
-        ctx.add(path, f"{shown} is not supported: use TCP, UDP or SCTP (upper case)")
+        written = shown(value) if isinstance(value, str) else describe(value)
+        ctx.add(path, f"{written} is not supported: use TCP, UDP or SCTP (upper case)")
         return "TCP"
     return value

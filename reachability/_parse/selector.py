@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubefacts.validation import label_key_problem, label_value_problem
+from kubefacts.validation import label_key_problem, label_value_problem, shown
 from reachability._parse.metadata import labels
 from reachability._parse.problems import Context, as_list, describe, known_fields, mapping, string
 from reachability.selectors import OPERATORS, LabelSelector, Requirement
@@ -37,9 +37,9 @@ def requirement(ctx: Context, value: Any, path: str) -> Requirement | None:
     if operator is None:
         ctx.add(f"{path}.operator", "is required: use In, NotIn, Exists or DoesNotExist")
     elif operator not in OPERATORS:
-        shown = repr(operator) if isinstance(operator, str) else describe(operator)
+        written = shown(operator) if isinstance(operator, str) else describe(operator)
         ctx.add(
-            f"{path}.operator", f"{shown} is not supported: use In, NotIn, Exists or DoesNotExist"
+            f"{path}.operator", f"{written} is not supported: use In, NotIn, Exists or DoesNotExist"
         )
         operator = None
     values: list[str] = []

@@ -15,9 +15,8 @@ from typing import Any
 import yaml
 
 from kubefacts.api import PROTOCOLS
+from reachability.load import yaml_documents
 from reachability.problems import ManifestError, Problem
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +37,15 @@ def read_expectations(path: str | Path) -> tuple[Expectation, ...]:
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError([Problem(name, "", "", f"cannot be read: {error}")]) from None
     try:
-        data = yaml.load(text, Loader=_Loader)
+        documents = list(yaml_documents(text))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         detail = getattr(error, "problem", None) or "syntax error"
         raise ManifestError([Problem(name, "", where, f"is not valid YAML: {detail}")]) from None
-    return parse_expectations(data, name)
+    if len(documents) > 1:
+        raise ManifestError([Problem(name, "", "", "must hold one YAML document, a list")])
+    return parse_expectations(documents[0] if documents else None, name)
 
 
 def parse_expectations(data: Any, source: str = "<memory>") -> tuple[Expectation, ...]:
@@ -68,7 +69,7 @@ def parse_expectations(data: Any, source: str = "<memory>") -> tuple[Expectation
             if not isinstance(value, str) or not value:
                 add(key, "is required: namespace/pod or an IP address")
         port = entry.get("port")
-        if isinstance(port, str) and port.isdigit():
+        if isinstance(port, str) and port.isascii() and port.isdigit():
             port = int(port)
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
             add("port", "must be a port number between 1 and 65535")

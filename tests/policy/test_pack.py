@@ -324,3 +324,20 @@ def test_an_ip_block_covering_a_pod_does_not_break_the_pack(ip: str, cidr: str) 
         "allow-egress-block", {"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": cidr}}]}]}
     )
     validate(from_manifests([*stack_manifests("pr-123"), client, web, out]))  # must not raise
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({"dnsPodLabels": ["x"]}, "dnsPodLabels"),
+        ({"dnsPodLabels": {"k8s-app": 5}}, "dnsPodLabels"),
+        ({"dnsNamespace": "Kube_System"}, "dnsNamespace"),
+        ({"ingressNamespace": ["ingress-nginx"]}, "ingressNamespace"),
+    ],
+)
+def test_a_wrong_pack_config_is_one_clear_violation_not_a_crash(
+    config: dict[str, Any], key: str
+) -> None:
+    reported = validate(from_manifests(stack_manifests("pr-123")), config)
+    messages = [message for found in reported.values() for message, _ in found]
+    assert messages and all(f"policy pack config {key}" in m for m in messages), messages

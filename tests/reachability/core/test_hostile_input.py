@@ -1,0 +1,107 @@
+"""Careless and hostile manifests: one clear problem naming the file, object and field, quickly,
+and nothing accepted that the API server would reject."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from reachability import ManifestError, from_manifests, load
+from reachability.cli import main
+from tests.support.builders import namespace, netpol, peer, pod
+
+
+def _pod_at(ip: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "a"},
+        "status": {"podIP": ip},
+    }
+
+
+def _problems(docs: list[dict[str, Any]]) -> list[str]:
+    with pytest.raises(ManifestError) as raised:
+        from_manifests(docs)
+    return [str(problem) for problem in raised.value.problems]
+
+
+@pytest.mark.parametrize("length", [30_000, 60_000])
+def test_an_over_long_address_is_rejected_at_once(length: int) -> None:
+    text = "1." * (length // 2)
+    started = time.perf_counter()
+    found = _problems([_pod_at(text)])
+    assert time.perf_counter() - started < 1.0
+    assert len(found) == 1 and "status.podIP" in found[0] and "not an IPv4 or IPv6" in found[0]
+    assert len(found[0]) < 400  # the value is cut in the message
+    policy = netpol("a", "p", {}, egress=[{"to": [peer(cidr=text + "/8")]}])
+    started = time.perf_counter()
+    found = _problems([policy])
+    assert time.perf_counter() - started < 1.0
+    assert len(found) == 1 and "ipBlock.cidr" in found[0]
+
+
+@pytest.mark.parametrize("text", ["\u0661\u0660.0.0.1", "10.0.0.\u0663", "\uff110.0.0.1"])
+def test_non_ascii_digits_are_not_an_address(text: str) -> None:
+    (found,) = _problems([_pod_at(text)])
+    assert "not an IPv4 or IPv6 address" in found
+    policy = netpol("a", "p", {}, egress=[{"to": [peer(cidr=f"{text}/32")]}])
+    (found,) = _problems([policy])
+    assert "not a valid IPv4 or IPv6 CIDR" in found
+
+
+def test_a_mapped_cidr_and_its_except_are_compared_by_the_lengths_as_written() -> None:
+    """ValidateIPBlock compares `cidrMaskLen >= exceptMaskLen` on the masks as parsed: 104 for
+    `::ffff:10.0.0.0/104` against 16 for `10.1.0.0/16`, so the API rejects the except although
+    both name IPv4 ranges; the other way round (/8 against /112) it accepts."""
+    rejected = netpol(
+        "a", "p", {}, egress=[{"to": [peer(cidr="::ffff:10.0.0.0/104", except_=["10.1.0.0/16"])]}]
+    )
+    (found,) = _problems([rejected])
+    assert "except[0]" in found and "strict subset" in found
+    accepted = netpol(
+        "a", "q", {}, egress=[{"to": [peer(cidr="10.0.0.0/8", except_=["::ffff:10.1.0.0/112"])]}]
+    )
+    assert from_manifests([accepted]).policies[0].egress[0].peers[0].ip_block is not None
+
+
+def test_duplicate_keys_in_a_manifest_are_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: a\n"
+        "  labels: {app: web}\n  labels: {app: db}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as raised:
+        load([tmp_path])
+    (problem,) = raised.value.problems
+    assert "duplicate key 'labels'" in str(problem) and "line 7" in str(problem)
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("expect", "message"),
+    [
+        ("- {from: a/web, to: a/web, port: '²', allowed: true}\n", "expectation 1: port"),
+        ("- {from: a/web, from: a/db, to: a/web, port: 80, allowed: true}\n", "duplicate key"),
+    ],
+)
+def test_check_expectations_name_the_entry_and_field(
+    tmp_path: Path, expect: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifests = tmp_path / "m"
+    manifests.mkdir()
+    _write(manifests, "c.yaml", yaml.safe_dump_all([namespace("a"), pod("a", "web")]))
+    expectations = _write(tmp_path, "e.yaml", expect)
+    assert main(["check", "-f", str(manifests), "--expect", str(expectations)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and str(expectations) in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1
