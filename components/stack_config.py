@@ -22,6 +22,7 @@ from typing import Any, Final
 import yaml
 
 from components.errors import ConfigError
+from kubefacts.yaml_limits import YamlLimitError, load_checked
 
 PROJECT_FILES: Final = ("Pulumi.yaml", "Pulumi.yml")
 _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
@@ -242,7 +243,9 @@ def _matches(type_name: str, items: object, value: object) -> bool:
 
 def _load_yaml(path: Path) -> Mapping[str, Any]:
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CliYamlLoader)
+        document = load_checked(_CliYamlLoader, path.read_text(encoding="utf-8"))
+    except YamlLimitError as error:
+        raise StackConfigError(f"{path}: {_where(error.path)}{_yaml_problem(error)}") from None
     except UnicodeDecodeError as error:
         raise StackConfigError(
             f"{path}: cannot read it as YAML: not UTF-8 text (byte {error.start})"
@@ -256,6 +259,13 @@ def _load_yaml(path: Path) -> Mapping[str, Any]:
     if not isinstance(document, Mapping):
         raise StackConfigError(f"{path}: must be a YAML map")
     return document
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    """The config key a problem lies under, as the messages name keys ("" outside config)."""
+    if len(path) >= 2 and path[0] == "config":
+        return f"config key '{path[1]}': "
+    return ""
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:

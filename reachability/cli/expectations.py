@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from kubefacts.api import PROTOCOLS
+from kubefacts.yaml_limits import load_checked
 from reachability.problems import ManifestError, Problem
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -38,7 +39,7 @@ def read_expectations(path: str | Path) -> tuple[Expectation, ...]:
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError([Problem(name, "", "", f"cannot be read: {error}")]) from None
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = load_checked(_Loader, text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
