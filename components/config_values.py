@@ -21,6 +21,9 @@ from kubefacts.validation import (
 CONFIG_NAMESPACE: Final = "catalyst-environments"
 AUTO: Final = "auto"
 MISSING: Final = object()
+MAX_NESTING: Final = 32
+"""How many levels of lists and maps a structured value may have; the environments' values
+need a handful, and the readers after this one recurse."""
 Labels = tuple[tuple[str, str], ...]
 """Labels as sorted (key, value) pairs: immutable, hashable and in a deterministic order."""
 
@@ -41,7 +44,29 @@ def show(value: object) -> str:
     try:
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     except (TypeError, ValueError):
-        return repr(value)
+        try:
+            return repr(value)
+        except RecursionError:
+            return f"<a {type(value).__name__} nested too deeply to show>"
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deeply to show>"
+
+
+def nesting(value: object) -> int:
+    """How many levels of lists and maps a value has (a scalar: 0), without recursing."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, Mapping):
+            children: Sequence[object] = list(item.values())
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def text(key: str, raw: object, default: str) -> str:
@@ -73,14 +98,20 @@ def structured(key: str, raw: object, default: object) -> object:
     """Decode the JSON text the CLI passes for structured values; Python values pass through."""
     if raw is None:
         return default
+    too_deep = f"nests more than {MAX_NESTING} levels of lists and maps"
+    value = raw
     if isinstance(raw, str):
         try:
-            return json.loads(raw)
+            value = json.loads(raw)
+        except RecursionError:
+            raise SettingsError(key, raw, too_deep) from None
         except ValueError:
             raise SettingsError(
                 key, raw, "must be a structured value (a YAML list or map in the stack file)"
             ) from None
-    return raw
+    if nesting(value) > MAX_NESTING:
+        raise SettingsError(key, raw, too_deep)
+    return value
 
 
 def mapping(key: str, raw: object, what: str, fields: Sequence[str] = ()) -> Mapping[str, Any]:

@@ -18,9 +18,16 @@ it counts each node once (memoized, iteratively), so it is fast whatever the exp
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+)
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 ALIAS_RATIO_RANGE_LOW: Final = 400_000
@@ -33,13 +40,36 @@ _MIN_DECODED: Final = 1000
 PathPart = str | int
 
 
-class YamlLimitError(yaml.MarkedYAMLError):
-    """A document over the limits; ``problem`` says which, ``path`` leads to where (keys and
-    list indexes from the document root), ``problem_mark`` is its line and column."""
+class LocatedYamlError(yaml.MarkedYAMLError):
+    """A YAML problem with ``path``, the keys and list indexes from the document root to where
+    it is, beside ``problem_mark``, its line and column."""
 
-    def __init__(self, problem: str, node: Node, path: tuple[PathPart, ...]) -> None:
-        super().__init__(problem=problem, problem_mark=node.start_mark)
+    def __init__(self, problem: str, node: Node | Any, path: tuple[PathPart, ...]) -> None:
+        mark = node.start_mark if isinstance(node, Node) else node  # libyaml has its own Mark
+        super().__init__(problem=problem, problem_mark=mark)
         self.path = path
+
+
+class YamlLimitError(LocatedYamlError):
+    """A document over the limits; ``problem`` says which."""
+
+
+def path_at(root: Node, mark: Any) -> tuple[PathPart, ...]:
+    """The keys and indexes from ``root`` down to the innermost node that spans ``mark``."""
+    node, where = root, list[PathPart]()
+    while True:
+        step = next(
+            (
+                (label, child)
+                for label, child in _children(node)
+                if child.start_mark.index <= mark.index <= child.end_mark.index
+            ),
+            None,
+        )
+        if step is None or step[1] is node:
+            return tuple(where)
+        where.append(step[0])
+        node = step[1]
 
 
 def allowed_alias_ratio(decoded: int) -> float:
@@ -137,6 +167,41 @@ def _descend(
         where.append(step[0])
         node = step[1]
     return node, tuple(where)
+
+
+def check_yaml_nesting(text: str, loader_class: type, *, max_depth: int) -> None:
+    """Raise ``YamlLimitError`` when the text nests collections more than ``max_depth`` levels
+    deep, naming the path to the first one that does. Event by event, before composing: PyYAML's
+    composer recurses (and libyaml stops at 1,000 levels without saying where)."""
+    labels: list[PathPart] = []
+    frames: list[list[Any]] = []  # per open collection: [is a map, next is a key, key, index]
+    for event in yaml.parse(text, Loader=loader_class):
+        if isinstance(event, ScalarEvent | AliasEvent | CollectionStartEvent):
+            label: PathPart = ""
+            if frames:
+                frame = frames[-1]
+                if frame[0] and frame[1]:
+                    frame[2] = event.value if isinstance(event, ScalarEvent) else "<key>"
+                    label = frame[2]
+                elif frame[0]:
+                    label = frame[2]
+                else:
+                    label = frame[3]
+                    frame[3] += 1
+                if frame[0]:
+                    frame[1] = not frame[1]
+            if isinstance(event, CollectionStartEvent):
+                frames.append([isinstance(event, MappingStartEvent), True, "", 0])
+                labels.append(label)
+                if len(frames) > max_depth:
+                    raise YamlLimitError(
+                        f"values nest more than {max_depth} levels deep",
+                        event.start_mark,
+                        tuple(labels[1:]),
+                    )
+        elif isinstance(event, CollectionEndEvent):
+            frames.pop()
+            labels.pop()
 
 
 def load_checked(loader_class: type, text: str, *, max_depth: int | None = None) -> object:
