@@ -14,6 +14,7 @@ honoured, keys only strings, aliases budgeted: ``components.cli_yaml`` cites the
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from typing import Any, Final
 import yaml
 
 from components.cli_yaml import go_json_float, load_cli_yaml, non_string_key
-from components.errors import ConfigError
+from components.errors import ConfigError, shorten
 from kubefacts.yaml_limits import LocatedYamlError
 
 PROJECT_FILES: Final = ("Pulumi.yaml", "Pulumi.yml")
@@ -85,8 +86,44 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
         None,
     )
     stack_values = _stack_values(stack_file) if stack_file is not None else {}
+    for key in stack_values:
+        _check_namespace(key, str(project_doc.get("name")), str(stack_file))
     values = merge_config(project_doc, stack_values, short, source=str(project_file))
     return StackConfig(project=str(project_doc["name"]), stack=short, values=values)
+
+
+WELL_KNOWN_NAMESPACES: Final = ("kubernetes", "pulumi")
+"""Namespaces besides the project's that this program's stacks use (the Kubernetes provider's
+``kubernetes:context``, the CLI's own ``pulumi:tags``): a key in a namespace that is nearly one of
+these, or the project's, is a typo, not another provider's config. Any other namespace (``aws:``,
+``gcp:``, a provider of the user's) is left alone, as the CLI leaves it."""
+_NEAR_MISS_CUTOFF: Final = 0.8
+
+
+def _check_namespace(key: str, project: str, source: str) -> None:
+    """A near miss of a known namespace (``catalyst-environment:``, ``Catalyst-Environments:``,
+    ``kubernete:``) or an empty one (``:team``) would be silently ignored: production would
+    render without its database policy. Refuse it, naming the key the user meant."""
+    namespace, _, name = key.partition(":")
+    known = (project, *WELL_KNOWN_NAMESPACES)
+    if namespace in known:
+        return
+    if namespace:
+        folded = {candidate.lower().replace("_", "-"): candidate for candidate in known}
+        close = difflib.get_close_matches(
+            namespace.lower().replace("_", "-"), list(folded), n=1, cutoff=_NEAR_MISS_CUTOFF
+        )
+        if not close:
+            return
+        nearest = folded[close[0]]
+        problem = f"the namespace '{shorten(namespace)}' is not '{nearest}'"
+    else:
+        nearest = project
+        problem = "the namespace is empty"
+    raise StackConfigError(
+        f"{source}: config key '{shorten(key)}': {problem}, so nothing would read it; did you "
+        f"mean '{nearest}:{shorten(name)}'?"
+    )
 
 
 def project_values(config: Mapping[str, str], project: str) -> dict[str, str]:

@@ -336,3 +336,41 @@ def test_a_base_60_port_is_refused_not_read_as_90(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as caught:
         settings_from_config("pr-7", values)
     assert 'databases[0].port: "1:30"' in str(caught.value)
+
+
+# --- config keys in the wrong namespace ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "nearest"),
+    [
+        ("catalyst-environment:databases", "catalyst-environments:databases"),
+        ("Catalyst-Environments:team", "catalyst-environments:team"),
+        ("catalyst_environments:team", "catalyst-environments:team"),
+        (":team", "catalyst-environments:team"),
+        ("kubernete:context", "kubernetes:context"),
+    ],
+)
+def test_a_near_miss_namespace_is_an_error_naming_the_nearest(
+    tmp_path: Path, key: str, nearest: str
+) -> None:
+    project = write_project(tmp_path, {"pr-7": f"config:\n  {key}: x\n"})
+    with pytest.raises(StackConfigError) as caught:
+        load_stack_config(project, "pr-7")
+    message = str(caught.value)
+    assert "Pulumi.pr-7.yaml" in message
+    assert f"'{key}'" in message
+    assert f"'{nearest}'" in message
+
+
+def test_other_namespaces_stay_allowed(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path,
+        {
+            "pr-7": "config:\n  kubernetes:context: kind\n  pulumi:tags: {a: b}\n"
+            "  aws:region: eu-west-1\n  gcp:project: p\n  catalyst-environments:team: web\n"
+        },
+    )
+    values = load_stack_config(project, "pr-7").values
+    assert values["aws:region"] == "eu-west-1"
+    assert values["catalyst-environments:team"] == "web"
