@@ -20,6 +20,7 @@ from kubefacts.layout import (
     DEFAULT_DNS_NAMESPACE,
     DEFAULT_DNS_POD_LABELS,
     DEFAULT_INGRESS_NAMESPACE,
+    SYSTEM_NAMESPACE_PREFIX,
     SYSTEM_NAMESPACES,
 )
 from kubefacts.validation import (
@@ -248,6 +249,14 @@ def _own_namespace(namespace: str, *, ingress_namespace: str, dns_namespace: str
         dns_namespace: "the cluster DNS namespace (config dnsNamespace)",
         **dict.fromkeys(SYSTEM_NAMESPACES, "a Kubernetes system namespace"),
     }
+    if namespace.startswith(SYSTEM_NAMESPACE_PREFIX) and namespace not in shared:
+        raise SettingsError(
+            "namespace",
+            namespace,
+            f"starts with '{SYSTEM_NAMESPACE_PREFIX}', which Kubernetes reserves for its own "
+            "namespaces (kube-system, kube-flannel, ...); an environment needs a namespace of its "
+            "own, because it denies all traffic there and deletes the namespace with its stack",
+        )
     if namespace in shared:
         raise SettingsError(
             "namespace",
