@@ -48,6 +48,7 @@ from typing import Any, Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from components.errors import shorten
 from kubefacts.yaml_limits import (
     LocatedYamlError,
     check_yaml_limits,
@@ -179,7 +180,8 @@ class CliYamlLoader(_BaseLoader):  # type: ignore[misc]
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"mapping key {json.dumps(str(key))} already defined at line {seen[key]}",
+                    f"mapping key {shorten(json.dumps(str(key)))} already defined at line "
+                    f"{seen[key]}",
                     key_node.start_mark,
                 )
             seen[key] = key_node.start_mark.line + 1
@@ -209,8 +211,8 @@ class CliYamlLoader(_BaseLoader):  # type: ignore[misc]
         raise yaml.constructor.ConstructorError(
             None,
             None,
-            f"{json.dumps(node.value)} is a YAML timestamp, which the Pulumi CLI passes on as Go "
-            "time text; quote it to pass it as written",
+            f"{shorten(json.dumps(node.value))} is a YAML timestamp, which the Pulumi CLI passes "
+            "on as Go time text; quote it to pass it as written",
             node.start_mark,
         )
 
@@ -222,7 +224,7 @@ class CliYamlLoader(_BaseLoader):  # type: ignore[misc]
 
 def _cannot_decode(node: ScalarNode, what: str) -> yaml.constructor.ConstructorError:
     return yaml.constructor.ConstructorError(
-        None, None, f"cannot decode {json.dumps(node.value)} as {what}", node.start_mark
+        None, None, f"cannot decode {shorten(json.dumps(node.value))} as {what}", node.start_mark
     )
 
 

@@ -61,8 +61,8 @@ def stack_short_name(stack: str) -> str:
         not _STACK_NAME.fullmatch(part) or part in (".", "..") for part in parts
     ):
         raise StackConfigError(
-            f"stack name {json.dumps(stack)} is not valid: use letters, digits, '-', '_' and '.' "
-            "(optionally as org/stack or org/project/stack)"
+            f"stack name {shorten(json.dumps(stack))} is not valid: use letters, digits, '-', '_' "
+            "and '.' (optionally as org/stack or org/project/stack)"
         )
     return parts[-1]
 
@@ -304,7 +304,7 @@ def _shown_key(key: object) -> str:
         return "~ (null)"
     if isinstance(key, bool):
         return "true" if key else "false"
-    return json.dumps(key) if isinstance(key, int | float | str) else repr(key)
+    return shorten(json.dumps(key) if isinstance(key, int | float | str) else repr(key))
 
 
 def _where(path: tuple[str | int, ...]) -> str:
@@ -337,7 +337,8 @@ def _stack_values(path: Path) -> dict[str, str]:
     for key, value in config.items():
         if not isinstance(key, str) or ":" not in key:
             raise StackConfigError(
-                f"{path}: config key {json.dumps(str(key))} must be of the form <namespace>:<name>"
+                f"{path}: config key {shorten(json.dumps(str(key)))} must be of the form "
+                "<namespace>:<name>"
             )
         if _is_secret(value):
             raise StackConfigError(

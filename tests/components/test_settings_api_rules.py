@@ -59,3 +59,11 @@ def test_a_huge_unknown_key_is_cut_in_the_message() -> None:
     with pytest.raises(SettingsError) as caught:
         settings_from_config("pr-5", {"x" * 100_000: "1"})
     assert len(str(caught.value)) < 1500
+
+
+def test_a_huge_stack_name_is_cut_in_the_message() -> None:
+    from components.stack_config import StackConfigError, stack_short_name
+
+    with pytest.raises(StackConfigError) as caught:
+        stack_short_name("!" * 1_000_000)
+    assert len(str(caught.value)) < 1000
