@@ -9,18 +9,21 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from components.errors import ConfigError
+from components.errors import SHOWN_MAX, ConfigError, shorten
 from kubefacts.api import MAX_PORT, MIN_PORT
 from kubefacts.validation import (
     dns_label_problem,
     label_key_problem,
     label_value_problem,
-    quantity_problem,
+    resource_quantity_problem,
 )
 
 CONFIG_NAMESPACE: Final = "catalyst-environments"
 AUTO: Final = "auto"
 MISSING: Final = object()
+MAX_NESTING: Final = 32
+"""How many levels of lists and maps a structured value may have; the environments' values
+need a handful, and the readers after this one recurse."""
 Labels = tuple[tuple[str, str], ...]
 """Labels as sorted (key, value) pairs: immutable, hashable and in a deterministic order."""
 
@@ -33,15 +36,41 @@ class SettingsError(ConfigError):
         self.value = value
         self.allowed = allowed
         shown = "missing" if value is MISSING else show(value)
-        super().__init__(f"config {CONFIG_NAMESPACE}:{key}: {shown}: {allowed}")
+        super().__init__(f"config {CONFIG_NAMESPACE}:{shorten(key)}: {shown}: {allowed}")
 
 
 def show(value: object) -> str:
-    """Values as a user wrote them in YAML/JSON, not as Python reprs."""
+    """Values as a user wrote them in YAML/JSON, not as Python reprs; a long one cut to its first
+    characters and its length (a 10 MB value is not echoed whole)."""
+    if isinstance(value, str) and len(value) > SHOWN_MAX:
+        cut = json.dumps(value[:SHOWN_MAX], ensure_ascii=False)
+        return f"{cut}... ({len(value):,} characters)"
     try:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        return shorten(json.dumps(value, sort_keys=True, ensure_ascii=False))
     except (TypeError, ValueError):
-        return repr(value)
+        try:
+            return shorten(repr(value))
+        except RecursionError:
+            return f"<a {type(value).__name__} nested too deeply to show>"
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deeply to show>"
+
+
+def nesting(value: object) -> int:
+    """How many levels of lists and maps a value has (a scalar: 0), without recursing."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, Mapping):
+            children: Sequence[object] = list(item.values())
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def text(key: str, raw: object, default: str) -> str:
@@ -73,14 +102,20 @@ def structured(key: str, raw: object, default: object) -> object:
     """Decode the JSON text the CLI passes for structured values; Python values pass through."""
     if raw is None:
         return default
+    too_deep = f"nests more than {MAX_NESTING} levels of lists and maps"
+    value = raw
     if isinstance(raw, str):
         try:
-            return json.loads(raw)
+            value = json.loads(raw)
+        except RecursionError:
+            raise SettingsError(key, raw, too_deep) from None
         except ValueError:
             raise SettingsError(
                 key, raw, "must be a structured value (a YAML list or map in the stack file)"
             ) from None
-    return raw
+    if nesting(value) > MAX_NESTING:
+        raise SettingsError(key, raw, too_deep)
+    return value
 
 
 def mapping(key: str, raw: object, what: str, fields: Sequence[str] = ()) -> Mapping[str, Any]:
@@ -139,8 +174,12 @@ def port_number(key: str, raw: object) -> int:
 
 def network(key: str, raw: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     allowed = "must be an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32"
-    if not isinstance(raw, str) or "/" not in raw:
+    if not isinstance(raw, str) or "/" not in raw or not raw.isascii():
         raise SettingsError(key, raw, allowed)
+    if "%" in raw:  # ipaddress takes a scope id; Go's net.ParseCIDR, as the API server, does not
+        raise SettingsError(
+            key, raw, f"{allowed}, without an IPv6 zone (%...): the API server rejects zones"
+        )
     try:
         return ipaddress.ip_network(raw, strict=True)
     except ValueError:
@@ -161,7 +200,7 @@ def quantities(key: str, raw: object) -> Labels:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise SettingsError(f"{key}.{resource}", value, "must be a quantity such as 2 or 4Gi")
         text = value if isinstance(value, str) else json.dumps(value)
-        problem = quantity_problem(text)
+        problem = resource_quantity_problem(text)
         if problem is not None:
             raise SettingsError(f"{key}.{resource}", value, problem)
         items.append((resource, text))

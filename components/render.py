@@ -17,6 +17,7 @@ import yaml
 
 from components.errors import ConfigError
 from components.manifests import environment_manifests
+from components.output_folder import replace_owned
 from components.settings import settings_from_config
 from components.stack_config import load_stack_config, stack_short_name
 
@@ -44,8 +45,8 @@ def manifest_yaml(manifest: dict[str, Any], stack: str) -> str:
 
 
 def is_rendered(path: Path) -> bool:
-    """A file this command wrote: its kind prefix and its header say so."""
-    if path.name.split("-", 1)[0] not in RENDERED_KINDS:
+    """A file this command wrote: its kind prefix and its header say so (never a symlink)."""
+    if path.name.split("-", 1)[0] not in RENDERED_KINDS or path.is_symlink():
         return False
     try:
         with path.open(encoding="utf-8", errors="replace") as file:
@@ -65,18 +66,13 @@ def rendered_files(project_dir: Path, stack: str) -> dict[str, str]:
 
 
 def write_rendered(files: dict[str, str], out: Path) -> list[Path]:
-    """Write the files, first removing files rendered before that the stack no longer creates
-    (only those: a file of the user's own in ``out`` stays, whatever its name)."""
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in sorted(out.glob("*.yaml")):
-        if stale.name not in files and is_rendered(stale):
-            stale.unlink()
-    written = []
-    for name, content in sorted(files.items()):
-        path = out / name
-        path.write_text(content, encoding="utf-8")
-        written.append(path)
-    return written
+    """Write the files and remove the files rendered before that the stack no longer creates.
+
+    Only those: a file of the user's own in ``out`` stays, whatever its name, and one that has a
+    rendered file's name stops the render (``OutputError``) rather than being replaced; so does a
+    symlink or folder in the way, or ``out`` itself being a symlink. All or nothing, under a lock
+    on ``out``: see ``components.output_folder``."""
+    return replace_owned(out, files, is_rendered)
 
 
 HELP: Final = "write the manifests a stack would create as YAML files"

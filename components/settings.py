@@ -14,12 +14,22 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
 from components import config_values as read
-from components.config_values import AUTO, Labels, SettingsError
+from components.config_values import Labels, SettingsError
+from components.cost_cap import (
+    DEFAULT_DEVELOPMENT_LIMIT_RANGE,
+    DEFAULT_DEVELOPMENT_QUOTA,
+    LimitRange,
+    Quota,
+    cost_cap,
+    limit_range,
+    quota,
+)
 from kubefacts.api import DEFAULT_PROTOCOL, PROTOCOLS
 from kubefacts.layout import (
     DEFAULT_DNS_NAMESPACE,
     DEFAULT_DNS_POD_LABELS,
     DEFAULT_INGRESS_NAMESPACE,
+    SYSTEM_NAMESPACE_PREFIX,
     SYSTEM_NAMESPACES,
 )
 from kubefacts.validation import (
@@ -31,7 +41,6 @@ PRODUCTION_STACK: Final = "production"
 Tier = Literal["development", "production"]
 
 POD_SECURITY_LEVELS: Final = ("privileged", "baseline", "restricted")
-LIMIT_KINDS: Final = ("default", "defaultRequest", "max", "maxLimitRequestRatio", "min")
 
 DEFAULT_TEAM: Final = "myteam"
 DEFAULT_PROJECT: Final = "myproject"
@@ -44,23 +53,6 @@ DEFAULT_EGRESS: Final[Sequence[Mapping[str, Any]]] = (
         "ports": [{"port": 443, "protocol": "TCP"}],
     },
 )
-DEFAULT_DEVELOPMENT_QUOTA: Final[Mapping[str, str]] = {
-    "limits.cpu": "8",
-    "limits.memory": "8Gi",
-    "pods": "20",
-    "requests.cpu": "2",
-    "requests.memory": "4Gi",
-}
-"""ResourceQuota of a development stack unless config ``quota`` says otherwise: a cost cap, so a
-forgotten pull-request environment cannot take the cluster."""
-DEFAULT_DEVELOPMENT_LIMIT_RANGE: Final[Mapping[str, Mapping[str, str]]] = {
-    "default": {"cpu": "250m", "memory": "256Mi"},
-    "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
-}
-"""Container defaults of a development stack unless config ``limitRange`` says otherwise. A quota
-on requests and limits rejects pods that state none; these defaults fill them in, so such pods
-still start, and the quota's 20 pods at these defaults fit its cpu and memory caps."""
-
 CONFIG_KEYS: Final = (
     "allowSameNamespace",
     "databases",
@@ -113,20 +105,6 @@ class Database:
 
 
 @dataclass(frozen=True, slots=True)
-class Quota:
-    """ResourceQuota ``spec.hard``: resource name -> quantity."""
-
-    hard: Labels
-
-
-@dataclass(frozen=True, slots=True)
-class LimitRange:
-    """Container limits of a LimitRange: kind (default, max, ...) -> resource -> quantity."""
-
-    limits: tuple[tuple[str, Labels], ...]
-
-
-@dataclass(frozen=True, slots=True)
 class EnvironmentSettings:
     """Everything the manifests of one environment are derived from."""
 
@@ -156,6 +134,7 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSe
             unknown[0], config[unknown[0]], f"unknown key; known keys: {', '.join(CONFIG_KEYS)}"
         )
     tier: Tier = "production" if stack == PRODUCTION_STACK else "development"
+    capped = tier == "development"  # the cost cap applies to development environments
     team = read.dns_label("team", read.text("team", config.get("team"), DEFAULT_TEAM))
     project = read.dns_label(
         "project", read.text("project", config.get("project"), DEFAULT_PROJECT)
@@ -203,9 +182,11 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSe
         databases=_entries(
             "databases", read.structured("databases", config.get("databases"), ()), _database
         ),
-        quota=_quota(_cost_cap("quota", config.get("quota"), tier, DEFAULT_DEVELOPMENT_QUOTA)),
-        limit_range=_limit_range(
-            _cost_cap("limitRange", config.get("limitRange"), tier, DEFAULT_DEVELOPMENT_LIMIT_RANGE)
+        quota=quota(cost_cap("quota", config.get("quota"), capped, DEFAULT_DEVELOPMENT_QUOTA)),
+        limit_range=limit_range(
+            cost_cap(
+                "limitRange", config.get("limitRange"), capped, DEFAULT_DEVELOPMENT_LIMIT_RANGE
+            )
         ),
     )
 
@@ -248,6 +229,14 @@ def _own_namespace(namespace: str, *, ingress_namespace: str, dns_namespace: str
         dns_namespace: "the cluster DNS namespace (config dnsNamespace)",
         **dict.fromkeys(SYSTEM_NAMESPACES, "a Kubernetes system namespace"),
     }
+    if namespace.startswith(SYSTEM_NAMESPACE_PREFIX) and namespace not in shared:
+        raise SettingsError(
+            "namespace",
+            namespace,
+            f"starts with '{SYSTEM_NAMESPACE_PREFIX}', which Kubernetes reserves for its own "
+            "namespaces (kube-system, kube-flannel, ...); an environment needs a namespace of its "
+            "own, because it denies all traffic there and deletes the namespace with its stack",
+        )
     if namespace in shared:
         raise SettingsError(
             "namespace",
@@ -351,42 +340,3 @@ def _database(key: str, raw: object) -> Database:
         purpose=" that select the client pods",
     )
     return Database(name=name, pod_labels=pod_labels, port=port, client_labels=client_labels)
-
-
-_COST_CAP_ALLOWED: Final = "({} for none, auto for the tier's default)"
-
-
-def _cost_cap(key: str, raw: object, tier: Tier, development: Mapping[str, Any]) -> object:
-    """``quota``/``limitRange``: auto (or unset) is the tier's default -- the cost cap in
-    development, nothing in production; ``{}`` is none; a map replaces the default as a whole."""
-    if raw is None or raw == "" or raw == AUTO:
-        return dict(development) if tier == "development" else {}
-    what = (
-        "a map of resource names to quantities"
-        if key == "quota"
-        else f"a map with any of {', '.join(LIMIT_KINDS)}"
-    )
-    try:
-        value = read.structured(key, raw, {})
-    except SettingsError:
-        value = None
-    if not isinstance(value, Mapping):
-        raise SettingsError(key, raw, f"must be {what} {_COST_CAP_ALLOWED}")
-    return value
-
-
-def _quota(raw: object) -> Quota | None:
-    hard = read.quantities("quota", raw)
-    return Quota(hard=hard) if hard else None
-
-
-def _limit_range(raw: object) -> LimitRange | None:
-    mapping = read.mapping(
-        "limitRange", raw, f"a map with any of {', '.join(LIMIT_KINDS)}", LIMIT_KINDS
-    )
-    limits = tuple(
-        (kind, quantities)
-        for kind in sorted(mapping)
-        if (quantities := read.quantities(f"limitRange.{kind}", mapping[kind]))
-    )
-    return LimitRange(limits=limits) if limits else None

@@ -6,22 +6,27 @@ by the stack file; every value a string, structured values as JSON text. This fo
 rules (pkg ``workspace``: ``RewriteShorthandConfigValues``, ``Project.Validate``, ``mergeConfig``,
 ``ValidateConfigValue``, and ``config.Value`` decoding): keys without a namespace belong to the
 project, a project key declared without default or value is required, a typed key is checked
-against its type, and a top-level scalar in a stack file is passed as its literal text. Stack files
-are read as YAML 1.2 reads them (``yes``/``on`` stay strings), as the CLI's YAML library does.
+against its type, and each value is passed as ``config.Value`` text (a string as it is, other
+scalars and structures as Go's JSON). Stack files are decoded as the CLI's gopkg.in/yaml.v3 decodes
+them -- ``1:30`` and ``yes`` are strings, ``0o17``, ``017`` and ``5_432`` integers, merge keys
+honoured, keys only strings, aliases budgeted: ``components.cli_yaml`` cites the sources.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
-from components.errors import ConfigError
+from components.cli_yaml import go_json_float, load_cli_yaml, non_string_key
+from components.errors import ConfigError, shorten
+from kubefacts.yaml_limits import LocatedYamlError
 
 PROJECT_FILES: Final = ("Pulumi.yaml", "Pulumi.yml")
 _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
@@ -33,42 +38,6 @@ _SIMPLE_TYPES: Final = ("array", "boolean", "integer", "string")
 
 class StackConfigError(ConfigError):
     """The project or stack file is not one the Pulumi CLI would accept (names the file)."""
-
-
-class _CliYamlLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans, no timestamps and no duplicate keys, as the CLI's YAML library reads
-    stack files (a key written twice is an error there, not "the last one wins")."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Hashable, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, Hashable):
-                continue  # the base class reports unhashable keys
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"mapping key {json.dumps(str(key))} already defined at line {seen[key]}",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-
-_CliYamlLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_CliYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +61,8 @@ def stack_short_name(stack: str) -> str:
         not _STACK_NAME.fullmatch(part) or part in (".", "..") for part in parts
     ):
         raise StackConfigError(
-            f"stack name {json.dumps(stack)} is not valid: use letters, digits, '-', '_' and '.' "
-            "(optionally as org/stack or org/project/stack)"
+            f"stack name {shorten(json.dumps(stack))} is not valid: use letters, digits, '-', '_' "
+            "and '.' (optionally as org/stack or org/project/stack)"
         )
     return parts[-1]
 
@@ -117,8 +86,44 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
         None,
     )
     stack_values = _stack_values(stack_file) if stack_file is not None else {}
+    for key in stack_values:
+        _check_namespace(key, str(project_doc.get("name")), str(stack_file))
     values = merge_config(project_doc, stack_values, short, source=str(project_file))
     return StackConfig(project=str(project_doc["name"]), stack=short, values=values)
+
+
+WELL_KNOWN_NAMESPACES: Final = ("kubernetes", "pulumi")
+"""Namespaces besides the project's that this program's stacks use (the Kubernetes provider's
+``kubernetes:context``, the CLI's own ``pulumi:tags``): a key in a namespace that is nearly one of
+these, or the project's, is a typo, not another provider's config. Any other namespace (``aws:``,
+``gcp:``, a provider of the user's) is left alone, as the CLI leaves it."""
+_NEAR_MISS_CUTOFF: Final = 0.8
+
+
+def _check_namespace(key: str, project: str, source: str) -> None:
+    """A near miss of a known namespace (``catalyst-environment:``, ``Catalyst-Environments:``,
+    ``kubernete:``) or an empty one (``:team``) would be silently ignored: production would
+    render without its database policy. Refuse it, naming the key the user meant."""
+    namespace, _, name = key.partition(":")
+    known = (project, *WELL_KNOWN_NAMESPACES)
+    if namespace in known:
+        return
+    if namespace:
+        folded = {candidate.lower().replace("_", "-"): candidate for candidate in known}
+        close = difflib.get_close_matches(
+            namespace.lower().replace("_", "-"), list(folded), n=1, cutoff=_NEAR_MISS_CUTOFF
+        )
+        if not close:
+            return
+        nearest = folded[close[0]]
+        problem = f"the namespace '{shorten(namespace)}' is not '{nearest}'"
+    else:
+        nearest = project
+        problem = "the namespace is empty"
+    raise StackConfigError(
+        f"{source}: config key '{shorten(key)}': {problem}, so nothing would read it; did you "
+        f"mean '{nearest}:{shorten(name)}'?"
+    )
 
 
 def project_values(config: Mapping[str, str], project: str) -> dict[str, str]:
@@ -149,24 +154,39 @@ def merge_config(
             _check_type(stack, key, declaration, merged[full_key])
             continue
         if "value" in declaration or "default" in declaration:
-            merged[full_key] = config_text(declaration.get("default", declaration.get("value")))
+            merged[full_key] = _text(
+                f"{source}: config key '{key}'",
+                declaration.get("default", declaration.get("value")),
+            )
         elif full_key.startswith(f"{project}:"):
             raise StackConfigError(f"Stack '{stack}' is missing configuration value '{key}'")
     return dict(sorted(merged.items()))
 
 
 def config_text(value: object) -> str:
-    """How the CLI turns a declared default into the string the program receives."""
+    """How the CLI turns a config value into the string the program receives
+    (``object.MarshalString``): a string as it is, anything else as Go's JSON; null is "".
+    A ValueError for NaN and infinities, which Go's JSON cannot encode."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | str):
         return str(value)
-    return json.dumps(_go_numbers(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if isinstance(value, float):
+        return go_json_float(value)
+    return json.dumps(
+        _go_numbers(value),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
 
 
 def _go_numbers(value: object) -> object:
-    """Go's JSON encoder writes a whole float as an integer (5432.0 -> 5432)."""
-    if isinstance(value, float) and value.is_integer():
+    """Go's JSON encoder writes a whole float below 1e21 as an integer (5432.0 -> 5432)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
     if isinstance(value, Mapping):
         return {key: _go_numbers(item) for key, item in value.items()}
@@ -215,7 +235,7 @@ def _check_type(stack: str, key: str, declaration: Mapping[str, Any], text: str)
         return
     try:
         content = json.loads(text) if text[:1] in ("[", "{") else text
-    except ValueError:
+    except (ValueError, RecursionError):
         content = text
     if not _matches(type_name, declaration.get("items"), content):
         raise StackConfigError(
@@ -240,9 +260,23 @@ def _matches(type_name: str, items: object, value: object) -> bool:
     return all(_matches(str(items.get("type")), items.get("items"), item) for item in value)
 
 
+def _text(where: str, value: object) -> str:
+    try:
+        return config_text(value)
+    except ValueError:
+        raise StackConfigError(
+            f"{where}: holds .nan or .inf, which the Pulumi CLI cannot pass to the program "
+            "(JSON has no such numbers); quote it to pass it as text"
+        ) from None
+
+
 def _load_yaml(path: Path) -> Mapping[str, Any]:
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CliYamlLoader)
+        document = load_cli_yaml(path.read_text(encoding="utf-8"))
+    except LocatedYamlError as error:
+        raise StackConfigError(
+            f"{path}: {_where(error.path)}cannot read it as YAML: {_yaml_problem(error)}"
+        ) from None
     except UnicodeDecodeError as error:
         raise StackConfigError(
             f"{path}: cannot read it as YAML: not UTF-8 text (byte {error.start})"
@@ -255,7 +289,29 @@ def _load_yaml(path: Path) -> Mapping[str, Any]:
         return {}
     if not isinstance(document, Mapping):
         raise StackConfigError(f"{path}: must be a YAML map")
+    found = non_string_key(document)
+    if found is not None:
+        where, key = found
+        raise StackConfigError(
+            f"{path}: {_where(where) or 'map '}key {_shown_key(key)} is not a string; the Pulumi "
+            f"CLI takes only string keys (expected only string keys): quote it"
+        )
     return document
+
+
+def _shown_key(key: object) -> str:
+    if key is None:
+        return "~ (null)"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return shorten(json.dumps(key) if isinstance(key, int | float | str) else repr(key))
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    """The config key a problem lies under, as the messages name keys ("" outside config)."""
+    if len(path) >= 2 and path[0] == "config":
+        return f"config key '{path[1]}': "
+    return ""
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
@@ -277,39 +333,20 @@ def _stack_values(path: Path) -> dict[str, str]:
     config = document.get("config") or {}
     if not isinstance(config, Mapping):
         raise StackConfigError(f"{path}: 'config' must be a map of namespace:key to values")
-    literal = _literal_scalars(path)
     values = {}
     for key, value in config.items():
         if not isinstance(key, str) or ":" not in key:
             raise StackConfigError(
-                f"{path}: config key {json.dumps(str(key))} must be of the form <namespace>:<name>"
+                f"{path}: config key {shorten(json.dumps(str(key)))} must be of the form "
+                "<namespace>:<name>"
             )
         if _is_secret(value):
             raise StackConfigError(
                 f"{path}: config key '{key}' is a secret, which cannot be read without the Pulumi "
                 "CLI; this project has no secret settings"
             )
-        if isinstance(value, Mapping | list):
-            values[key] = config_text(value)
-        else:
-            values[key] = literal.get(key, "")
+        values[key] = _text(f"{path}: config key '{key}'", value)
     return values
-
-
-def _literal_scalars(path: Path) -> dict[str, str]:
-    """The source text of each top-level scalar under ``config:`` (null: empty)."""
-    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_CliYamlLoader)
-    texts: dict[str, str] = {}
-    if not isinstance(root, yaml.MappingNode):
-        return texts
-    for key_node, value_node in root.value:
-        if key_node.value != "config" or not isinstance(value_node, yaml.MappingNode):
-            continue
-        for inner_key, inner_value in value_node.value:
-            if isinstance(inner_value, yaml.ScalarNode):
-                is_null = inner_value.tag == "tag:yaml.org,2002:null"
-                texts[inner_key.value] = "" if is_null else inner_value.value
-    return texts
 
 
 def _is_secret(value: object) -> bool:

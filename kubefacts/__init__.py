@@ -8,5 +8,7 @@ newcomer who changes one changes it everywhere.
 - ``layout``: where a typical cluster runs the ingress controller and DNS, and its system
   namespaces;
 - ``validation``: the API server's syntax rules for names, labels, ports and quantities, with the
-  one wording every message uses.
+  one wording every message uses;
+- ``yaml_limits``: the alias budget (and a nesting bound) of the Go YAML decoder that the Pulumi
+  CLI and kubectl read YAML with, for every YAML reader of ours.
 """

@@ -27,7 +27,9 @@ _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _PORT_NAME_CHARS = re.compile(r"[-a-z0-9]+")
 _LETTER = re.compile(r"[a-z]")
-_QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?")
+_QUANTITY = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?")
+"""resource.ParseQuantity's syntax, ASCII digits only (``\\d`` would match U+0665, an
+Arabic-Indic five, as well)."""
 
 DNS_LABEL_RULE: Final = (
     f"a DNS-1123 label: at most {DNS_LABEL_MAX} lowercase letters, digits and '-', "
@@ -55,6 +57,9 @@ PORT_NAME_RULE: Final = (
 )
 PORT_NUMBER_RULE: Final = f"a port number between {MIN_PORT} and {MAX_PORT}"
 QUANTITY_RULE: Final = "a Kubernetes quantity such as 500m, 2, 1.5, 512Mi or 4Gi"
+NONNEGATIVE_QUANTITY_RULE: Final = (
+    "ResourceQuota and LimitRange values must be greater than or equal to 0"
+)
 
 
 SHOWN_MAX: Final = 80
@@ -147,3 +152,17 @@ def port_number_problem(number: int) -> str | None:
 def quantity_problem(value: str) -> str | None:
     """ResourceQuota and LimitRange values are quantities."""
     return None if _QUANTITY.fullmatch(value) else f"must be {QUANTITY_RULE}"
+
+
+def resource_quantity_problem(value: str) -> str | None:
+    """A ResourceQuota ``spec.hard`` or LimitRange limit: a quantity that is not negative. A
+    negative quantity parses (``resource.ParseQuantity("-5")``), but the API server validates
+    these values with ``validateResourceQuantityValue`` -> ``ValidateNonnegativeQuantity``
+    (pkg/apis/core/validation): "must be greater than or equal to 0"."""
+    problem = quantity_problem(value)
+    if problem is not None:
+        return problem
+    mantissa = value[: len(value) - len(value.lstrip("+-0123456789."))] or value
+    if value.startswith("-") and any(digit in "123456789" for digit in mantissa):
+        return f"must not be negative: {NONNEGATIVE_QUANTITY_RULE}"
+    return None

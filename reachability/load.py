@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kubefacts.yaml_limits import check_yaml_limits
 from reachability._frozen import plain_copy
 from reachability._parse import Document, parse_documents
 from reachability.cluster import Cluster, build_cluster
@@ -165,9 +166,13 @@ def _read(path: Path) -> tuple[list[Document], Problem | None]:
 def yaml_documents(text: str) -> Iterator[Any]:
     """Every document of a YAML stream, decoded as `yaml.safe_load_all` would."""
     loader = _Loader(text)
+    aliases = "&" in text and "*" in text  # no anchor or alias: nothing to budget
     try:
         while loader.check_node():
-            yield _value(loader.get_node(), loader)
+            node = loader.get_node()
+            if aliases:
+                check_yaml_limits(node)  # the Go decoder's alias budget, before any walk
+            yield _value(node, loader)
     finally:
         loader.dispose()
 

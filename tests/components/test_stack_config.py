@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.config_values import SettingsError
 from components.settings import (
     CONFIG_KEYS,
     DEFAULT_DNS_POD_LABELS,
@@ -99,7 +100,11 @@ def test_production_stack_file_adds_the_postgres_database() -> None:
     ]
 
 
-def test_stack_values_override_whole_keys_and_scalars_are_passed_as_written(tmp_path: Path) -> None:
+def test_stack_values_override_whole_keys_and_scalars_are_passed_as_the_cli_passes_them(
+    tmp_path: Path,
+) -> None:
+    """``007`` is an integer to yaml.v3 (Go's ParseInt, base 0: octal 7), and the CLI passes the
+    program the JSON of what it decoded (``config.Value``: ``object.MarshalString``), "7"."""
     project = write_project(
         tmp_path,
         {
@@ -115,7 +120,7 @@ config:
         },
     )
     values = load_stack_config(project, "pr-9").values
-    assert values["catalyst-environments:team"] == "007"
+    assert values["catalyst-environments:team"] == "7"
     assert values["catalyst-environments:protect"] == "true"
     assert values["catalyst-environments:dnsPodLabels"] == '{"app":"dns"}'
     assert values["catalyst-environments:environment"] == ""
@@ -239,3 +244,133 @@ def test_reading_is_deterministic() -> None:
     second = load_stack_config(REPO_ROOT, "production")
     assert first == second
     assert list(first.values) == sorted(first.values)
+
+
+# --- the CLI's YAML: gopkg.in/yaml.v3 (components/cli_yaml.py cites the sources) ---------------
+
+
+def program_values(tmp_path: Path, config: str) -> dict[str, str]:
+    project = write_project(tmp_path, {"pr-7": f"config:\n{config}"})
+    return load_stack_config(project, "pr-7").program_values
+
+
+def test_merged_top_level_scalars_are_read_as_the_cli_reads_them(tmp_path: Path) -> None:
+    values = program_values(
+        tmp_path,
+        "  <<: {catalyst-environments:team: web, catalyst-environments:protect: 'true'}\n"
+        "  catalyst-environments:project: shop\n",
+    )
+    assert values["team"] == "web"
+    assert values["protect"] == "true"
+    assert values["project"] == "shop"
+    assert settings_from_config("pr-7", values).protect is True
+
+
+def test_a_merge_from_an_anchor_elsewhere_in_the_file(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path,
+        {
+            "pr-7": "base: &base\n  catalyst-environments:team: web\n"
+            "config:\n  <<: *base\n  catalyst-environments:environment: seven\n"
+        },
+    )
+    values = load_stack_config(project, "pr-7").program_values
+    assert (values["team"], values["environment"]) == ("web", "seven")
+
+
+@pytest.mark.parametrize(
+    ("text", "decoded"),
+    [
+        ("1:30", "1:30"),  # no base 60 in YAML 1.2 (PyYAML: 90)
+        ("190:20:30", "190:20:30"),
+        ("5_432", 5432),  # yaml.v3 strips '_' before Go's ParseInt
+        ("0o17", 15),  # YAML 1.2 octal (PyYAML: a string)
+        ("017", 15),  # 1.1 octal, still decoded by yaml.v3
+        ("0x1F", 31),
+        ("1e3", 1000),  # a float to yaml.v3, whole: JSON 1000 (PyYAML: a string)
+        ("08", 8),  # not octal, but a yaml.v3 float
+        ("yes", "yes"),
+        ("on", "on"),
+        ("off", "off"),
+        ("n", "n"),
+        ("True", True),
+        ("FALSE", False),
+        ("~", None),
+        ("1e400", "1e400"),  # too large for a float64: a string
+    ],
+)
+def test_structured_values_decode_as_yaml_v3_decodes_them(
+    tmp_path: Path, text: str, decoded: object
+) -> None:
+    values = program_values(tmp_path, f"  catalyst-environments:dnsPodLabels: {{a: {text}}}\n")
+    assert json.loads(values["dnsPodLabels"]) == {"a": decoded}
+
+
+@pytest.mark.parametrize(
+    ("text", "passed"),
+    [
+        ("1:30", "1:30"),
+        ("5_432", "5432"),
+        ("0o17", "15"),
+        ("1.50", "1.5"),
+        ("1e21", "1e+21"),
+        ("TRUE", "true"),
+        ("yes", "yes"),
+        ("'007'", "007"),
+        ("", ""),
+    ],
+)
+def test_top_level_scalars_are_passed_as_config_value_text(
+    tmp_path: Path, text: str, passed: str
+) -> None:
+    values = program_values(tmp_path, f"  catalyst-environments:environment: {text}\n")
+    assert values["environment"] == passed
+
+
+def test_a_base_60_port_is_refused_not_read_as_90(tmp_path: Path) -> None:
+    values = program_values(
+        tmp_path,
+        "  catalyst-environments:databases:\n"
+        "    - {name: pg, podLabels: {app: pg}, port: 1:30, clientLabels: {db: 'yes'}}\n",
+    )
+    with pytest.raises(SettingsError) as caught:
+        settings_from_config("pr-7", values)
+    assert 'databases[0].port: "1:30"' in str(caught.value)
+
+
+# --- config keys in the wrong namespace ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "nearest"),
+    [
+        ("catalyst-environment:databases", "catalyst-environments:databases"),
+        ("Catalyst-Environments:team", "catalyst-environments:team"),
+        ("catalyst_environments:team", "catalyst-environments:team"),
+        (":team", "catalyst-environments:team"),
+        ("kubernete:context", "kubernetes:context"),
+    ],
+)
+def test_a_near_miss_namespace_is_an_error_naming_the_nearest(
+    tmp_path: Path, key: str, nearest: str
+) -> None:
+    project = write_project(tmp_path, {"pr-7": f"config:\n  {key}: x\n"})
+    with pytest.raises(StackConfigError) as caught:
+        load_stack_config(project, "pr-7")
+    message = str(caught.value)
+    assert "Pulumi.pr-7.yaml" in message
+    assert f"'{key}'" in message
+    assert f"'{nearest}'" in message
+
+
+def test_other_namespaces_stay_allowed(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path,
+        {
+            "pr-7": "config:\n  kubernetes:context: kind\n  pulumi:tags: {a: b}\n"
+            "  aws:region: eu-west-1\n  gcp:project: p\n  catalyst-environments:team: web\n"
+        },
+    )
+    values = load_stack_config(project, "pr-7").values
+    assert values["aws:region"] == "eu-west-1"
+    assert values["catalyst-environments:team"] == "web"
