@@ -147,6 +147,8 @@ def _read(path: Path) -> tuple[list[Document], Problem | None]:
             return [], Problem(name, "", where, f"is not valid JSON: {error.msg}")
         except ValueError as error:  # a duplicate key
             return [], Problem(name, "", "", f"is not valid JSON: {error}")
+        except RecursionError:
+            return [], Problem(name, "", "", "is not valid JSON: nesting is too deep")
     documents: list[Document] = []
     try:
         for i, body in enumerate(yaml_documents(text)):

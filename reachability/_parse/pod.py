@@ -55,6 +55,7 @@ def container_port(ctx: Context, value: Any, path: str) -> ContainerPort | None:
     if not is_int(number):
         ctx.add(f"{path}.containerPort", f"must be a port number, not {describe(number)}")
         return None
+    number = int(number)
     ctx.check(f"{path}.containerPort", number, port_number_problem)
     proto = protocol(ctx, port.get("protocol"), f"{path}.protocol")
     name = string(ctx, port.get("name"), f"{path}.name", required=False)

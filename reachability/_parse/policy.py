@@ -177,6 +177,7 @@ def policy_port(ctx: Context, value: Any, path: str) -> PolicyPort | None:
     if port is None:
         pass
     elif is_int(port):
+        port = int(port)
         ctx.check(f"{path}.port", port, port_number_problem)
     elif isinstance(port, str):
         if port.isdigit():
@@ -200,6 +201,7 @@ def policy_port(ctx: Context, value: Any, path: str) -> PolicyPort | None:
                 where, f"may not be specified when `port` is a name ({shown(port)}): use a number"
             )
         else:
+            end_port = int(end_port)
             if end_port < port:
                 ctx.add(where, f"{end_port} must be greater than or equal to `port` ({port})")
             ctx.check(where, end_port, port_number_problem)

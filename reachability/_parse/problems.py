@@ -84,6 +84,10 @@ def known_fields(
 
 
 def is_int(value: Any) -> bool:
+    """A whole number: an int, or a float with no fraction (`80.0`), which kubectl sends to the
+    API server as the JSON number 80. Read it with `int()`."""
+    if isinstance(value, float):
+        return value.is_integer()
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -3,6 +3,7 @@ and nothing accepted that the API server would reject."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,56 @@ def test_check_expectations_name_the_entry_and_field(
     err = capsys.readouterr().err
     assert message in err and str(expectations) in err and "Traceback" not in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_deeply_nested_json_is_a_problem_naming_the_file(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"kind": "Pod", "spec": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    with pytest.raises(ManifestError) as raised:
+        load([tmp_path])
+    (problem,) = raised.value.problems
+    assert problem.file == str(path) and "nest" in problem.message
+
+
+@pytest.mark.parametrize("depth", [400, 3_000])
+def test_nested_list_kinds_are_read_or_refused_in_one_line(tmp_path: Path, depth: int) -> None:
+    """Lists inside Lists: every level's items are objects; deep ones must not crash the reader."""
+    inner: dict[str, Any] = pod("a", "web")
+    for _ in range(depth):
+        inner = {"apiVersion": "v1", "kind": "List", "items": [inner]}
+    path = tmp_path / "lists.json"
+    path.write_text(json.dumps(inner), encoding="utf-8") if depth < 900 else path.write_text(
+        '{"apiVersion": "v1", "kind": "List", "items": [' * depth
+        + json.dumps(pod("a", "web"))
+        + "]}" * depth,
+        encoding="utf-8",
+    )
+    try:
+        cluster = load([tmp_path])
+    except ManifestError as error:
+        (problem,) = error.problems
+        assert problem.file == str(path) and "nest" in problem.message
+    else:
+        assert [p.id for p in cluster.pods] == ["a/web"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("containerPort", 8080.0), ("port", 80.0), ("endPort", 90.0)]
+)
+def test_integral_numbers_written_with_a_point_are_ports(field: str, value: float) -> None:
+    """kubectl turns YAML/JSON into JSON numbers, so `80.0` reaches the API server as 80."""
+    web = pod("a", "web", {"app": "web"}, ["10.0.0.2"], [{"containerPort": 8080}])
+    policy = netpol("a", "p", {}, ingress=[{"ports": [{"port": 80, "endPort": 90}]}])
+    if field == "containerPort":
+        web["spec"]["containers"][0]["ports"][0]["containerPort"] = value
+    else:
+        policy["spec"]["ingress"][0]["ports"][0][field] = value
+    cluster = from_manifests([namespace("a"), web, policy])
+    assert cluster.pods[0].ports[0].port == 8080
+    port = cluster.policies[0].ingress[0].ports[0]
+    assert (port.port, port.end_port) == (80, 90)
+    assert all(type(v) is int for v in (port.port, port.end_port, cluster.pods[0].ports[0].port))
+    bad = netpol("a", "q", {}, ingress=[{"ports": [{"port": 80.5}]}])
+    (found,) = _problems([bad])
+    assert "spec.ingress[0].ports[0].port" in found
