@@ -420,10 +420,11 @@ def test_a_recursive_yaml_alias_is_a_yaml_error_naming_the_file(tmp_path: Path) 
 
 
 def test_unknown_pod_in_an_input_without_pods_says_so(tmp_path: Path) -> None:
-    manifest = tmp_path / "deploy.yaml"
-    manifest.write_text(dump_yaml([{"apiVersion": "apps/v1", "kind": "Deployment"}]))
+    manifest = tmp_path / "config.yaml"
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+    manifest.write_text(dump_yaml([config_map]))
     result = _cli("query", "-f", str(manifest), "--from", "x/a", "--to", "x/b", "--port", "80")
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "(have: )" not in lines[0]
-    assert "no pods" in lines[0]
+    assert "no pods or workloads" in lines[0]
