@@ -63,6 +63,10 @@ def container_port(ctx: Context, value: Any, path: str) -> ContainerPort | None:
     if port is None:
         return None
     number = port.get("containerPort")
+    if number is None:
+        # Declares no port (the API server requires the field; Go decoders that match field
+        # names in any case read `containerport` as it): nothing a policy could name.
+        return None
     if not is_int(number):
         ctx.add(f"{path}.containerPort", f"must be a port number, not {describe(number)}")
         return None

@@ -69,8 +69,10 @@ def controller(ctx: Context, body: Mapping[str, Any]) -> tuple[str, str] | None:
     for i, entry in enumerate(as_list(ctx, meta.get("ownerReferences"), path)):
         where = f"{path}[{i}]"
         entry = mapping(ctx, entry, where) or {}
-        kind = string(ctx, entry.get("kind"), f"{where}.kind")
-        name = string(ctx, entry.get("name"), f"{where}.name")
+        # A reference without kind or name names no controller we could find: not a problem
+        # of ours (what reachability reads is only the controller to fold a pod into).
+        kind = string(ctx, entry.get("kind"), f"{where}.kind", required=False)
+        name = string(ctx, entry.get("name"), f"{where}.name", required=False)
         is_controller = entry.get("controller", False)
         if not isinstance(is_controller, bool | None):
             ctx.add(f"{where}.controller", f"must be true or false, not {describe(is_controller)}")

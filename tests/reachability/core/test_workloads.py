@@ -270,3 +270,19 @@ def test_egress_to_a_workload_by_label() -> None:
     cluster = from_manifests([namespace("shop"), WEB, DB, deny_egress])
     assert allowed(cluster, "shop/deployment/web", "shop/statefulset/db", 5432).allowed
     assert not allowed(cluster, "shop/deployment/web", "1.1.1.1", 443).allowed
+
+
+def test_an_owner_reference_without_kind_names_no_controller_and_is_no_problem() -> None:
+    # As some analyzers' test corpora write them: only what folding needs is required.
+    doc = pod("shop", "web-1", {"app": "web"})
+    doc["metadata"]["ownerReferences"] = [{"name": "web", "controller": True}]
+    assert [p.id for p in from_manifests([WEB, doc]).pods] == ["shop/web-1", "shop/deployment/web"]
+
+
+def test_a_container_port_without_a_number_declares_no_port() -> None:
+    doc = workload("Deployment", "shop", "web", {"app": "web"}, [container_port(8080, name="http")])
+    doc["spec"]["template"]["spec"]["containers"][0]["ports"].append(
+        {"name": "udps", "containerport": 3535, "protocol": "UDP"}
+    )
+    (endpoint,) = from_manifests([doc]).pods
+    assert endpoint.ports == (ContainerPort("http", 8080, "TCP"),)
