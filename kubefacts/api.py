@@ -1,7 +1,9 @@
-"""Names and closed sets defined by the Kubernetes API (core/v1, networking.k8s.io/v1)."""
+"""Names and closed sets defined by the Kubernetes API (core/v1, networking.k8s.io/v1, and the
+pod controllers of apps/v1 and batch/v1)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -53,3 +55,66 @@ DIRECTIONS: Final = tuple(Direction)
 
 POLICY_TYPES: Final = tuple(direction.policy_type for direction in Direction)
 """`Ingress` and `Egress`, in the order the API server lists them."""
+
+POD_KIND: Final = "Pod"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadKind:
+    """A built-in controller of pods: where its pod template lives and which API groups serve it.
+
+    `template` is the path of its PodTemplateSpec (CronJob nests it in its job template);
+    `groups` are the API groups whose versions (current or retired, the template's shape is the
+    same) serve the kind: a custom resource that reuses the kind name in another group is not it.
+    `aliases` are what kubectl accepts for the kind in `TYPE/NAME` (the plural and short names).
+    """
+
+    kind: str
+    template: tuple[str, ...]
+    groups: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+    @property
+    def ref(self) -> str:
+        """The kind as kubectl writes it in `TYPE/NAME` (lower case): `deployment`."""
+        return self.kind.lower()
+
+    def serves(self, api_version: object) -> bool:
+        """Whether `apiVersion` (None: not written) is one of this kind's built-in groups."""
+        if api_version is None:
+            return True
+        if not isinstance(api_version, str):
+            return False
+        group = api_version.rpartition("/")[0] if "/" in api_version else ""
+        return group in self.groups
+
+
+_TEMPLATE = ("spec", "template")
+WORKLOAD_KINDS: Final = {
+    w.kind: w
+    for w in (
+        WorkloadKind("Deployment", _TEMPLATE, ("apps", "extensions"), ("deployments", "deploy")),
+        WorkloadKind("ReplicaSet", _TEMPLATE, ("apps", "extensions"), ("replicasets", "rs")),
+        WorkloadKind("StatefulSet", _TEMPLATE, ("apps",), ("statefulsets", "sts")),
+        WorkloadKind("DaemonSet", _TEMPLATE, ("apps", "extensions"), ("daemonsets", "ds")),
+        WorkloadKind("Job", _TEMPLATE, ("batch",), ("jobs",)),
+        WorkloadKind(
+            "CronJob", ("spec", "jobTemplate", "spec", "template"), ("batch",), ("cronjobs", "cj")
+        ),
+        WorkloadKind("ReplicationController", _TEMPLATE, ("",), ("replicationcontrollers", "rc")),
+    )
+}
+"""Deployment, ReplicaSet, StatefulSet, DaemonSet (apps/v1), Job, CronJob (batch/v1) and
+ReplicationController (v1): what real manifests hold instead of Pods."""
+
+POD_REF_ALIASES: Final = ("pod", "pods", "po")
+"""What kubectl accepts for Pods in `TYPE/NAME`."""
+
+
+def workload_kind(ref: str) -> WorkloadKind | None:
+    """The workload kind a `TYPE` of kubectl's `TYPE/NAME` names (any case), if any."""
+    lowered = ref.lower()
+    for workload in WORKLOAD_KINDS.values():
+        if lowered == workload.ref or lowered in workload.aliases:
+            return workload
+    return None

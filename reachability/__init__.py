@@ -12,7 +12,7 @@ from reachability._parse import Document, expand_lists
 from reachability._selected import selected_pods
 from reachability.cluster import Cluster
 from reachability.evaluation import Reason, RuleRef, SideVerdict, Verdict, allowed
-from reachability.explain import pod_list, side_reason
+from reachability.explain import endpoints_note, pod_list, side_reason
 from reachability.load import from_manifests, load, read_documents
 from reachability.matrix import Matrix, matrix
 from reachability.model import (
@@ -78,6 +78,7 @@ __all__ = [
     "UserError",
     "Verdict",
     "allowed",
+    "endpoints_note",
     "expand_lists",
     "from_manifests",
     "load",

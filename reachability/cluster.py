@@ -15,7 +15,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
+from kubefacts.api import (
+    NAMESPACE_NAME_LABEL,
+    POD_REF_ALIASES,
+    WORKLOAD_KINDS,
+    Direction,
+    workload_kind,
+)
 from reachability._addresses import parse_ip
 from reachability._parse import Parsed
 from reachability._representatives import synthesize
@@ -59,17 +65,17 @@ class Cluster:
         return assemble(namespaces, pods, policies, options)
 
     def endpoint(self, ref: str) -> Endpoint:
-        """`namespace/pod` -> the pod; an IP -> the pod that owns it, else an ExternalIP."""
+        """`namespace/pod` or `namespace/kind/name` (kind as kubectl accepts it in `TYPE/NAME`:
+        `deployment`, `Deployment`, `deploy`, ...) -> the pod or workload; an IP -> the endpoint
+        that owns it, else an ExternalIP."""
         if "/" in ref:
-            pod = self._pods_by_id().get(ref)
-            if pod is None:
-                raise UnknownEndpoint(self._unknown_pod(ref))
-            return pod
+            return self.pod(canonical_ref(ref))
         try:
             ip = str(parse_ip(ref))
         except ValueError:
             raise UnknownEndpoint(
-                f"unknown endpoint {ref!r}: write namespace/pod or an IP address"
+                f"unknown endpoint {ref!r}: write namespace/pod, namespace/kind/name or an IP "
+                "address"
             ) from None
         owners = self._pods_by_ip().get(ip, ())
         if len(owners) > 1:
@@ -169,8 +175,11 @@ class Cluster:
         return found
 
     def _unknown_pod(self, ref: str) -> str:
-        namespace = ref.partition("/")[0]
-        names = sorted(pod.name for pod in self.pods if pod.namespace == namespace)
+        namespace, _, local = ref.partition("/")
+        if "/" in local:
+            return self._unknown_workload(ref)
+        local = [pod for pod in self.pods if pod.namespace == namespace]
+        names = [pod.local_id for pod in sorted(local, key=endpoint_order)]
         kind = "representative pod" if self.representative else "pod"
         if not self.pods:
             why = (
@@ -178,13 +187,49 @@ class Cluster:
                 if self.representative
                 else ""
             )
-            return f"unknown pod {ref!r}: the input has no pods{why}"
+            return f"unknown pod {ref!r}: the input has no pods or workloads{why}"
         if not names:
             spaces = sorted({pod.namespace for pod in self.pods})
             listed = ", ".join(spaces[:12]) + (", ..." if len(spaces) > 12 else "")
             return f"unknown {kind} {ref!r}: no pods in namespace {namespace!r} (have: {listed})"
         listed = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-        return f"unknown {kind} {ref!r}: pods in {namespace} are {listed}"
+        what = "endpoints" if any(pod.is_workload for pod in local) else "pods"
+        return f"unknown {kind} {ref!r}: {what} in {namespace} are {listed}"
+
+    def _unknown_workload(self, ref: str) -> str:
+        namespace = ref.partition("/")[0]
+        names = sorted(p.local_id for p in self.pods if p.namespace == namespace and p.is_workload)
+        if not names:
+            return f"unknown workload {ref!r}: no workloads in namespace {namespace!r}"
+        listed = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+        return f"unknown workload {ref!r}: workloads in {namespace} are {listed}"
+
+
+def canonical_ref(ref: str) -> str:
+    """`ns/name` or `ns/kind/name` with the kind as ids write it (`ns/deploy/web` ->
+    `ns/deployment/web`, `ns/pod/web` -> `ns/web`); UnknownEndpoint for other shapes."""
+    parts = ref.split("/")
+    if len(parts) == 2:
+        return ref
+    if len(parts) != 3 or not all(parts):
+        raise UnknownEndpoint(
+            f"unknown endpoint {ref!r}: write namespace/pod, namespace/kind/name or an IP address"
+        )
+    namespace, kind, name = parts
+    if kind.lower() in POD_REF_ALIASES:
+        return f"{namespace}/{name}"
+    workload = workload_kind(kind)
+    if workload is None:
+        kinds = ", ".join(w.ref for w in WORKLOAD_KINDS.values())
+        raise UnknownEndpoint(
+            f"unknown endpoint {ref!r}: {kind!r} is not a kind of workload (use pod, {kinds})"
+        )
+    return f"{namespace}/{workload.ref}/{name}"
+
+
+def endpoint_order(pod: Pod) -> tuple[str, bool, str]:
+    """By namespace, Pods first (by name), then workloads (by kind and name)."""
+    return pod.namespace, pod.is_workload, pod.local_id
 
 
 def build_cluster(parsed: Parsed, options: Options = DEFAULT_OPTIONS) -> Cluster:
@@ -220,7 +265,7 @@ def assemble(
         return Cluster(all_namespaces, synthesized, policies, True, options)
     return Cluster(
         tuple(known[name] for name in sorted(known)),
-        tuple(sorted(pods, key=lambda p: (p.namespace, p.name))),
+        tuple(sorted(pods, key=endpoint_order)),
         policies,
         False,
         options,

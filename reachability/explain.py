@@ -31,8 +31,28 @@ def side_reason(side: SideVerdict, namespace: str | None = None) -> str:
 
 
 def pod_list(pods: Sequence[Pod]) -> str:
-    """ "pods web, worker and 3 more" - bounded so that messages stay one readable line."""
-    names = sorted({pod.name for pod in pods})
+    """ "pods web, worker and 3 more" - bounded so that messages stay one readable line; a
+    workload is named as kubectl names it, `deployment/web`."""
+    names = sorted({pod.local_id for pod in pods})
     shown = ", ".join(names[:MAX_LISTED])
     more = f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
     return f"pod{'s' if len(names) > 1 else ''} {shown}{more}"
+
+
+GIVEN_ENDPOINTS = "endpoints: the pods and workloads of the input"
+REPRESENTATIVE_ENDPOINTS = (
+    "endpoints: representative pods (the input has no pods or workloads), one per label "
+    "combination the policies tell apart (`pod`: a pod with none of those labels; "
+    "`other-namespace`: any other namespace)"
+)
+
+
+def endpoints_note(representative: bool, *, elsewhere: bool = False) -> str:
+    """The one line every text output prints: whether its endpoints are the input's pods and
+    workloads or representatives. `elsewhere`: representatives also stand in for namespaces
+    where the input has no pods (what lint and the policy pack question)."""
+    if representative:
+        return REPRESENTATIVE_ENDPOINTS
+    if elsewhere:
+        return f"{GIVEN_ENDPOINTS}, and representative pods in namespaces that have none"
+    return GIVEN_ENDPOINTS

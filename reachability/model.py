@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kubefacts.api import Direction
+from kubefacts.api import POD_KIND, Direction
 from reachability._frozen import frozen
 from reachability.selectors import LabelSelector
 
@@ -125,16 +125,32 @@ class ContainerPort:
 
 @dataclass(frozen=True, slots=True)
 class Pod:
+    """An endpoint the policies select: a Pod, or a workload (Deployment, StatefulSet, ...) that
+    stands for the pods of its template. `kind` is part of the identity: a Deployment and a Pod
+    may share a name. A workload's `ips` are those of its pods in the input (none without)."""
+
     namespace: str
     name: str
     labels: Labels = field(default_factory=Labels)
     ips: tuple[str, ...] = ()
     ports: tuple[ContainerPort, ...] = ()
     host_network: bool = False
+    kind: str = POD_KIND
 
     @property
     def id(self) -> str:
-        return f"{self.namespace}/{self.name}"
+        """`namespace/name` for a Pod, `namespace/kind/name` (kind lower case, as kubectl writes
+        `TYPE/NAME`) for a workload: `shop/deployment/web`."""
+        return f"{self.namespace}/{self.local_id}"
+
+    @property
+    def local_id(self) -> str:
+        """The id without the namespace: `web` for a Pod, `deployment/web` for a workload."""
+        return self.name if self.kind == POD_KIND else f"{self.kind.lower()}/{self.name}"
+
+    @property
+    def is_workload(self) -> bool:
+        return self.kind != POD_KIND
 
     def __str__(self) -> str:
         return self.id

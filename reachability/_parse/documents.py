@@ -1,4 +1,5 @@
-"""Decoded documents -> Namespaces, Pods and NetworkPolicies, with every problem reported at once.
+"""Decoded documents -> Namespaces, Pods, workloads and NetworkPolicies, every problem reported at
+once.
 
 The checks mirror pkg/apis/networking/validation and apimachinery's label-selector validation,
 plus the decoding errors a typed client would raise (a label value that YAML turned into a boolean,
@@ -21,6 +22,13 @@ from reachability._parse.metadata import namespace, object_name
 from reachability._parse.pod import pod
 from reachability._parse.policy import policy
 from reachability._parse.problems import Context
+from reachability._parse.workload import (
+    Controlled,
+    controller,
+    fold_controlled,
+    is_workload,
+    workload,
+)
 from reachability.model import Namespace, NetworkPolicy, Pod
 from reachability.problems import ManifestError, Problem
 
@@ -37,30 +45,33 @@ class Document:
 @dataclass(frozen=True, slots=True)
 class Parsed:
     namespaces: tuple[Namespace, ...]
-    pods: tuple[Pod, ...]
+    pods: tuple[Pod, ...]  # and workloads
     policies: tuple[NetworkPolicy, ...]
 
 
 def parse_documents(documents: Iterable[Document]) -> Parsed:
-    """Parse every Namespace, Pod and NetworkPolicy; raise ManifestError with every problem."""
+    """Parse every Namespace, Pod, workload and NetworkPolicy; raise ManifestError with every
+    problem. Workloads are endpoints beside the Pods; a Pod they control is folded into them."""
     problems: list[Problem] = []
     seen: dict[tuple[str, str], tuple[Any, str]] = {}
     namespaces: list[Namespace] = []
-    pods: list[Pod] = []
+    endpoints: list[Controlled] = []
     policies: list[NetworkPolicy] = []
     for document in expand_lists(documents):
         body = document.body
         kind = body.get("kind")
-        if kind not in ("Namespace", "Pod", "NetworkPolicy"):
+        if kind not in ("Namespace", "Pod", "NetworkPolicy") and not is_workload(body):
             continue  # other kinds play no part in reachability
         ctx = Context(document.source, object_name(body, kind, document.position), problems)
         before = len(problems)
         if kind == "Namespace":
             value: Any = namespace(ctx, body)
         elif kind == "Pod":
-            value = pod(ctx, body)
-        else:
+            value = Controlled(pod(ctx, body), controller(ctx, body))
+        elif kind == "NetworkPolicy":
             value = policy(ctx, body, document.source)
+        else:
+            value = Controlled(workload(ctx, body), controller(ctx, body))
         if value is None or len(problems) > before:
             continue
         key = (kind, ctx.obj)
@@ -72,13 +83,13 @@ def parse_documents(documents: Iterable[Document]) -> Parsed:
         seen[key] = (value, document.source)
         if kind == "Namespace":
             namespaces.append(value)
-        elif kind == "Pod":
-            pods.append(value)
-        else:
+        elif kind == "NetworkPolicy":
             policies.append(value)
+        else:
+            endpoints.append(value)
     if problems:
         raise ManifestError(problems)
-    return Parsed(tuple(namespaces), tuple(pods), tuple(policies))
+    return Parsed(tuple(namespaces), tuple(fold_controlled(endpoints)), tuple(policies))
 
 
 def expand_lists(documents: Iterable[Document]) -> Iterator[Document]:

@@ -1,4 +1,5 @@
-"""Pods: what policies see of them (labels, IPs, named container ports, hostNetwork)."""
+"""Pods: what policies see of them (labels, IPs, named container ports, hostNetwork); the PodSpec
+reader is shared with the workloads' pod templates."""
 
 from __future__ import annotations
 
@@ -22,29 +23,39 @@ from reachability.model import ContainerPort, Labels, Pod
 
 def pod(ctx: Context, body: Mapping[str, Any]) -> Pod | None:
     namespace, name, labels = metadata(ctx, body, namespaced=True)
-    spec = mapping(ctx, body.get("spec"), "spec") or {}
-    host_network = spec.get("hostNetwork", False)
-    if host_network is None:
-        host_network = False
-    if not isinstance(host_network, bool):
-        ctx.add("spec.hostNetwork", f"must be true or false, not {describe(host_network)}")
-        host_network = False
-    ports: list[ContainerPort] = []
-    for c, container in enumerate(as_list(ctx, spec.get("containers"), "spec.containers")):
-        container_path = f"spec.containers[{c}]"
-        container = mapping(ctx, container, container_path) or {}
-        for p, port in enumerate(as_list(ctx, container.get("ports"), f"{container_path}.ports")):
-            parsed = container_port(ctx, port, f"{container_path}.ports[{p}]")
-            if parsed is not None:
-                ports.append(parsed)
+    ports, host_network = pod_spec(ctx, body.get("spec"), "spec")
     return Pod(
         namespace=namespace,
         name=name,
         labels=Labels(labels),
         ips=pod_ips(ctx, body.get("status")),
-        ports=tuple(ports),
+        ports=ports,
         host_network=host_network,
     )
+
+
+def pod_spec(ctx: Context, value: Any, path: str) -> tuple[tuple[ContainerPort, ...], bool]:
+    """(container ports, hostNetwork) of a PodSpec at `path` (a Pod's `spec`, a workload's
+    `spec.template.spec`). Named ports resolve against `containers` only, as CNIs resolve them
+    (and netpol-analyzer): init containers run before the pod serves, so their ports are not read.
+    """
+    spec = mapping(ctx, value, path) or {}
+    host_network = spec.get("hostNetwork", False)
+    if host_network is None:
+        host_network = False
+    if not isinstance(host_network, bool):
+        ctx.add(f"{path}.hostNetwork", f"must be true or false, not {describe(host_network)}")
+        host_network = False
+    ports: list[ContainerPort] = []
+    containers = as_list(ctx, spec.get("containers"), f"{path}.containers")
+    for c, container in enumerate(containers):
+        container_path = f"{path}.containers[{c}]"
+        container = mapping(ctx, container, container_path) or {}
+        for p, port in enumerate(as_list(ctx, container.get("ports"), f"{container_path}.ports")):
+            parsed = container_port(ctx, port, f"{container_path}.ports[{p}]")
+            if parsed is not None:
+                ports.append(parsed)
+    return tuple(ports), host_network
 
 
 def container_port(ctx: Context, value: Any, path: str) -> ContainerPort | None:
@@ -52,6 +63,10 @@ def container_port(ctx: Context, value: Any, path: str) -> ContainerPort | None:
     if port is None:
         return None
     number = port.get("containerPort")
+    if number is None:
+        # Declares no port (the API server requires the field; Go decoders that match field
+        # names in any case read `containerport` as it): nothing a policy could name.
+        return None
     if not is_int(number):
         ctx.add(f"{path}.containerPort", f"must be a port number, not {describe(number)}")
         return None

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         for expectation, (src, dst) in zip(expectations, resolved, strict=True)
     ]
     render = check_json if args.format == "json" else check_text
-    sys.stdout.write(render(results))
+    sys.stdout.write(render(results, cluster.representative))
     return 0 if all(verdict.allowed == e.allowed for e, verdict in results) else 1
 
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from reachability import endpoints_note
 from reachability.cli.expectations import Expectation
 from reachability.evaluation import SideVerdict, Verdict
 from reachability.matrix import Matrix
@@ -21,13 +22,18 @@ def word(allowed: bool) -> str:
     return "allowed" if allowed else "denied"
 
 
-def verdict_text(src: str, dst: str, port: int, protocol: str, verdict: Verdict) -> str:
+def verdict_text(
+    src: str, dst: str, port: int, protocol: str, verdict: Verdict, representative: bool
+) -> str:
     lines = [f"{src} -> {dst} {port}/{protocol}: {word(verdict.allowed)}"]
     lines += [f"  {line}" for line in verdict.reason.splitlines()]
+    lines.append(endpoints_note(representative))
     return "\n".join(lines) + "\n"
 
 
-def verdict_json(src: str, dst: str, port: int, protocol: str, verdict: Verdict) -> str:
+def verdict_json(
+    src: str, dst: str, port: int, protocol: str, verdict: Verdict, representative: bool
+) -> str:
     record = {
         "from": src,
         "to": dst,
@@ -37,6 +43,7 @@ def verdict_json(src: str, dst: str, port: int, protocol: str, verdict: Verdict)
         "reason": verdict.reason,
         "egress": _side(verdict.egress),
         "ingress": _side(verdict.ingress),
+        "representative": representative,
     }
     return json.dumps(record, indent=2) + "\n"
 
@@ -51,7 +58,7 @@ def _side(side: SideVerdict) -> dict[str, Any]:
     }
 
 
-def matrix_json(matrix: Matrix) -> str:
+def matrix_json(matrix: Matrix, representative: bool = False) -> str:
     """A list of {from, to, port, protocol}, one allowed flow per line, sorted."""
     quoted = {name: json.dumps(name) for name in matrix.endpoints}
     lines = [
@@ -63,15 +70,16 @@ def matrix_json(matrix: Matrix) -> str:
     return "[\n  " + ",\n  ".join(lines) + "\n]\n"
 
 
-def matrix_csv(matrix: Matrix) -> str:
+def matrix_csv(matrix: Matrix, representative: bool = False) -> str:
     """`from,to,port,protocol`, one allowed flow per row, sorted."""
     rows = ["from,to,port,protocol"]
     rows += [f"{src},{dst},{port},{proto}" for src, dst, port, proto in matrix.allowed_flows()]
     return "\r\n".join(rows) + "\r\n"
 
 
-def matrix_table(matrix: Matrix) -> str:
-    """One grid per port: rows are sources, numbered columns are destinations."""
+def matrix_table(matrix: Matrix, representative: bool = False) -> str:
+    """The endpoints note, then one grid per port: rows are sources, numbered columns are
+    destinations."""
     names = matrix.endpoints
     number_width = len(str(len(names)))
     name_width = max((len(name) for name in names), default=0)
@@ -89,11 +97,11 @@ def matrix_table(matrix: Matrix) -> str:
             cells = " ".join(mark.rjust(number_width) for mark in marks)
             lines.append(f"{i + 1:>{number_width}} {src:<{name_width}}  {cells}")
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
+    return endpoints_note(representative) + "\n\n" + "\n\n".join(blocks) + "\n"
 
 
-def matrix_markdown(matrix: Matrix) -> str:
-    """One Markdown table per port: ✓ allowed, ✗ denied."""
+def matrix_markdown(matrix: Matrix, representative: bool = False) -> str:
+    """One Markdown table per port (✓ allowed, ✗ denied), then the endpoints note."""
     names = matrix.endpoints
     blocks = []
     for port, protocol in matrix.ports:
@@ -104,13 +112,14 @@ def matrix_markdown(matrix: Matrix) -> str:
             cells = ["✓" if dst in reached else "✗" for dst in names]
             lines.append(f"| {src} | " + " | ".join(cells) + " |")
         blocks.append("\n".join(lines))
+    blocks.append(f"<sub>{endpoints_note(representative)}</sub>")
     return "\n\n".join(blocks) + "\n"
 
 
 CheckResult = tuple[Expectation, Verdict]
 
 
-def check_text(results: Sequence[CheckResult]) -> str:
+def check_text(results: Sequence[CheckResult], representative: bool = False) -> str:
     lines = []
     for expectation, verdict in results:
         flow = f"{expectation.src} -> {expectation.dst} {expectation.port}/{expectation.protocol}"
@@ -122,11 +131,12 @@ def check_text(results: Sequence[CheckResult]) -> str:
         )
         lines += [f"      {line}" for line in verdict.reason.splitlines()]
     held = sum(verdict.allowed == expectation.allowed for expectation, verdict in results)
+    lines.append(endpoints_note(representative))
     lines.append(f"{held} of {len(results)} expectations hold")
     return "\n".join(lines) + "\n"
 
 
-def check_json(results: Sequence[CheckResult]) -> str:
+def check_json(results: Sequence[CheckResult], representative: bool = False) -> str:
     records = [
         {
             "from": expectation.src,

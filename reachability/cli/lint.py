@@ -21,7 +21,7 @@ from reachability.lint import (
     RULES_BY_ID,
     LintOptions,
     has_errors,
-    lint_paths,
+    lint_report,
     render,
 )
 
@@ -96,8 +96,8 @@ def options_from(args: argparse.Namespace) -> LintOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    findings = lint_paths(args.paths, options_from(args))
-    sys.stdout.write(render(findings, args.format))
+    findings, note = lint_report(args.paths, options_from(args))
+    sys.stdout.write(render(findings, args.format, note))
     return 1 if has_errors(findings) else 0
 
 

@@ -31,10 +31,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cluster = load_cluster(args)
     result = matrix(cluster, args.ports or [(80, "TCP")], args.externals)
-    sys.stdout.write(RENDERERS[args.format](result))
+    sys.stdout.write(RENDERERS[args.format](result, cluster.representative))
     return 0
 
 
 COMMAND = Command(
-    "matrix", "every allowed flow between pods (and external IPs), per port", configure, run
+    "matrix",
+    "every allowed flow between pods, workloads (and external IPs), per port",
+    configure,
+    run,
 )

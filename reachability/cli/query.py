@@ -17,13 +17,13 @@ from reachability.cli.options import (
     protocol_name,
 )
 
+ENDPOINT_HELP = "namespace/pod, namespace/kind/name (e.g. shop/deployment/web) or an IP"
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_manifest_options(parser)
-    parser.add_argument(
-        "--from", dest="src", required=True, metavar="A", help="namespace/pod or IP"
-    )
-    parser.add_argument("--to", dest="dst", required=True, metavar="B", help="namespace/pod or IP")
+    parser.add_argument("--from", dest="src", required=True, metavar="A", help=ENDPOINT_HELP)
+    parser.add_argument("--to", dest="dst", required=True, metavar="B", help=ENDPOINT_HELP)
     parser.add_argument("--port", type=port_number, required=True, metavar="N")
     parser.add_argument(
         "--protocol",
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     dst = endpoint(cluster, args.dst, "--to")
     verdict = allowed(cluster, src, dst, args.port, args.protocol)
     render = verdict_json if args.format == "json" else verdict_text
-    sys.stdout.write(render(src.id, dst.id, args.port, args.protocol, verdict))
+    note = cluster.representative
+    sys.stdout.write(render(src.id, dst.id, args.port, args.protocol, verdict, note))
     return 0 if verdict.allowed else 1
 
 

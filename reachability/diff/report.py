@@ -11,6 +11,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reachability import endpoints_note
+
 from .flows import Diff, FlowChange
 
 FORMATS = ("text", "json", "md")
@@ -89,12 +91,7 @@ def _probed(result: Diff) -> str:
 
 
 def _pods_note(result: Diff) -> str:
-    if not result.representative:
-        return "pods: as given"
-    return (
-        "pods: representative, one per label combination the policies tell apart (`pod`: a pod "
-        "with none of those labels; `other-namespace`: any other namespace)"
-    )
+    return endpoints_note(result.representative)
 
 
 def _text(result: Diff) -> str:
@@ -220,7 +217,8 @@ def _mermaid(result: Diff) -> list[str]:
 
 
 def _split(endpoint: str) -> tuple[str, str]:
-    """("namespace", "pod") for a pod, (EXTERNAL, ip) for an address."""
+    """("namespace", "pod") for a pod, ("namespace", "deployment/web") for a workload,
+    (EXTERNAL, ip) for an address."""
     try:
         ipaddress.ip_address(endpoint)
     except ValueError:

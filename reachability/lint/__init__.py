@@ -18,6 +18,7 @@ from reachability.lint.run import (
     lint_cluster,
     lint_manifests,
     lint_paths,
+    lint_report,
 )
 
 __all__ = [
@@ -32,5 +33,6 @@ __all__ = [
     "lint_cluster",
     "lint_manifests",
     "lint_paths",
+    "lint_report",
     "render",
 ]

@@ -76,9 +76,9 @@ class Analysis:
     from the engine's matrix: the semantic rules ask `allowed` only where they need a reason."""
 
     def is_real(self, endpoint: object) -> bool:
-        """A pod of the input (not a representative): reaching itself is loopback, where CNIs
-        differ, so the rules leave it out; a representative talking to itself stands for two
-        replicas, which the policies decide."""
+        """A Pod of the input (not a representative, not a workload): reaching itself is
+        loopback, where CNIs differ, so the rules leave it out; a representative or a workload
+        talking to itself stands for two replicas, which the policies decide."""
         return endpoint in self.real_pods
 
     @property
@@ -112,7 +112,9 @@ def analyse(cluster: Cluster, options: LintOptions) -> Analysis:
         externals=externals,
         options=options,
         policies={p.id: p for p in cluster.policies},
-        real_pods=frozenset() if cluster.representative else frozenset(cluster.pods),
+        real_pods=frozenset(
+            () if cluster.representative else (p for p in cluster.pods if not p.is_workload)
+        ),
         flows=frozenset(matrix(questioned, ports, externals).allowed_flows()),
     )
 

@@ -37,7 +37,7 @@ def intra_namespace(analysis: Analysis) -> Iterator[Finding]:
             continue
         sides = {"egress" if not v.egress.allowed else "ingress" for _, _, v in denied}
         examples = "; ".join(
-            f"{a.name} -> {b.name}: "
+            f"{a.local_id} -> {b.local_id}: "
             + side_reason(v.egress if not v.egress.allowed else v.ingress, namespace)
             for a, b, v in denied[:MAX_EXAMPLES]
         )

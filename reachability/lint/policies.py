@@ -62,9 +62,10 @@ def selects_nothing(analysis: Analysis) -> Iterator[Finding]:
             policy.source,
             policy_object(policy),
             "spec.podSelector",
-            f"selects none of the {len(_in(analysis, policy.namespace))} given pods of "
-            f"{policy.namespace}, so it has no effect on them",
-            "check the podSelector's labels against the pods' labels (and the policy's namespace)",
+            f"selects none of the {len(_in(analysis, policy.namespace))} given pods and "
+            f"workloads of {policy.namespace}, so it has no effect on them",
+            "check the podSelector's labels against the labels of the pods (a workload's: its "
+            "pod template's) and the policy's namespace",
         )
 
 
@@ -84,7 +85,9 @@ def undefined_named_ports(analysis: Analysis) -> Iterator[Finding]:
                 if any(_defines(pod, port, entry.protocol) for pod in pods):
                     continue
                 where = (
-                    "the pods this policy selects" if direction == "ingress" else "any given pod"
+                    "the pods this policy selects"
+                    if direction == "ingress"
+                    else "any given pod or workload"
                 )
                 yield finding(
                     NP009,
@@ -93,7 +96,8 @@ def undefined_named_ports(analysis: Analysis) -> Iterator[Finding]:
                     f"{entry.path}.port",
                     f"named port {port!r}/{entry.protocol} is defined by none of {where}, so this "
                     "entry matches no connection",
-                    "use the containerPort name the destination pods declare (or the number)",
+                    "use the containerPort name the destination pods (or pod templates) "
+                    "declare, or the number",
                 )
 
 

@@ -23,12 +23,15 @@ _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes ~10x faster
 
 
-def render(findings: Sequence[Finding], fmt: str) -> str:
+def render(findings: Sequence[Finding], fmt: str, note: str | None = None) -> str:
+    """`note`: the endpoints line (see `endpoints_note`), printed before the summary line of
+    the text formats; None when the manifests could not be analysed."""
     if fmt == "json":
         return json.dumps([f.to_json() for f in findings], indent=2, sort_keys=True) + "\n"
+    tail = (f"{note}\n" if note else "") + summary(findings) + "\n"
     if fmt == "github":
-        return "".join(_github(f) + "\n" for f in findings) + summary(findings) + "\n"
-    return "".join(_text(f) for f in findings) + summary(findings) + "\n"
+        return "".join(_github(f) + "\n" for f in findings) + tail
+    return "".join(_text(f) for f in findings) + tail
 
 
 def summary(findings: Sequence[Finding]) -> str:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reachability import Cluster, ManifestError, Problem, from_manifests, load
+from reachability import Cluster, ManifestError, Problem, endpoints_note, from_manifests, load
 
 from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, LintOptions, analyse
 from .dns import NP003, dns_findings
@@ -33,13 +33,23 @@ def lint_paths(
     paths: Sequence[str | Path], options: LintOptions = DEFAULT_LINT_OPTIONS
 ) -> tuple[Finding, ...]:
     """Lint files and folders. Manifests the API server would reject become NP000 findings."""
+    return lint_report(paths, options)[0]
+
+
+def lint_report(
+    paths: Sequence[str | Path], options: LintOptions = DEFAULT_LINT_OPTIONS
+) -> tuple[tuple[Finding, ...], str | None]:
+    """`lint_paths`' findings and the endpoints line the text formats print (None when the
+    manifests are invalid, so nothing was analysed)."""
     try:
         cluster = load(paths, options=options.engine_options())
     except ManifestError as error:
         if any(not p.obj for p in error.problems):
             raise  # a missing or unreadable file is a usage error, not a finding
-        return finish(invalid(error.problems), options, {})
-    return lint_cluster(cluster, options)
+        return finish(invalid(error.problems), options, {}), None
+    # Given pods and workloads: lint also questions representatives where a namespace has none.
+    note = endpoints_note(cluster.representative, elsewhere=not cluster.representative)
+    return lint_cluster(cluster, options), note
 
 
 def lint_manifests(

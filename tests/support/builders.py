@@ -72,6 +72,58 @@ def pod(
     return doc
 
 
+WORKLOAD_API_VERSIONS = {
+    "Deployment": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
+    "ReplicationController": "v1",
+}
+
+
+def workload(
+    kind: str,
+    ns: str,
+    name: str,
+    labels: Mapping[str, str] | None = None,
+    ports: Sequence[Doc] = (),
+    *,
+    host_network: bool = False,
+    owner: tuple[str, str] | None = None,
+) -> Doc:
+    """A Deployment, StatefulSet, ... (any kind of WORKLOAD_API_VERSIONS) whose pod template has
+    ``labels`` and one container with ``ports``; ``owner`` is a controller (kind, name)."""
+    containers: list[Doc] = [{"name": "main", "image": "example/app:1"}]
+    if ports:
+        containers[0]["ports"] = list(ports)
+    pod_spec: Doc = {"containers": containers}
+    if host_network:
+        pod_spec["hostNetwork"] = True
+    template: Doc = {"metadata": {"labels": dict(labels or {})}, "spec": pod_spec}
+    spec: Doc = {"template": template}
+    if kind not in ("DaemonSet", "Job", "CronJob"):
+        spec["selector"] = {"matchLabels": dict(labels or {})}
+    if kind == "CronJob":
+        spec = {"schedule": "*/5 * * * *", "jobTemplate": {"spec": {"template": template}}}
+    meta: Doc = {"name": name, "namespace": ns}
+    if owner is not None:
+        meta["ownerReferences"] = [owner_reference(*owner)]
+    return {"apiVersion": WORKLOAD_API_VERSIONS[kind], "kind": kind, "metadata": meta, "spec": spec}
+
+
+def owner_reference(kind: str, name: str, *, controller: bool = True) -> Doc:
+    """One ``metadata.ownerReferences`` entry naming a controller."""
+    return {
+        "apiVersion": WORKLOAD_API_VERSIONS.get(kind, "v1"),
+        "kind": kind,
+        "name": name,
+        "uid": f"uid-{kind.lower()}-{name}",
+        "controller": controller,
+    }
+
+
 def selector(
     match_labels: Mapping[str, str] | None = None,
     expressions: Sequence[tuple[str, str, Sequence[str]]] = (),

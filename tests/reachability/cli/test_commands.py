@@ -70,6 +70,7 @@ def test_query_allowed_exits_0_with_the_reason(manifests: Path, capsys) -> None:
         "x/a -> x/b 80/TCP: allowed\n"
         "  egress from x/a: allowed by x/same egress[0]\n"
         "  ingress to x/b: allowed by x/same ingress[0]\n"
+        "endpoints: the pods and workloads of the input\n"
     )
 
 
@@ -128,6 +129,8 @@ def test_matrix_table_default_port(manifests: Path, capsys) -> None:
     code, out, _ = run(capsys, "matrix", "-f", manifests)
     assert code == 0
     lines = out.splitlines()
+    assert lines[:2] == ["endpoints: the pods and workloads of the input", ""]
+    lines = lines[2:]
     assert lines[0] == "80/TCP (rows: from, columns: to; + allowed, . denied)"
     assert lines[1].split() == ["1", "2", "3", "4", "5", "6"]
     assert lines[2].split() == ["1", "kube-system/dns", "+", ".", ".", ".", "+", "+"]
@@ -192,6 +195,7 @@ def test_check_all_hold(manifests: Path, tmp_path: Path, capsys) -> None:
         "ok    x/a -> x/b 80/TCP: allowed",
         "ok    x/a -> kube-system/dns 53/UDP: denied",
         "ok    8.8.8.8 -> y/a 443/TCP: allowed",
+        "endpoints: the pods and workloads of the input",
         "3 of 3 expectations hold",
     ]
 
@@ -420,10 +424,11 @@ def test_a_recursive_yaml_alias_is_a_yaml_error_naming_the_file(tmp_path: Path) 
 
 
 def test_unknown_pod_in_an_input_without_pods_says_so(tmp_path: Path) -> None:
-    manifest = tmp_path / "deploy.yaml"
-    manifest.write_text(dump_yaml([{"apiVersion": "apps/v1", "kind": "Deployment"}]))
+    manifest = tmp_path / "config.yaml"
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+    manifest.write_text(dump_yaml([config_map]))
     result = _cli("query", "-f", str(manifest), "--from", "x/a", "--to", "x/b", "--port", "80")
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "(have: )" not in lines[0]
-    assert "no pods" in lines[0]
+    assert "no pods or workloads" in lines[0]

@@ -387,7 +387,7 @@ def test_endpoint_resolution() -> None:
         cluster.endpoint("x/zz")
     with pytest.raises(KeyError, match="no pods in namespace 'nope'"):
         cluster.endpoint("nope/a")
-    with pytest.raises(KeyError, match="write namespace/pod or an IP address"):
+    with pytest.raises(KeyError, match="write namespace/pod, namespace/kind/name or an IP address"):
         cluster.endpoint("just-a-name")
     with pytest.raises(KeyError, match="belongs to several pods"):
         cluster.endpoint("192.168.0.1")

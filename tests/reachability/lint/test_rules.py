@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from reachability.lint import IGNORE_ANNOTATION, Finding, LintOptions, lint_manifests
+from tests.support.builders import workload
 
 NS = "app"
 DNS_PEER = {
@@ -356,6 +357,16 @@ def test_np006_names_the_missing_side() -> None:
     )
     (item,) = of(lint(DENY_ALL, ALLOW_DNS, ingress_only), "NP006")
     assert "egress side is what is missing" in item.fix
+
+
+def test_np006_counts_the_replicas_of_a_workload_as_a_pair() -> None:
+    # Two replicas of one Deployment are two pods the default deny keeps apart (not loopback);
+    # a single Pod reaching itself is loopback, which CNIs decide, so lint leaves it out.
+    web = workload("Deployment", NS, "web", {"app": "web"})
+    (item,) = of(lint(DENY_ALL, ALLOW_DNS, web), "NP006")
+    assert "1 of 1 pod pairs" in item.message
+    assert "deployment/web -> deployment/web" in item.message
+    assert of(lint(DENY_ALL, ALLOW_DNS, pod("web", app="web")), "NP006") == []
 
 
 def test_np006_not_without_a_default_deny() -> None:

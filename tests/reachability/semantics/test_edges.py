@@ -924,7 +924,8 @@ def test_lists_json_folders_and_other_kinds(tmp_path: Path) -> None:
         [*NS, items_list([server(), client], "PodList"), service, items_list([pol, deploy])]
     )
     for c in (from_disk, in_memory):
-        assert {p.id for p in c.pods} == {"app/server", "other/client"}
+        # A Deployment is an endpoint of its own (an empty template: no labels, no ports).
+        assert {p.id for p in c.pods} == {"app/server", "other/client", "app/deployment/d"}
         assert {p.id for p in c.policies} == {"app/deny"}
         assert {n.name for n in c.namespaces} >= {"app", "other", "bare"}
         check(c, "other/client", "app/server", 80, "TCP", False)
