@@ -93,7 +93,8 @@ def _pods_note(result: Diff) -> str:
         return "pods: as given"
     return (
         "pods: representative, one per label combination the policies tell apart (`pod`: a pod "
-        "with none of those labels; `other-namespace`: any other namespace)"
+        "with none of those labels; `other-namespace`: any other namespace; "
+        "`other-namespace-<labels>`: any other namespace with those labels)"
     )
 
 
