@@ -55,8 +55,9 @@ OUTSIDE = ExternalIP("203.0.113.1")
 """Any address outside the cluster: asking about it shows whether a pod's side is isolated."""
 MAX_LISTED = 5
 PROBE_NOTE = (
-    " (`*-probe-*`, `probe-namespace-*` and `other-namespace` stand for namespaces this stack "
-    "does not declare: other environments, namespaces its selectors match, any other namespace.)"
+    " (`*-probe-*` and `other-namespace*` stand for namespaces this stack does not declare: "
+    "other environments, and any other namespace, one per set of labels its selectors tell "
+    "apart.)"
 )
 
 Validate = Callable[[StackValidationArgs, ReportViolation], None]

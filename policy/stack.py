@@ -3,10 +3,11 @@ namespaces that stand for the rest of the cluster.
 
 A stack only shows its own namespaces, but the mandatory rules are about everyone else: "no other
 namespace reaches ours", "we reach no other environment". So the cluster is completed with
-namespaces that could exist: one that satisfies each namespaceSelector the policies use (so a
-selector on `team: x` meets a namespace labelled `team: x`), and environments like ours but
-another (a development and a production one, labelled the catalyst.dev way). Pods are the engine's
-representatives, always: a Pulumi program declares Deployments far more often than Pods.
+namespaces that could exist: environments like ours but another (a development and a production
+one, labelled the catalyst.dev way). Every other namespace the policies' namespaceSelectors can
+tell apart (a selector on `team: x` meets `other-namespace-team-x`) is the engine's own stand-in,
+as are the pods: the engine's representatives, always (a Pulumi program declares Deployments far
+more often than Pods).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubefacts.api import NAMESPACE_NAME_LABEL
-from kubefacts.validation import label_key_problem, label_value_problem
 from policy.resources import StackObject
 from reachability import Cluster, Options, from_manifests, matrix, probe_ports
 
@@ -57,8 +56,6 @@ def stack_cluster(objects: Sequence[StackObject], options: Options) -> StackClus
     probes = [
         *environment_probes([o.manifest for o in objects if o.kind == "Namespace"], taken),
     ]
-    taken |= {p["metadata"]["name"] for p in probes}
-    probes += selector_probes(docs, taken)
     cluster = from_manifests(
         [*docs, *probes],
         source="<pulumi stack>",
@@ -96,61 +93,6 @@ def environment_probes(
                 )
             )
     return probes
-
-
-def selector_probes(docs: Iterable[Mapping[str, Any]], taken: set[str]) -> list[dict[str, Any]]:
-    """One namespace per namespaceSelector, labelled to satisfy it (unless it names a namespace
-    by kubernetes.io/metadata.name, which the engine synthesizes itself)."""
-    probes = []
-    seen: set[tuple[tuple[str, str], ...]] = set()
-    for selector in _namespace_selectors(docs):
-        labels = _satisfying(selector)
-        if labels is None or NAMESPACE_NAME_LABEL in labels or not labels:
-            continue
-        key = tuple(sorted(labels.items()))
-        if key in seen:
-            continue
-        seen.add(key)
-        name = _free(f"probe-namespace-{len(seen)}", taken)
-        taken.add(name)
-        probes.append(_namespace(name, labels))
-    return probes
-
-
-def _satisfying(selector: Mapping[str, Any]) -> dict[str, str] | None:
-    """The smallest labels a selector matches (None when it can match nothing we can write)."""
-    labels: dict[str, str] = {}
-    match_labels = selector.get("matchLabels")
-    if isinstance(match_labels, Mapping):
-        labels.update({str(k): str(v) for k, v in match_labels.items()})
-    expressions = selector.get("matchExpressions")
-    for expression in expressions if isinstance(expressions, Sequence) else ():
-        if not isinstance(expression, Mapping):
-            continue
-        key, operator = str(expression.get("key")), expression.get("operator")
-        values = [str(v) for v in expression.get("values") or ()]
-        if operator == "In" and values and key not in labels:
-            labels[key] = values[0]
-        elif operator == "Exists" and key not in labels:
-            labels[key] = FRESH
-    if any(label_key_problem(k) or label_value_problem(v) for k, v in labels.items()):
-        return None
-    return labels
-
-
-def _namespace_selectors(docs: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
-    for doc in docs:
-        if doc.get("kind") != "NetworkPolicy":
-            continue
-        spec = doc.get("spec")
-        if not isinstance(spec, Mapping):
-            continue
-        for direction, key in (("ingress", "from"), ("egress", "to")):
-            for rule in spec.get(direction) or ():
-                for peer in (rule.get(key) or ()) if isinstance(rule, Mapping) else ():
-                    selector = peer.get("namespaceSelector") if isinstance(peer, Mapping) else None
-                    if isinstance(selector, Mapping):
-                        yield selector
 
 
 def _labels(namespace: Mapping[str, Any]) -> Mapping[str, str]:

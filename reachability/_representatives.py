@@ -1,46 +1,50 @@
 """Representative pods: what to analyse when the input has namespaces and policies but no pods.
 
 The environments program renders only a Namespace and its NetworkPolicies, yet we want to ask
-"can the web pod reach postgres?". We synthesize, per namespace, one pod per class of pods that
-no selector of the input can tell apart, and label it with the smallest label set of that class.
+"can the web pod reach postgres?". We synthesize one pod per class of pods that the input's
+selectors tell apart, and one namespace per class of namespaces they tell apart, each labelled
+with the smallest label set of its class (`_label_classes.py`: complete by construction, one
+witness per satisfiable signature).
 
-Algorithm, per namespace N (input namespaces, namespaces the policies live in, namespaces named
-by a namespaceSelector through `kubernetes.io/metadata.name` (matchLabels or In), and
-`other-namespace`, which stands for every other namespace of the cluster):
+Namespaces:
+- the input's, and those its policies live in;
+- every namespace a namespaceSelector names through `kubernetes.io/metadata.name` (matchLabels,
+  In or NotIn) that the input lacks, labelled with that name only (declare it in the input to give
+  it more labels): such a namespace is a class of its own;
+- one stand-in per class of *other* namespaces (any namespace none of the above is, so its name
+  is a value no selector mentions), over every namespaceSelector of the policies: `other-namespace`
+  for the class without labels, `other-namespace-<key>-<value>...` (sanitized, up to 63
+  characters, `-2`, ... on a clash) for the others, e.g. `other-namespace-team-red`. A stand-in
+  already in the input with the same labels (a cluster synthesized once and synthesized again)
+  is kept, not doubled.
 
-1. The selectors that can apply to N's pods: the podSelector of every policy in N, every peer
-   podSelector without a namespaceSelector in a policy of N, and every peer podSelector whose
-   namespaceSelector matches N's labels (effective rules only).
-2. Candidate label sets (linear in the selectors' size, never their product): the empty set;
-   one single label per (key, value) the selectors mention (matchLabels, In, NotIn); a value no
-   selector mentions (`any`) for keys tested with Exists, DoesNotExist or NotIn; and, for each
-   selector, its smallest satisfying set (its matchLabels, the first value of each In, a value for
-   each Exists), varied once per other value of each In.
-3. Candidates in order (fewest labels first, then by text) each get a signature: which of the
-   selectors of step 1 match them. The first candidate per signature becomes a pod; later
-   candidates with the same signature are pods no selector could tell apart from it.
+Pods, per namespace N: the selectors that can apply to N's pods are the podSelector of every
+policy in N, every peer podSelector without a namespaceSelector in a policy of N, and every peer
+podSelector whose namespaceSelector matches N's labels (effective rules only). One pod per class
+of label sets over those selectors. Since the label-less set is always the cheapest of its class,
+every namespace has a pod named `pod`; the others are named after their labels, `key-value`
+sanitized to a DNS label and joined by `.` (e.g. `app-postgres`, `app-web.tier-any`).
 
-The label-less candidate always comes first, so every namespace has a pod named `pod`. Other pods
-are named after their labels, `key-value` sanitized to a DNS label and joined by `.` (e.g.
-`app-postgres`, `k8s-app-kube-dns`). Representatives have no IP and no container ports: an
-ipBlock or a named port never matches them, which holds for real pods on private addresses;
-question an ipBlock covering pod addresses, or a named port, with real pods.
+Representatives have no IP and no container ports: an ipBlock or a named port never matches
+them, which holds for real pods on private addresses; question an ipBlock covering pod
+addresses, or a named port, with real pods.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
 from kubefacts.validation import dns_label_problem
+from reachability._label_classes import label_classes, order
 from reachability.model import Labels, Namespace, NetworkPolicy, Pod
 from reachability.selectors import LabelSelector
 
 OTHER_NAMESPACE = "other-namespace"
 EMPTY_POD = "pod"
-FRESH_VALUE = "any"
 _NOT_DNS = re.compile(r"[^a-z0-9-]+")
+_DNS_LABEL = 63
 
 
 def synthesize(
@@ -48,9 +52,14 @@ def synthesize(
 ) -> tuple[tuple[Namespace, ...], tuple[Pod, ...]]:
     """All namespaces (input plus synthesized) and one representative pod per class in each."""
     known = {ns.name: ns for ns in namespaces}
-    for name in _namespaces_needed(policies):
-        if name not in known:
+    namespace_selectors = _namespace_selectors(policies)
+    mentioned = _names_mentioned(namespace_selectors)
+    for name in (*(p.namespace for p in policies), *mentioned):
+        if name not in known and dns_label_problem(name) is None:
             known[name] = Namespace(name, Labels({NAMESPACE_NAME_LABEL: name}))
+    governed = {policy.namespace for policy in policies}
+    for stand_in in _other_namespaces(namespace_selectors, known, mentioned | governed):
+        known[stand_in.name] = stand_in
     local, by_namespace_selector = _pod_selectors(policies)
     pods: list[Pod] = []
     for name in sorted(known):
@@ -66,32 +75,68 @@ def pod_name(labels: Labels) -> str:
     """`key-value` per label, each sanitized to a DNS label, joined by `.`; `pod` when none."""
     if not labels:
         return EMPTY_POD
-    parts = []
-    for key, value in labels.items():
-        part = _NOT_DNS.sub("-", f"{key}-{value}".lower()).strip("-")[:63].strip("-")
-        parts.append(part or "label")
-    return ".".join(parts)[:253].strip(".-")
+    return ".".join(_dns_part(key, value) for key, value in labels.items())[:253].strip(".-")
 
 
-def _namespaces_needed(policies: Iterable[NetworkPolicy]) -> list[str]:
-    names: list[str] = []
+def _dns_part(key: str, value: str) -> str:
+    part = _NOT_DNS.sub("-", f"{key}-{value}".lower()).strip("-")[:_DNS_LABEL].strip("-")
+    return part or "label"
+
+
+def _namespace_selectors(policies: Iterable[NetworkPolicy]) -> list[LabelSelector]:
+    found: list[LabelSelector] = []
     for policy in policies:
-        names.append(policy.namespace)
         for direction in Direction:
             for rule in policy.rules(direction):
                 for peer in rule.peers or ():
                     if peer.namespace_selector is not None:
-                        names.extend(_named_by(peer.namespace_selector))
-    names.append(OTHER_NAMESPACE)
-    return list(dict.fromkeys(names))
+                        found.append(peer.namespace_selector)
+    return list(dict.fromkeys(found))
 
 
-def _named_by(selector: LabelSelector) -> list[str]:
-    names = [value for key, value in selector.match_labels if key == NAMESPACE_NAME_LABEL]
-    for requirement in selector.match_expressions:
-        if requirement.key == NAMESPACE_NAME_LABEL and requirement.operator == "In":
-            names.extend(requirement.values)
-    return [name for name in names if dns_label_problem(name) is None]
+def _names_mentioned(selectors: Iterable[LabelSelector]) -> set[str]:
+    """Every `kubernetes.io/metadata.name` value the selectors test: each names a class."""
+    names: set[str] = set()
+    for selector in selectors:
+        names.update(value for key, value in selector.match_labels if key == NAMESPACE_NAME_LABEL)
+        for requirement in selector.match_expressions:
+            if requirement.key == NAMESPACE_NAME_LABEL:
+                names.update(requirement.values)
+    return names
+
+
+def _other_namespaces(
+    selectors: Sequence[LabelSelector], known: Mapping[str, Namespace], reserved: set[str]
+) -> list[Namespace]:
+    """One stand-in per class of the namespaces that no selector names and that hold no policy:
+    their name is a value no selector mentions, so one unreserved name stands for all of them."""
+    placeholder = _numbered(OTHER_NAMESPACE, lambda name: name not in reserved)
+    taken = set(reserved)
+    stand_ins: list[Namespace] = []
+    for labels in label_classes(selectors, {NAMESPACE_NAME_LABEL: placeholder}):
+        extra = {k: v for k, v in labels.items() if k != NAMESPACE_NAME_LABEL}
+        base = "-".join([OTHER_NAMESPACE, *(_dns_part(k, v) for k, v in extra.items())])
+
+        def free(name: str, extra: dict[str, str] = extra) -> bool:
+            found = known.get(name)  # kept when it is this stand-in, synthesized before
+            same = found is None or found.labels == {**extra, NAMESPACE_NAME_LABEL: name}
+            return name not in taken and same
+
+        name = _numbered(base[:_DNS_LABEL].strip("-"), free)
+        taken.add(name)
+        stand_ins.append(
+            known.get(name) or Namespace(name, Labels({**extra, NAMESPACE_NAME_LABEL: name}))
+        )
+    return stand_ins
+
+
+def _numbered(base: str, free: Callable[[str], bool]) -> str:
+    """`base`, else `base-2`, `base-3`, ... (within a DNS label): the first name `free` accepts."""
+    name, suffix = base, 2
+    while not free(name):
+        tail = f"-{suffix}"
+        name, suffix = base[: _DNS_LABEL - len(tail)].strip("-") + tail, suffix + 1
+    return name
 
 
 def _pod_selectors(
@@ -118,13 +163,9 @@ def _pod_selectors(
 
 
 def _representatives(namespace: str, selectors: Sequence[LabelSelector]) -> list[Pod]:
-    chosen: dict[tuple[bool, ...], Labels] = {}
-    for candidate in _candidates(selectors):
-        signature = tuple(selector.matches(candidate) for selector in selectors)
-        chosen.setdefault(signature, candidate)
     pods: list[Pod] = []
     taken: set[str] = set()
-    for labels in sorted(chosen.values(), key=_order):
+    for labels in sorted(label_classes(selectors), key=order):
         name = base = pod_name(labels)
         suffix = 2
         while name in taken:
@@ -132,57 +173,3 @@ def _representatives(namespace: str, selectors: Sequence[LabelSelector]) -> list
         taken.add(name)
         pods.append(Pod(namespace=namespace, name=name, labels=labels))
     return pods
-
-
-def _order(labels: Labels) -> tuple[int, tuple[tuple[str, str], ...]]:
-    return len(labels), tuple(labels.items())
-
-
-def _candidates(selectors: Sequence[LabelSelector]) -> list[Labels]:
-    values: dict[str, set[str]] = {}
-    open_keys: set[str] = set()
-    for selector in selectors:
-        for key, value in selector.match_labels:
-            values.setdefault(key, set()).add(value)
-        for requirement in selector.match_expressions:
-            values.setdefault(requirement.key, set()).update(requirement.values)
-            if requirement.operator != "In":
-                open_keys.add(requirement.key)
-    fresh = {key: _fresh_value(values.get(key, set())) for key in open_keys}
-
-    candidates: set[Labels] = {Labels()}
-    for key, found in values.items():
-        candidates.update(Labels({key: value}) for value in found)
-    candidates.update(Labels({key: value}) for key, value in fresh.items())
-    for selector in selectors:
-        for labels in _satisfying(selector, values, fresh):
-            if selector.matches(labels):
-                candidates.add(Labels(labels))
-    return sorted(candidates, key=_order)
-
-
-def _fresh_value(taken: set[str]) -> str:
-    value, suffix = FRESH_VALUE, 2
-    while value in taken:
-        value, suffix = f"{FRESH_VALUE}-{suffix}", suffix + 1
-    return value
-
-
-def _satisfying(
-    selector: LabelSelector, values: dict[str, set[str]], fresh: dict[str, str]
-) -> list[dict[str, str]]:
-    """The selector's smallest satisfying label set, and one variant per other In value."""
-    base = dict(selector.match_labels)
-    choices: list[tuple[str, list[str]]] = []
-    for requirement in selector.match_expressions:
-        if requirement.operator == "In" and requirement.key not in base:
-            choices.append((requirement.key, list(requirement.values)))
-            base[requirement.key] = requirement.values[0]
-        elif requirement.operator == "Exists" and requirement.key not in base:
-            known = sorted(values.get(requirement.key, ()))
-            base[requirement.key] = known[0] if known else fresh[requirement.key]
-    found = [base]
-    for key, options in choices:
-        for value in options[1:]:
-            found.append({**base, key: value})
-    return found

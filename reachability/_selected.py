@@ -10,8 +10,8 @@ from reachability.model import Pod
 
 def selected_pods(cluster: Cluster, policy_id: str) -> tuple[Pod, ...]:
     """The pods `policy_id` selects; host-network pods are never selected."""
-    policy = cluster.policy(policy_id)
-    index = cluster_index(cluster)
-    position = next(k for k, p in enumerate(cluster.policies) if p.id == policy.id)
-    bits = index.selected[position]
+    cluster.policy(policy_id)  # UnknownPolicy when it is not there
+    position = cluster._policy_position(policy_id)
+    assert position is not None
+    bits = cluster_index(cluster).selected[position]
     return tuple(cluster.pods[i] for i in positions(bits))

@@ -92,9 +92,9 @@ class Cluster:
         return pod
 
     def policy(self, policy_id: str) -> NetworkPolicy:
-        for policy in self.policies:
-            if policy.id == policy_id:
-                return policy
+        position = self._policy_position(policy_id)
+        if position is not None:
+            return self.policies[position]
         known = ", ".join(policy.id for policy in self.policies[:10]) or "none"
         raise UnknownPolicy(f"unknown NetworkPolicy {policy_id!r} (policies: {known})")
 
@@ -157,6 +157,15 @@ class Cluster:
         pods = () if self.representative else (_renamed_pod(p, mapping) for p in self.pods)
         policies = [renamed_policy(p, mapping) for p in self.policies]
         return assemble(namespaces, pods, policies, self.options)
+
+    def _policy_position(self, policy_id: str) -> int | None:
+        """Where `policy_id` is in `policies` (memoized: lint asks once per policy)."""
+        found = self.cache.get("policy_positions")
+        if found is None:
+            found = self.cache["policy_positions"] = {
+                policy.id: k for k, policy in enumerate(self.policies)
+            }
+        return found.get(policy_id)
 
     def _pods_by_id(self) -> dict[str, Pod]:
         found = self.cache.get("pods_by_id")

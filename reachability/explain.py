@@ -41,9 +41,9 @@ def pod_list(pods: Sequence[Pod]) -> str:
 
 GIVEN_ENDPOINTS = "endpoints: the pods and workloads of the input"
 REPRESENTATIVE_ENDPOINTS = (
-    "endpoints: representative pods (the input has no pods or workloads), one per label "
-    "combination the policies tell apart (`pod`: a pod with none of those labels; "
-    "`other-namespace`: any other namespace)"
+    "endpoints: representative pods (the input has no pods or workloads), one per class of pods "
+    "the policies tell apart (`pod`: a pod with none of those labels; `other-namespace`: any "
+    "other namespace; `other-namespace-<labels>`: any other namespace with those labels)"
 )
 
 

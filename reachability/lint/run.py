@@ -72,7 +72,10 @@ def lint_cluster(
     options: LintOptions = DEFAULT_LINT_OPTIONS,
 ) -> tuple[Finding, ...]:
     """Every rule over a loaded cluster."""
-    namespace_labels = {ns.name: dict(ns.labels) for ns in cluster.namespaces}
+    # The input's namespaces: stand-ins synthesized for a selector (no source) carry its labels.
+    namespace_labels = {
+        ns.name: dict(ns.labels) for ns in cluster.namespaces if ns.source is not None
+    }
     found: list[Finding] = []
     for policy in cluster.policies:
         found += or_peers(policy)

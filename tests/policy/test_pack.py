@@ -198,12 +198,12 @@ def test_namespace_selector_open_to_all_namespaces_is_mandatory() -> None:
 
 
 def test_a_namespace_picked_by_another_label_is_caught() -> None:
-    """A selector on `team: payments` meets a probe namespace labelled that way."""
+    """A selector on `team: payments` meets the engine's stand-in labelled that way."""
     team = netpol("from-payments", {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [
         {"from": [{"namespaceSelector": {"matchLabels": {"team": "payments"}}}]}]})  # fmt: skip
     reported = validate(from_manifests([*stack_manifests("pr-123"), team]))
     ((message, _),) = reported["namespace-closed-to-other-namespaces"]
-    assert "probe-namespace-1/pod" in message
+    assert "other-namespace-team-payments/pod" in message
 
 
 def test_reaching_another_environment_is_mandatory() -> None:

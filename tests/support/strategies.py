@@ -19,6 +19,43 @@ from tests.support.builders import (
     selector,
 )
 
+EXPRESSION_VALUES = ["web", "db", "api", "front", "back", "red", "dev"]
+
+
+def _labels_st(values: Mapping[str, list[str]]) -> Any:
+    from hypothesis import strategies as st
+
+    return st.fixed_dictionaries(
+        {}, optional={k: st.sampled_from(v) for k, v in sorted(values.items())}
+    )
+
+
+def _selector_st(
+    values: Mapping[str, list[str]], expression_values: list[str] = EXPRESSION_VALUES
+) -> Any:
+    """A LabelSelector dict: empty, one matchLabels pair, one expression, or labels plus up to
+    two expressions (every operator), on the keys of `values` and a key no label carries."""
+    from hypothesis import strategies as st
+
+    keys = [*sorted(values), "missing"]
+    expr = st.one_of(
+        st.tuples(
+            st.sampled_from(keys),
+            st.sampled_from(["In", "NotIn"]),
+            st.lists(st.sampled_from(expression_values), min_size=1, max_size=2, unique=True),
+        ),
+        st.tuples(st.sampled_from(keys), st.sampled_from(["Exists", "DoesNotExist"]), st.just(())),
+    )
+    one_label = st.sampled_from(sorted(values)).flatmap(
+        lambda k: st.sampled_from(values[k]).map(lambda v: {k: v})
+    )
+    return st.one_of(
+        st.just({}),
+        st.builds(selector, one_label),
+        st.builds(selector, st.just(None), st.lists(expr, min_size=1, max_size=1)),
+        st.builds(selector, _labels_st(values), st.lists(expr, max_size=2)),
+    )
+
 
 def cluster_strategy(
     *,
@@ -48,38 +85,6 @@ def cluster_strategy(
         ("sctp", 9090, "SCTP"),
     ]
 
-    def labels_st(values: Mapping[str, list[str]]) -> Any:
-        return st.fixed_dictionaries(
-            {}, optional={k: st.sampled_from(v) for k, v in sorted(values.items())}
-        )
-
-    def selector_st(values: Mapping[str, list[str]]) -> Any:
-        keys = [*sorted(values), "missing"]
-        expr = st.one_of(
-            st.tuples(
-                st.sampled_from(keys),
-                st.sampled_from(["In", "NotIn"]),
-                st.lists(
-                    st.sampled_from(["web", "db", "api", "front", "back", "red", "dev"]),
-                    min_size=1,
-                    max_size=2,
-                    unique=True,
-                ),
-            ),
-            st.tuples(
-                st.sampled_from(keys), st.sampled_from(["Exists", "DoesNotExist"]), st.just(())
-            ),
-        )
-        one_label = st.sampled_from(sorted(values)).flatmap(
-            lambda k: st.sampled_from(values[k]).map(lambda v: {k: v})
-        )
-        return st.one_of(
-            st.just({}),
-            st.builds(selector, one_label),
-            st.builds(selector, st.just(None), st.lists(expr, min_size=1, max_size=1)),
-            st.builds(selector, labels_st(values), st.lists(expr, max_size=2)),
-        )
-
     cidrs = st.sampled_from(
         [
             ("10.1.0.0/24", ()),
@@ -97,12 +102,12 @@ def cluster_strategy(
         ]
     )
     peer_st = st.one_of(
-        st.builds(lambda s: peer(pods=s), selector_st(label_values)),
-        st.builds(lambda s: peer(namespaces=s), selector_st(ns_label_values)),
+        st.builds(lambda s: peer(pods=s), _selector_st(label_values)),
+        st.builds(lambda s: peer(namespaces=s), _selector_st(ns_label_values)),
         st.builds(
             lambda a, b: peer(pods=a, namespaces=b),
-            selector_st(label_values),
-            selector_st(ns_label_values),
+            _selector_st(label_values),
+            _selector_st(ns_label_values),
         ),
         st.builds(lambda c: peer(cidr=c[0], except_=c[1]), cidrs),
     )
@@ -129,7 +134,7 @@ def cluster_strategy(
     def build(draw: Any) -> list[Doc]:
         n_ns = draw(st.integers(2, 3))
         names = ns_names[:n_ns]
-        docs: list[Doc] = [namespace(n, draw(labels_st(ns_label_values))) for n in names]
+        docs: list[Doc] = [namespace(n, draw(_labels_st(ns_label_values))) for n in names]
         n_pods = draw(st.integers(1, max_pods))
         for i in range(n_pods):
             ns = draw(st.sampled_from(names))
@@ -142,7 +147,7 @@ def cluster_strategy(
                 pod(
                     ns,
                     f"p{i}",
-                    draw(labels_st(label_values)),
+                    draw(_labels_st(label_values)),
                     [f"10.1.0.{10 + 3 * i}"],
                     ports,
                     host_network=host,
@@ -158,7 +163,7 @@ def cluster_strategy(
                 netpol(
                     ns,
                     f"pol{i}",
-                    draw(selector_st(label_values)),
+                    draw(_selector_st(label_values)),
                     ingress=OMIT if ing is OMIT else [ingress_rule(a, b) for a, b in ing],
                     egress=OMIT if egr is OMIT else [egress_rule(a, b) for a, b in egr],
                     policy_types=types,
@@ -167,3 +172,75 @@ def cluster_strategy(
         return docs
 
     return build()
+
+
+POD_SELECTOR_VALUES = {"app": ["web", "db", "api"], "tier": ["front", "back"]}
+NAMESPACE_SELECTOR_VALUES = {
+    "team": ["red", "blue"],
+    "env": ["dev", "prod"],
+    "kubernetes.io/metadata.name": ["alpha", "beta", "kube-system", "audit"],
+}
+POLICY_NAMESPACES = ["alpha", "beta", "gamma"]
+
+
+def policy_set_strategy(*, max_policies: int = 5) -> Any:
+    """Namespaces and policies only (what `components render` writes): 1-3 labelled namespaces,
+    1..max_policies policies whose pod and namespace selectors use matchLabels and every
+    operator (namespaceSelectors also on kubernetes.io/metadata.name, In and NotIn included),
+    peers of every shape, a few ports. Selector values overlap the labels, so classes mix."""
+    from hypothesis import strategies as st
+
+    pod_selector = _selector_st(POD_SELECTOR_VALUES, ["web", "db", "api", "front", "back"])
+    namespace_selector = _selector_st(
+        NAMESPACE_SELECTOR_VALUES, ["red", "blue", "dev", "alpha", "kube-system", "audit"]
+    )
+    peer_st = st.one_of(
+        st.builds(lambda s: peer(pods=s), pod_selector),
+        st.builds(lambda s: peer(namespaces=s), namespace_selector),
+        st.builds(lambda a, b: peer(pods=a, namespaces=b), pod_selector, namespace_selector),
+        st.just(peer(cidr="0.0.0.0/0", except_=["10.0.0.0/8"])),
+    )
+    port_st = st.sampled_from([np_port(80), np_port(53, "UDP"), np_port("http"), np_port(443)])
+    rule_st = st.tuples(
+        st.one_of(st.just(OMIT), st.lists(peer_st, min_size=1, max_size=3)),
+        st.one_of(st.just(OMIT), st.lists(port_st, min_size=1, max_size=2)),
+    )
+    rules_st = st.one_of(st.just(OMIT), st.lists(rule_st, max_size=2))
+
+    @st.composite
+    def build(draw: Any) -> list[Doc]:
+        names = POLICY_NAMESPACES[: draw(st.integers(1, 3))]
+        labels = _labels_st({"team": ["red", "blue"], "env": ["dev", "prod"]})
+        docs: list[Doc] = [namespace(n, draw(labels)) for n in names]
+        for i in range(draw(st.integers(1, max_policies))):
+            ingress, egress = draw(rules_st), draw(rules_st)
+            docs.append(
+                netpol(
+                    draw(st.sampled_from(names)),
+                    f"pol{i}",
+                    draw(pod_selector),
+                    ingress=OMIT if ingress is OMIT else [ingress_rule(*r) for r in ingress],
+                    egress=OMIT if egress is OMIT else [egress_rule(*r) for r in egress],
+                    policy_types=draw(
+                        st.sampled_from([OMIT, ["Ingress"], ["Egress"], ["Ingress", "Egress"]])
+                    ),
+                )
+            )
+        return docs
+
+    return build()
+
+
+def concrete_pods_strategy(*, max_pods: int = 6) -> Any:
+    """(namespace, namespace labels, pod labels) triples: namespaces of the policy sets, named
+    ones, and others; labels on the selectors' keys and values, on other keys and values."""
+    from hypothesis import strategies as st
+
+    values = ["web", "db", "api", "front", "back", "zzz"]
+    pod_labels = _labels_st({key: values for key in ("app", "tier", "missing", "extra")})
+    ns_values = ["red", "blue", "dev", "prod", "zzz"]
+    ns_labels = _labels_st({key: ns_values for key in ("team", "env", "extra")})
+    names = [*POLICY_NAMESPACES, "kube-system", "audit", "zeta", "omega"]
+    return st.lists(
+        st.tuples(st.sampled_from(names), ns_labels, pod_labels), min_size=1, max_size=max_pods
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from kubefacts.api import NAMESPACE_NAME_LABEL as NAME
 from reachability import Options, allowed, from_manifests, matrix
 from reachability._representatives import pod_name
 from reachability.model import Labels
@@ -297,6 +298,8 @@ def test_representatives_for_what_the_environments_program_renders() -> None:
         "pr-1/pod",
         "pr-1/app-postgres",
         "pr-1/db-access-true",
+        # a database pod that is also a client of it: a class of its own (issue 9)
+        "pr-1/app-postgres.db-access-true",
     ]
     assert all(not p.ips and not p.ports for p in cluster.pods)
     cases = {
@@ -307,6 +310,10 @@ def test_representatives_for_what_the_environments_program_renders() -> None:
         ("pr-1/pod", "pr-1/app-postgres", 5432, "TCP"): False,
         ("pr-1/db-access-true", "pr-1/app-postgres", 5432, "TCP"): True,
         ("pr-1/db-access-true", "pr-1/app-postgres", 5433, "TCP"): False,
+        # postgres pods are outside allow-same-namespace: no egress, even when clients
+        ("pr-1/app-postgres.db-access-true", "pr-1/app-postgres", 5432, "TCP"): False,
+        ("pr-1/db-access-true", "pr-1/app-postgres.db-access-true", 5432, "TCP"): True,
+        ("pr-1/pod", "pr-1/app-postgres.db-access-true", 5432, "TCP"): False,
         ("pr-1/pod", "kube-system/k8s-app-kube-dns", 53, "UDP"): True,
         ("pr-1/pod", "kube-system/k8s-app-kube-dns", 53, "TCP"): True,
         ("pr-1/pod", "kube-system/pod", 53, "UDP"): False,
@@ -341,7 +348,17 @@ def test_representatives_tell_apart_only_what_selectors_tell_apart() -> None:
         netpol("x/d", {"podSelector": {"matchLabels": {"app": "web", "tier": "front"}}}),
     ]
     names = [p.name for p in from_manifests(docs).pods if p.namespace == "x"]
-    assert names == ["pod", "app-api", "app-web", "tier-any", "app-web.tier-front"]
+    # app: web, api or other; tier: front, other or absent; nine choices, seven classes
+    # (`tier: front` tells apart only app=web pods)
+    assert names == [
+        "pod",
+        "app-api",
+        "app-web",
+        "tier-any",
+        "app-api.tier-any",
+        "app-web.tier-any",
+        "app-web.tier-front",
+    ]
 
 
 def test_representative_options() -> None:
@@ -358,7 +375,15 @@ def test_namespaces_named_by_a_hand_made_label_are_not_invented() -> None:
         "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"name": "ingress-nginx"}}}]}]
     }
     cluster = from_manifests([netpol("x/p", spec)])
-    assert [n.name for n in cluster.namespaces] == ["other-namespace", "x"]
+    # no namespace `ingress-nginx`: only the class of other namespaces that carry the label
+    assert [(n.name, dict(n.labels)) for n in cluster.namespaces] == [
+        ("other-namespace", {NAME: "other-namespace"}),
+        (
+            "other-namespace-name-ingress-nginx",
+            {NAME: "other-namespace-name-ingress-nginx", "name": "ingress-nginx"},
+        ),
+        ("x", {NAME: "x"}),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -256,7 +256,7 @@ def test_cli_text_and_md(capsys: pytest.CaptureFixture[str], stacks: dict[str, P
             "--map-namespace", "myteam-myproject-pr-123=myteam-myproject-production"]  # fmt: skip
     code, text, _ = cli(capsys, *argv)
     assert code == 0 and text.startswith(
-        "reachability diff: 0 flow(s) become allowed, 59 become denied"
+        "reachability diff: 0 flow(s) become allowed, 104 become denied"
     )
     assert (
         "  ingress-nginx -> myteam-myproject-production\n    pod -> app-postgres  all probed ports"
@@ -265,7 +265,7 @@ def test_cli_text_and_md(capsys: pytest.CaptureFixture[str], stacks: dict[str, P
     code, md, _ = cli(capsys, *argv, "--format", "md")
     assert md.startswith("### NetworkPolicy reachability diff")
     assert "```mermaid\nflowchart LR" in md and "linkStyle" in md and "-.->" in md
-    assert "#### Newly denied (59)" in md
+    assert "#### Newly denied (104)" in md
     assert (
         "| `ingress-nginx/pod` | `myteam-myproject-production/app-postgres` | all probed ports |"
         in md

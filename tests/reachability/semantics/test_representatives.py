@@ -247,3 +247,80 @@ def test_cli_query_unknown_endpoint_is_one_line_exit_2(rendered: Path) -> None:
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- complete by design
+
+
+def test_every_pod_class_the_selectors_tell_apart_has_a_representative() -> None:
+    """Issue 9: `{app: web, tier: ...}` is ingress-isolated but egress-open; no other class is."""
+    docs = [
+        namespace("shop"),
+        netpol(
+            "shop",
+            "no-tier-egress",
+            selector(expressions=[("tier", "DoesNotExist", [])]),
+            policy_types=["Egress"],
+        ),
+        netpol("shop", "web-ingress", selector({"app": "web"}), policy_types=["Ingress"]),
+    ]
+    c = from_manifests(docs)
+    shop = sorted((p.name, dict(p.labels)) for p in c.pods if p.namespace == "shop")
+    assert shop == [
+        ("app-web", {"app": "web"}),
+        ("app-web.tier-any", {"app": "web", "tier": "any"}),
+        ("pod", {}),
+        ("tier-any", {"tier": "any"}),
+    ]
+    check(c, "shop/app-web.tier-any", "other-namespace/pod", 80, "TCP", True)
+    check(c, "other-namespace/pod", "shop/app-web.tier-any", 80, "TCP", False)
+    check(c, "shop/app-web", "other-namespace/pod", 80, "TCP", False)
+
+
+def test_every_namespace_class_the_selectors_tell_apart_has_a_stand_in() -> None:
+    """Other namespaces labelled team=red, or named `audit` (excluded by NotIn), are classes."""
+    team_red = selector({"team": "red"})
+    not_audit = selector(expressions=[(NAME, "NotIn", ["audit"])])
+    docs = [
+        namespace("shop"),
+        netpol(
+            "shop",
+            "from-red-or-not-audit",
+            {},
+            policy_types=["Ingress"],
+            ingress=[
+                ingress_rule([peer(namespaces=team_red)], [np_port(80)]),
+                ingress_rule([peer(namespaces=not_audit)], [np_port(443)]),
+            ],
+        ),
+    ]
+    c = from_manifests(docs)
+    labels = {n.name: dict(n.labels) for n in c.namespaces}
+    assert labels == {
+        "audit": {NAME: "audit"},
+        "other-namespace": {NAME: "other-namespace"},
+        "other-namespace-team-red": {NAME: "other-namespace-team-red", "team": "red"},
+        "shop": {NAME: "shop"},
+    }
+    check(c, "other-namespace-team-red/pod", "shop/pod", 80, "TCP", True)
+    check(c, "other-namespace/pod", "shop/pod", 80, "TCP", False)
+    check(c, "other-namespace/pod", "shop/pod", 443, "TCP", True)
+    check(c, "audit/pod", "shop/pod", 443, "TCP", False)
+
+
+def test_representatives_are_stable_when_synthesized_again() -> None:
+    """diff and lint synthesize again from a cluster that already holds the stand-ins."""
+    docs = [
+        namespace("shop"),
+        netpol(
+            "shop",
+            "from-red",
+            {},
+            policy_types=["Ingress"],
+            ingress=[ingress_rule([peer(namespaces=selector({"team": "red"}))])],
+        ),
+    ]
+    c = from_manifests(docs)
+    again = c.with_representatives()
+    assert again.namespaces == c.namespaces
+    assert again.pods == c.pods
