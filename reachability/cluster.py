@@ -37,7 +37,7 @@ from reachability.model import (
     Pod,
     Rule,
 )
-from reachability.problems import UnknownEndpoint, UnknownPolicy
+from reachability.problems import Problem, UnknownEndpoint, UnknownPolicy
 from reachability.selectors import LabelSelector
 
 
@@ -48,6 +48,8 @@ class Cluster:
     policies: tuple[NetworkPolicy, ...]
     representative: bool = False  # the pods were synthesized (see _representatives.py)
     options: Options = DEFAULT_OPTIONS
+    # What loading accepted but the user should know of (e.g. a name derived from generateName).
+    notes: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     cache: dict[Any, Any] = field(
         default_factory=dict, init=False, compare=False, repr=False, hash=False
     )
@@ -242,7 +244,8 @@ def endpoint_order(pod: Pod) -> tuple[str, bool, str]:
 
 
 def build_cluster(parsed: Parsed, options: Options = DEFAULT_OPTIONS) -> Cluster:
-    return assemble(parsed.namespaces, parsed.pods, parsed.policies, options)
+    cluster = assemble(parsed.namespaces, parsed.pods, parsed.policies, options)
+    return dataclasses.replace(cluster, notes=parsed.notes) if parsed.notes else cluster
 
 
 def assemble(

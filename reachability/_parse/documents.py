@@ -47,12 +47,14 @@ class Parsed:
     namespaces: tuple[Namespace, ...]
     pods: tuple[Pod, ...]  # and workloads
     policies: tuple[NetworkPolicy, ...]
+    notes: tuple[Problem, ...] = ()  # accepted, but worth saying (a name derived from generateName)
 
 
 def parse_documents(documents: Iterable[Document]) -> Parsed:
     """Parse every Namespace, Pod, workload and NetworkPolicy; raise ManifestError with every
     problem. Workloads are endpoints beside the Pods; a Pod they control is folded into them."""
     problems: list[Problem] = []
+    notes: list[Problem] = []
     seen: dict[tuple[str, str], tuple[Any, str]] = {}
     namespaces: list[Namespace] = []
     endpoints: list[Controlled] = []
@@ -62,7 +64,7 @@ def parse_documents(documents: Iterable[Document]) -> Parsed:
         kind = body.get("kind")
         if kind not in ("Namespace", "Pod", "NetworkPolicy") and not is_workload(body):
             continue  # other kinds play no part in reachability
-        ctx = Context(document.source, object_name(body, kind, document.position), problems)
+        ctx = Context(document.source, object_name(body, kind, document.position), problems, notes)
         before = len(problems)
         if kind == "Namespace":
             value: Any = namespace(ctx, body)
@@ -89,7 +91,9 @@ def parse_documents(documents: Iterable[Document]) -> Parsed:
             endpoints.append(value)
     if problems:
         raise ManifestError(problems)
-    return Parsed(tuple(namespaces), tuple(fold_controlled(endpoints)), tuple(policies))
+    return Parsed(
+        tuple(namespaces), tuple(fold_controlled(endpoints)), tuple(policies), tuple(notes)
+    )
 
 
 def expand_lists(documents: Iterable[Document]) -> Iterator[Document]:

@@ -38,12 +38,24 @@ OBJECT_META_FIELDS = (  # metav1.ObjectMeta
 ANNOTATIONS_MAX_BYTES = 256 * 1024  # apimachinery TotalAnnotationSizeLimitB
 
 
+GENERATED_SUFFIX_LENGTH = 5  # apiserver/pkg/storage/names: randomLength
+GENERATED_PREFIX_MAX = 58  # maxGeneratedNameLength: 63 - randomLength
+
+
+def generated_name(prefix: object) -> str | None:
+    """The name to analyse an object created with `generateName` alone under: the prefix cut
+    as the API server cuts it, and a fixed stand-in for its random characters."""
+    if not isinstance(prefix, str) or not prefix:
+        return None
+    return prefix[:GENERATED_PREFIX_MAX] + "x" * GENERATED_SUFFIX_LENGTH
+
+
 def object_name(body: Mapping[str, Any], kind: str, position: str) -> str:
     """ "Kind namespace/name" (or "Namespace name"), as problems and findings name objects; an
     object without a name is named by its place in the file."""
     metadata = body.get("metadata")
     metadata = metadata if isinstance(metadata, Mapping) else {}
-    name = metadata.get("name")
+    name = metadata.get("name") or generated_name(metadata.get("generateName"))
     label = name if isinstance(name, str) and name else f"({position}, no name)"
     if kind == "Namespace":
         return f"Namespace {label}"
@@ -79,7 +91,16 @@ def metadata(
     known_fields(ctx, meta, OBJECT_META_FIELDS, "metadata")
     found = labels(ctx, meta.get("labels"), "metadata.labels")
     annotations(ctx, meta.get("annotations"), "metadata.annotations")
-    name = string(ctx, meta.get("name"), "metadata.name") or ""
+    generated = generated_name(meta.get("generateName")) if not meta.get("name") else None
+    if generated is not None:
+        name = generated
+        ctx.note(
+            "metadata.generateName",
+            f"no name: analysed as {name} (the API server would append {GENERATED_SUFFIX_LENGTH} "
+            "random characters to the generateName)",
+        )
+    else:
+        name = string(ctx, meta.get("name"), "metadata.name") or ""
     if name:
         ctx.check("metadata.name", name, dns_subdomain_problem if namespaced else dns_label_problem)
     namespace = ""

@@ -17,15 +17,22 @@ from reachability.problems import Problem
 class Context:
     """Collects problems for one object."""
 
-    __slots__ = ("file", "obj", "problems")
+    __slots__ = ("file", "notes", "obj", "problems")
 
-    def __init__(self, file: str, obj: str, problems: list[Problem]) -> None:
+    def __init__(
+        self, file: str, obj: str, problems: list[Problem], notes: list[Problem] | None = None
+    ) -> None:
         self.file = file
         self.obj = obj
         self.problems = problems
+        self.notes = notes if notes is not None else []
 
     def add(self, field: str, message: str) -> None:
         self.problems.append(Problem(self.file, self.obj, field, message))
+
+    def note(self, field: str, message: str) -> None:
+        """Something accepted but read in a way the user should know of (not a problem)."""
+        self.notes.append(Problem(self.file, self.obj, field, message))
 
     def check(self, field: str, value: Any, rule: Callable[[Any], str | None]) -> None:
         """Apply one of the API server's syntax rules, quoting the value when it breaks it."""

@@ -18,6 +18,7 @@ from reachability.cli.options import (
     add_semantic_options,
     engine_options,
     ip_address,
+    noted,
 )
 from reachability.diff import FORMATS, diff, render
 
@@ -79,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
     mapping = _mapping(args.mapping)
     for address in args.externals:
         ip_address(address, "--external")
-    before = load(args.before, options=options).renamed_namespaces(mapping)
-    after = load(args.after, options=options)
+    before = noted(load(args.before, options=options)).renamed_namespaces(mapping)
+    after = noted(load(args.after, options=options))
     ports = args.ports or ()
     result = diff(before, after, ports=ports, externals=args.externals, options=options)
     sys.stdout.write(render(result, args.format))

@@ -7,6 +7,7 @@ is added by one function here, so its spelling, type and meaning cannot drift be
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -103,7 +104,14 @@ def engine_options(args: argparse.Namespace) -> Options:
 
 
 def load_cluster(args: argparse.Namespace) -> Cluster:
-    return load(args.paths, options=engine_options(args))
+    return noted(load(args.paths, options=engine_options(args)))
+
+
+def noted(cluster: Cluster) -> Cluster:
+    """The cluster, after its load notes (accepted, worth knowing) went to stderr, one a line."""
+    for note in cluster.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return cluster
 
 
 def port_number(text: str) -> int:

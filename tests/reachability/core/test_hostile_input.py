@@ -159,3 +159,24 @@ def test_integral_numbers_written_with_a_point_are_ports(field: str, value: floa
     bad = netpol("a", "q", {}, ingress=[{"ports": [{"port": 80.5}]}])
     (found,) = _problems([bad])
     assert "spec.ingress[0].ports[0].port" in found
+
+
+def test_generate_name_without_name_is_analysed_under_a_derived_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kubectl create accepts `metadata.generateName` alone; the API server then appends five
+    random characters. The analyzer uses a fixed stand-in for them, and says so on stderr."""
+    web = pod("a", "web", {"app": "web"}, ["10.0.0.2"])
+    del web["metadata"]["name"]
+    web["metadata"]["generateName"] = "web-"
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump_all([namespace("a"), web]), encoding="utf-8")
+    cluster = load([tmp_path])
+    assert [p.id for p in cluster.pods] == ["a/web-xxxxx"]
+    assert main(["matrix", "-f", str(tmp_path), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert '"a/web-xxxxx"' in captured.out
+    assert "note:" in captured.err and "generateName" in captured.err
+    assert "web-xxxxx" in captured.err and len(captured.err.splitlines()) == 1
+    del web["metadata"]["generateName"]
+    (found,) = _problems([namespace("a"), web])
+    assert "metadata.name: is required" in found
