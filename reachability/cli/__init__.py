@@ -83,4 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(line: str) -> None:
-    print(" ".join(line.split("\n")), file=sys.stderr)
+    """One line, whatever the message quotes: every line break (\\n, but also \\r, \\x1e,
+    \\u2028, ... which readers split on too) becomes a space."""
+    print(" ".join(line.splitlines()), file=sys.stderr)

@@ -180,3 +180,13 @@ def test_generate_name_without_name_is_analysed_under_a_derived_name(
     del web["metadata"]["generateName"]
     (found,) = _problems([namespace("a"), web])
     assert "metadata.name: is required" in found
+
+
+@pytest.mark.parametrize("name", ["a\x1eb", "a\rb", "a\u2028b"])
+def test_a_name_with_a_line_break_character_is_still_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """Found by the fuzz test: readers split lines on more than \\n."""
+    (tmp_path / "c.json").write_text(json.dumps(namespace(name)), encoding="utf-8")
+    assert main(["matrix", "-f", str(tmp_path)]) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1
