@@ -48,7 +48,7 @@ from typing import Any, Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from components.errors import shorten
+from kubefacts.validation import shorten
 from kubefacts.yaml_limits import (
     LocatedYamlError,
     check_yaml_limits,

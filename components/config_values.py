@@ -9,13 +9,15 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from components.errors import SHOWN_MAX, ConfigError, shorten
+from components.errors import ConfigError
 from kubefacts.api import MAX_PORT, MIN_PORT
 from kubefacts.validation import (
+    SHOWN_MAX,
     dns_label_problem,
     label_key_problem,
     label_value_problem,
     resource_quantity_problem,
+    shorten,
 )
 
 CONFIG_NAMESPACE: Final = "catalyst-environments"

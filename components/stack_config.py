@@ -25,7 +25,8 @@ from typing import Any, Final
 import yaml
 
 from components.cli_yaml import go_json_float, load_cli_yaml, non_string_key
-from components.errors import ConfigError, shorten
+from components.errors import ConfigError
+from kubefacts.validation import shorten
 from kubefacts.yaml_limits import LocatedYamlError
 
 PROJECT_FILES: Final = ("Pulumi.yaml", "Pulumi.yml")

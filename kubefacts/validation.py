@@ -62,17 +62,20 @@ NONNEGATIVE_QUANTITY_RULE: Final = (
 )
 
 
-SHOWN_MAX: Final = 80
+SHOWN_MAX: Final = 200
 """How much of a value a message quotes: enough to recognise it, never a whole 10 MB value."""
 
 
-def shown(value: object) -> str:
-    """`repr(value)`, cut to SHOWN_MAX characters with its length when longer."""
-    text = repr(value)
-    if len(text) <= SHOWN_MAX:
+def shorten(text: str, limit: int = SHOWN_MAX) -> str:
+    """`text` itself, or its first `limit` characters, an ellipsis and its length."""
+    if len(text) <= limit:
         return text
-    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[: SHOWN_MAX - 3]}...{size}"
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def shown(value: object) -> str:
+    """`repr(value)`, shortened: how a message that names a file and field quotes a value."""
+    return shorten(repr(value))
 
 
 def quoted(value: object, rule: Callable[[Any], str | None]) -> str | None:
@@ -82,26 +85,23 @@ def quoted(value: object, rule: Callable[[Any], str | None]) -> str | None:
     return f"{shown(value)} {problem}" if problem else None
 
 
-def _too_long(value: str, limit: int, rule: str) -> str | None:
-    return f"{len(value)} characters is too long for {rule}" if len(value) > limit else None
+def _syntax_problem(value: str, limit: int, pattern: re.Pattern[str], rule: str) -> str | None:
+    """At most `limit` characters, all of `pattern`; the length is said first when it is wrong."""
+    if len(value) > limit:
+        return f"{len(value)} characters is too long for {rule}"
+    return None if pattern.fullmatch(value) else f"must be {rule}"
 
 
 @lru_cache(maxsize=4096)
 def dns_label_problem(value: str) -> str | None:
     """Namespace names (and the parts the environments program composes them from)."""
-    too_long = _too_long(value, DNS_LABEL_MAX, DNS_LABEL_RULE)
-    if too_long or _DNS_LABEL.fullmatch(value):
-        return too_long
-    return f"must be {DNS_LABEL_RULE}"
+    return _syntax_problem(value, DNS_LABEL_MAX, _DNS_LABEL, DNS_LABEL_RULE)
 
 
 @lru_cache(maxsize=4096)
 def dns_subdomain_problem(value: str) -> str | None:
     """Most object names, and label key prefixes."""
-    too_long = _too_long(value, DNS_SUBDOMAIN_MAX, DNS_SUBDOMAIN_RULE)
-    if too_long or _DNS_SUBDOMAIN.fullmatch(value):
-        return too_long
-    return f"must be {DNS_SUBDOMAIN_RULE}"
+    return _syntax_problem(value, DNS_SUBDOMAIN_MAX, _DNS_SUBDOMAIN, DNS_SUBDOMAIN_RULE)
 
 
 @lru_cache(maxsize=4096)
@@ -126,10 +126,9 @@ def annotation_key_problem(key: str) -> str | None:
 @lru_cache(maxsize=4096)
 def label_value_problem(value: str) -> str | None:
     """Label values are short and may be empty."""
-    too_long = _too_long(value, LABEL_VALUE_MAX, LABEL_VALUE_RULE)
-    if too_long or not value or _QUALIFIED_NAME.fullmatch(value):
-        return too_long
-    return f"must be {LABEL_VALUE_RULE}"
+    if not value:
+        return None
+    return _syntax_problem(value, LABEL_VALUE_MAX, _QUALIFIED_NAME, LABEL_VALUE_RULE)
 
 
 @lru_cache(maxsize=1024)
