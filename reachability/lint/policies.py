@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from kubefacts.api import DIRECTIONS
 from reachability import (
     Endpoint,
     ExternalIP,
@@ -125,7 +126,7 @@ def shadowed(analysis: Analysis) -> Iterator[Finding]:
             continue  # selects nothing: NP008 says so when pods are given
         covering: set[str] = set()
         changed = False
-        for direction in ("ingress", "egress"):
+        for direction in DIRECTIONS:
             if not policy.affects(direction):
                 continue
             for target in targets:
@@ -163,15 +164,23 @@ def _sole_isolator(analysis: Analysis, policy: NetworkPolicy, target: Pod, direc
 
 def _opens(analysis: Analysis, target: Pod, direction: str, endpoints: Sequence[Endpoint]) -> bool:
     """Without its only isolating policy, does some denied flow of `target` become allowed?"""
+    return any(
+        not _side(verdict, direction).allowed and _other(verdict, direction).allowed
+        for _, _, _, _, verdict in _verdicts(analysis, target, direction, endpoints)
+    )
+
+
+def _verdicts(
+    analysis: Analysis, target: Pod, direction: str, endpoints: Sequence[Endpoint]
+) -> Iterator[tuple[Endpoint, Endpoint, int, str, Verdict]]:
+    """`target`'s flows in `direction` with every endpoint on every probed port (a real pod
+    reaching itself is loopback, left out), with the engine's verdict on each."""
     for other in endpoints:
         src, dst = _pair(target, other, direction)
         if src == dst and analysis.is_real(src):
             continue
         for port, protocol in analysis.ports:
-            verdict = allowed(analysis.cluster, src, dst, port, protocol)
-            if not _side(verdict, direction).allowed and _other(verdict, direction).allowed:
-                return True
-    return False
+            yield src, dst, port, protocol, allowed(analysis.cluster, src, dst, port, protocol)
 
 
 def _loses(
@@ -199,21 +208,18 @@ def _blocked(
     analysis: Analysis, policy: NetworkPolicy, targets: Sequence[Pod], endpoints: Sequence[Endpoint]
 ) -> str | None:
     """One flow the policy admits on its side that the other side still denies, if any."""
-    for direction in ("ingress", "egress"):
+    for direction in DIRECTIONS:
         if not policy.affects(direction):
             continue
         for target in targets:
-            for other in endpoints:
-                src, dst = _pair(target, other, direction)
-                if src == dst and analysis.is_real(src):
-                    continue
-                for port, protocol in analysis.ports:
-                    verdict = allowed(analysis.cluster, src, dst, port, protocol)
-                    mine = any(r.policy == policy.id for r in _side(verdict, direction).allowed_by)
-                    if mine and not verdict.allowed:
-                        return f"{src.id} -> {dst.id} {port}/{protocol}, " + side_reason(
-                            _other(verdict, direction)
-                        )
+            for src, dst, port, protocol, verdict in _verdicts(
+                analysis, target, direction, endpoints
+            ):
+                mine = any(r.policy == policy.id for r in _side(verdict, direction).allowed_by)
+                if mine and not verdict.allowed:
+                    return f"{src.id} -> {dst.id} {port}/{protocol}, " + side_reason(
+                        _other(verdict, direction)
+                    )
     return None
 
 
