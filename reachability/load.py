@@ -4,11 +4,12 @@ Folders are read recursively (*.yaml, *.yml, *.json, in sorted order; hidden ent
 YAML files may hold several documents, and unreadable files are problems reported with the
 manifest problems, not one at a time.
 
-Decoding YAML is most of the time spent on large inputs, so it is done with libyaml's parser and
-composer and a lean node-to-value conversion for the common tags (plain strings skip PyYAML's
-regex-based tag resolution); anything unusual (explicit tags, merge keys) goes through PyYAML's
-own SafeLoader constructor, so the values are the same as `yaml.safe_load`'s. The garbage
-collector is paused while the (acyclic) documents are built.
+Decoding YAML is most of the time spent on large inputs. Text in the block style manifests are
+written in is read by `_block_yaml` (line by line, exact or silent); anything else goes to
+libyaml's parser and composer and a lean node-to-value conversion for the common tags (plain
+strings skip PyYAML's regex-based tag resolution), with anything unusual (explicit tags, merge
+keys) through PyYAML's own SafeLoader constructor. Either way the values are `yaml.safe_load`'s.
+The garbage collector is paused while the (acyclic) documents are built.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kubefacts.yaml_limits import check_yaml_limits
+from reachability import _block_yaml
 from reachability._frozen import plain_copy
 from reachability._parse import Document, parse_documents
 from reachability.cluster import Cluster, build_cluster
@@ -166,7 +168,17 @@ def _read(path: Path) -> tuple[list[Document], Problem | None]:
 
 
 def yaml_documents(text: str) -> Iterator[Any]:
-    """Every document of a YAML stream, decoded as `yaml.safe_load_all` would."""
+    """Every document of a YAML stream, decoded as `yaml.safe_load_all` would (a key written
+    twice is an error)."""
+    fast = _block_yaml.documents(text)
+    if fast is not None:
+        yield from fast
+        return
+    yield from libyaml_documents(text)
+
+
+def libyaml_documents(text: str) -> Iterator[Any]:
+    """The same, always through libyaml: the reference `_block_yaml` is held to."""
     loader = _Loader(text)
     aliases = "&" in text and "*" in text  # no anchor or alias: nothing to budget
     try:
