@@ -16,11 +16,11 @@ from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, LintOptions, analy
 from .dns import NP003, dns_findings
 from .ipblocks import metadata_exposed, private_ranges_open
 from .isolation import intra_namespace, namespaces_without_default_deny
+from .lines import line_of
 from .peers import name_label, open_namespaces, or_peers
 from .policies import selects_nothing, shadowed, undefined_named_ports
 from .ports import ignored_rules, one_protocol_rules
 from .registry import SOURCE, Finding, Rule, declare, declared_rules, finding, sort_key
-from .report import line_of
 
 NP000 = declare("NP000", "error", "invalid manifest", reads=(SOURCE,))
 

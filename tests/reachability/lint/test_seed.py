@@ -3,8 +3,11 @@ the findings expected of it, the two bugs the seed lived through first of all.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from reachability._block_yaml import documents
 from reachability.lint import Finding, has_errors, lint_paths
 from tests.support.paths import DATA
 
@@ -97,3 +100,18 @@ def test_all_seed_examples_together() -> None:
         "NetworkPolicy dev-pr-123/default-deny-all",
         "NetworkPolicy myteam-myproject-pr-123/default-deny-ingress",
     }
+
+
+def test_lines_are_the_same_whichever_reader_reads_the_file(tmp_path: Path) -> None:
+    """The fast reader notes lines as it goes; a file it leaves to libyaml (here, for one
+    anchor) is composed instead, and the findings point at the same lines."""
+    source = SEED / "dev-environment-policy.yaml"
+    text = source.read_text(encoding="utf-8")
+    assert documents(text) is not None
+    anchored = tmp_path / "dev-environment-policy.yaml"
+    anchored.write_text(text.replace("kind: NetworkPolicy", "kind: &kind NetworkPolicy", 1))
+    assert documents(anchored.read_text(encoding="utf-8")) is None
+    fast = {(f.id, f.field): f.line for f in lint_paths([source])}
+    composed = {(f.id, f.field): f.line for f in lint_paths([anchored])}
+    assert fast == composed
+    assert fast[("NP001", "spec.egress[0].to")] == 20
