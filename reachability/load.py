@@ -67,12 +67,22 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(paths: Sequence[str | Path], *, options: Options = DEFAULT_OPTIONS) -> Cluster:
-    """Every Namespace, Pod and NetworkPolicy in `paths`; ManifestError lists every problem."""
+def load(
+    paths: Sequence[str | Path],
+    *,
+    options: Options = DEFAULT_OPTIONS,
+    namespaces: Iterable[str] | None = None,
+) -> Cluster:
+    """Every Namespace, Pod and NetworkPolicy in `paths`; ManifestError lists every problem.
+
+    `namespaces`: read only the Pods, workloads and NetworkPolicies of these namespaces (and
+    every Namespace object), so a question about them costs little more than decoding; problems
+    of the other objects then go unreported, and no representatives are drawn from them."""
+    within = None if namespaces is None else frozenset(namespaces)
     with _collector_paused():
         documents, problems = read_documents(paths)
         try:
-            parsed = parse_documents(documents)
+            parsed = parse_documents(documents, within)
         except ManifestError as error:
             problems.extend(error.problems)
     if problems:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reachability._parse.metadata import namespace, object_name
+from reachability._parse.metadata import namespace, namespace_of, object_name
 from reachability._parse.pod import pod
 from reachability._parse.policy import policy
 from reachability._parse.problems import Context
@@ -50,9 +50,12 @@ class Parsed:
     notes: tuple[Problem, ...] = ()  # accepted, but worth saying (a name derived from generateName)
 
 
-def parse_documents(documents: Iterable[Document]) -> Parsed:
+def parse_documents(documents: Iterable[Document], within: frozenset[str] | None = None) -> Parsed:
     """Parse every Namespace, Pod, workload and NetworkPolicy; raise ManifestError with every
-    problem. Workloads are endpoints beside the Pods; a Pod they control is folded into them."""
+    problem. Workloads are endpoints beside the Pods; a Pod they control is folded into them.
+
+    `within`: only the Pods, workloads and NetworkPolicies of these namespaces (every Namespace
+    object still), for questions that cannot involve the others."""
     problems: list[Problem] = []
     notes: list[Problem] = []
     seen: dict[tuple[str, str], tuple[Any, str]] = {}
@@ -64,6 +67,8 @@ def parse_documents(documents: Iterable[Document]) -> Parsed:
         kind = body.get("kind")
         if kind not in ("Namespace", "Pod", "NetworkPolicy") and not is_workload(body):
             continue  # other kinds play no part in reachability
+        if within is not None and kind != "Namespace" and namespace_of(body) not in within:
+            continue
         ctx = Context(document.source, object_name(body, kind, document.position), problems, notes)
         before = len(problems)
         if kind == "Namespace":

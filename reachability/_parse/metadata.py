@@ -59,9 +59,14 @@ def object_name(body: Mapping[str, Any], kind: str, position: str) -> str:
     label = name if isinstance(name, str) and name else f"({position}, no name)"
     if kind == "Namespace":
         return f"Namespace {label}"
-    namespace = metadata.get("namespace")
-    namespace = namespace if isinstance(namespace, str) and namespace else DEFAULT_NAMESPACE
-    return f"{kind} {namespace}/{label}"
+    return f"{kind} {namespace_of(body)}/{label}"
+
+
+def namespace_of(body: Mapping[str, Any]) -> str:
+    """The namespace a namespaced object lives in, as the API server defaults it."""
+    metadata = body.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+    return namespace if isinstance(namespace, str) and namespace else DEFAULT_NAMESPACE
 
 
 def labels(ctx: Context, value: Any, path: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ import sys
 from reachability import UserError, allowed
 from reachability.cli.expectations import read_expectations
 from reachability.cli.formats import check_json, check_text
-from reachability.cli.options import Command, add_format, add_manifest_options, load_cluster
+from reachability.cli.options import Command, add_format, add_manifest_options, load_for
 from reachability.problems import ManifestError, Problem
 
 
@@ -25,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     expectations = read_expectations(args.expect)
-    cluster = load_cluster(args)
+    cluster = load_for(args, [ref for e in expectations for ref in (e.src, e.dst)])
     problems: list[Problem] = []
     resolved = []
     for i, expectation in enumerate(expectations):

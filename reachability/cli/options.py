@@ -107,6 +107,27 @@ def load_cluster(args: argparse.Namespace) -> Cluster:
     return noted(load(args.paths, options=engine_options(args)))
 
 
+def load_for(args: argparse.Namespace, refs: Sequence[str]) -> Cluster:
+    """The cluster as far as questions about `refs` need it: when every ref names a pod or
+    workload (`ns/...`), only their namespaces' objects, since no other policy can select
+    either end. Anything else (an IP, which may be any pod's; an unknown endpoint, whose
+    message lists the whole input; no pods there, which means representatives) reads it all."""
+    if refs and all("/" in ref for ref in refs):
+        scope = {ref.partition("/")[0] for ref in refs}
+        cluster = load(args.paths, options=engine_options(args), namespaces=scope)
+        if cluster.pods and all(_known(cluster, ref) for ref in refs):
+            return noted(cluster)
+    return load_cluster(args)
+
+
+def _known(cluster: Cluster, ref: str) -> bool:
+    try:
+        cluster.endpoint(ref)
+    except UserError:
+        return False
+    return True
+
+
 def noted(cluster: Cluster) -> Cluster:
     """The cluster, after its load notes (accepted, worth knowing) went to stderr, one a line."""
     for note in cluster.notes:

@@ -12,7 +12,7 @@ from reachability.cli.options import (
     add_format,
     add_manifest_options,
     endpoint,
-    load_cluster,
+    load_for,
     port_number,
     protocol_name,
 )
@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    cluster = load_cluster(args)
+    cluster = load_for(args, [args.src, args.dst])
     src = endpoint(cluster, args.src, "--from")
     dst = endpoint(cluster, args.dst, "--to")
     verdict = allowed(cluster, src, dst, args.port, args.protocol)
