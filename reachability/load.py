@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kubefacts.api import DEFAULT_NAMESPACE
 from kubefacts.yaml_limits import check_yaml_limits
 from reachability import _block_yaml
 from reachability._frozen import plain_copy
@@ -75,12 +76,12 @@ def load(
 ) -> Cluster:
     """Every Namespace, Pod and NetworkPolicy in `paths`; ManifestError lists every problem.
 
-    `namespaces`: read only the Pods, workloads and NetworkPolicies of these namespaces (and
-    every Namespace object), so a question about them costs little more than decoding; problems
-    of the other objects then go unreported, and no representatives are drawn from them."""
+    `namespaces`: read only these namespaces' Namespace, Pods, workloads and NetworkPolicies,
+    for a question that cannot involve any other object: a file that cannot hold one of them is
+    not even decoded, and problems of the other objects go unreported."""
     within = None if namespaces is None else frozenset(namespaces)
     with _collector_paused():
-        documents, problems = read_documents(paths)
+        documents, problems = read_documents(paths, within)
         try:
             parsed = parse_documents(documents, within)
         except ManifestError as error:
@@ -129,19 +130,24 @@ def manifest_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Proble
     return list(dict.fromkeys(files)), problems
 
 
-def read_documents(paths: Sequence[str | Path]) -> tuple[list[Document], list[Problem]]:
-    """Every decoded document of `paths`, and the problems of paths that could not be read."""
+def read_documents(
+    paths: Sequence[str | Path], within: frozenset[str] | None = None
+) -> tuple[list[Document], list[Problem]]:
+    """Every decoded document of `paths`, and the problems of paths that could not be read;
+    with `within`, only of the files that may hold an object of those namespaces."""
     files, problems = manifest_files(paths)
     documents: list[Document] = []
     for path in files:
-        found, problem = _read(path)
+        found, problem = _read(path, within)
         documents.extend(found)
         if problem is not None:
             problems.append(problem)
     return documents, problems
 
 
-def _read(path: Path) -> tuple[list[Document], Problem | None]:
+def _read(
+    path: Path, within: frozenset[str] | None = None
+) -> tuple[list[Document], Problem | None]:
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -149,6 +155,8 @@ def _read(path: Path) -> tuple[list[Document], Problem | None]:
         return [], Problem(name, "", "", "is not UTF-8 text")
     except OSError as error:
         return [], Problem(name, "", "", f"cannot be read: {error.strerror or error}")
+    if within is not None and not _may_hold(text, within):
+        return [], None
     if path.suffix.lower() == ".json":
         try:
             return [
@@ -175,6 +183,17 @@ def _read(path: Path) -> tuple[list[Document], Problem | None]:
         detail = "an alias refers to a node that contains it (or nesting is too deep)"
         return documents, Problem(name, "", where, f"is not valid YAML: {detail}")
     return documents, None
+
+
+def _may_hold(text: str, namespaces: frozenset[str]) -> bool:
+    """Whether `text` may hold an object of `namespaces`. An object's namespace (or a Namespace's
+    name) is written in its file as it is, unless escaped (a backslash in YAML double quotes or
+    JSON); an omitted one is `default`. Names hold no spaces, so no line folding can split one."""
+    return (
+        DEFAULT_NAMESPACE in namespaces
+        or "\\" in text
+        or any(namespace in text for namespace in namespaces)
+    )
 
 
 def yaml_documents(text: str) -> Iterator[Any]:

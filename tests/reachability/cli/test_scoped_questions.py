@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reachability import allowed, load
 from reachability.cli import main
@@ -22,12 +23,18 @@ from tests.support.strategies import cluster_strategy
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(docs=cluster_strategy(pod_ip_blocks=True))
+@given(docs=cluster_strategy(pod_ip_blocks=True), one_file_each=st.booleans())
 def test_a_scoped_read_gives_every_pair_the_full_reads_verdict(
-    tmp_path_factory: pytest.TempPathFactory, docs: list[dict[str, Any]]
+    tmp_path_factory: pytest.TempPathFactory, docs: list[dict[str, Any]], one_file_each: bool
 ) -> None:
+    """In one file, the objects outside the scope are not parsed; one object a file, their
+    files are not even decoded."""
     folder = tmp_path_factory.mktemp("cluster")
-    (folder / "all.yaml").write_text(dump_yaml(docs))
+    if one_file_each:
+        for i, doc in enumerate(docs):
+            (folder / f"{i:03d}.yaml").write_text(dump_yaml([doc]))
+    else:
+        (folder / "all.yaml").write_text(dump_yaml(docs))
     full = load([folder])
     scopes = {
         scope: load([folder], namespaces=scope)
@@ -91,3 +98,17 @@ def test_an_ip_or_an_unknown_endpoint_reads_everything(
         main, capsys, "query", "-f", folder, "--from", "nowhere/a", "--to", "shop/db", "--port", 80
     )
     assert code == 2 and "(have: other, shop)" in err
+
+
+def test_files_that_cannot_hold_the_scope_are_skipped_and_escapes_are_not_missed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _cluster(tmp_path, broken=False)
+    (folder / "elsewhere.yaml").write_text("kind: [this is not YAML\n")  # not shop's: unread
+    escaped = "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata:\n  name: deny\n"
+    escaped += '  namespace: "sh\\x6fp"\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n'
+    (folder / "escaped.yaml").write_text(escaped)  # namespace "shop", written with an escape
+    code, out, _ = run_main(
+        main, capsys, "query", "-f", folder, "--from", "shop/db", "--to", "shop/web", "--port", 80
+    )
+    assert code == 1 and "shop/deny" in out
