@@ -260,3 +260,28 @@ config key."""
 
 FIELD: Final = by_key(ENVIRONMENT_FIELDS)
 """config key -> field."""
+
+
+def shown_default(field: Field) -> str:
+    """The README's "default" cell: the field's own wording, or its default as short YAML."""
+    if field.shown_default:
+        return field.shown_default
+    value = field.default
+    if isinstance(value, Mapping):
+        return "`{" + ", ".join(f"{key}: {item}" for key, item in value.items()) + "}`"
+    if isinstance(value, list | tuple):
+        return "`[" + ", ".join(str(item) for item in value) + "]`"
+    return f"`{value}`"
+
+
+CONFIG_TABLE_HEADER: Final = ("| key | type | default | meaning |", "|---|---|---|---|")
+
+
+def config_table() -> tuple[str, ...]:
+    """The README's config reference table, one row per config key, in the table's order."""
+    rows = (
+        f"| `{field.key}` | {field.kind} | {shown_default(field)} | {field.summary} |"
+        for field in ENVIRONMENT_FIELDS
+        if field.config
+    )
+    return (*CONFIG_TABLE_HEADER, *rows)
