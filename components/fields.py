@@ -53,6 +53,8 @@ class Field:
     """The fields of each entry (a list of maps) or of the map, when they are fixed."""
     config: bool = True
     """Whether the program reads it from config (the tier comes from the stack name instead)."""
+    required: bool = False
+    """Whether args must give it (every config key has a default; some entry fields do not)."""
 
     @property
     def key(self) -> str:
@@ -70,13 +72,23 @@ def by_key(fields: Sequence[Field]) -> Mapping[str, Field]:
 
 
 PORT_FIELDS: Final = (
-    Field("port", "integer", "Port number, 1-65535 (the first of a range when end_port is set)."),
+    Field(
+        "port",
+        "integer",
+        "Port number, 1-65535 (the first of a range when end_port is set).",
+        required=True,
+    ),
     Field("protocol", "string", "TCP, UDP or SCTP.", default=DEFAULT_PROTOCOL),
     Field("end_port", "integer", "Last port of a range starting at port, at least port."),
 )
 EGRESS_FIELDS: Final = (
-    Field("name", "string", "Names the policy allow-egress-<name> (DNS-1123 label, unique)."),
-    Field("cidr", "string", "Destination network as a CIDR, e.g. 203.0.113.0/24."),
+    Field(
+        "name",
+        "string",
+        "Names the policy allow-egress-<name> (DNS-1123 label, unique).",
+        required=True,
+    ),
+    Field("cidr", "string", "Destination network as a CIDR, e.g. 203.0.113.0/24.", required=True),
     Field(
         "except_",
         "list",
@@ -92,10 +104,19 @@ EGRESS_FIELDS: Final = (
     ),
 )
 DATABASE_FIELDS: Final = (
-    Field("name", "string", "Names the policies allow-database-<name>-* (DNS-1123 label, unique)."),
-    Field("pod_labels", "map", "Labels that select the database's pods (non-empty)."),
-    Field("port", "integer", "TCP port the clients use, 1-65535."),
-    Field("client_labels", "map", "Labels that select the pods allowed in (non-empty)."),
+    Field(
+        "name",
+        "string",
+        "Names the policies allow-database-<name>-* (DNS-1123 label, unique).",
+        required=True,
+    ),
+    Field(
+        "pod_labels", "map", "Labels that select the database's pods (non-empty).", required=True
+    ),
+    Field("port", "integer", "TCP port the clients use, 1-65535.", required=True),
+    Field(
+        "client_labels", "map", "Labels that select the pods allowed in (non-empty).", required=True
+    ),
 )
 LIMIT_RANGE_FIELDS: Final = (
     Field("default", "map", "Default limits of a container: {resource: quantity}."),
@@ -123,6 +144,7 @@ ENVIRONMENT_FIELDS: Final = (
         "allowSameNamespace, quota and limitRange default to. The program gives the stack named "
         "production the production tier and every other stack development.",
         config=False,
+        required=True,
     ),
     Field(
         "team",
