@@ -124,16 +124,16 @@ class EnvironmentNamespaceArgs(TypedDict):
 
     protect: NotRequired[bool]
     (
-        "Protect the environment (true, false or auto; auto, like leaving it out, protects "
-        "the production tier only) - the namespace and a destroy guard carry protect, so "
+        "Protect the environment, true or false; left out (auto in config), only the "
+        "production tier is protected. The namespace and a destroy guard carry protect, so "
         "`pulumi destroy` is refused while `pulumi up` may still add, change and remove "
         "policies."
     )
 
     allow_same_namespace: NotRequired[bool]
     (
-        "Let the namespace's pods reach each other, ingress and egress (true, false or auto; "
-        "auto, like leaving it out, is on in development, off in production)."
+        "Let the namespace's pods reach each other, ingress and egress, true or false; left "
+        "out (auto in config), on in development, off in production."
     )
 
     ingress_namespace: NotRequired[str]

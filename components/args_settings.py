@@ -93,6 +93,10 @@ def _config_shaped(
             ]
         elif field.items and isinstance(value, Mapping):
             value = _config_shaped(value, field.items, inner, resource)
+        elif field.kind == "integer" and isinstance(value, float) and value.is_integer():
+            # Another language's numbers reach the component host as doubles, and the SDK's
+            # host (3.272) hands them on as floats: 5432.0 is the 5432 that was written.
+            value = int(value)
         shaped[field.key] = value
     return shaped
 

@@ -38,9 +38,7 @@ class EnvironmentArgsError(ArgsError, pulumi.RunError):
 
 
 class EnvironmentNamespace(pulumi.ComponentResource):
-    """An environment's Namespace, closed off by a NetworkPolicySet that allows only what its
-    args say, with a ResourceQuota and LimitRange (the development tier's cost cap by default)
-    and a DestroyGuard that makes a protected environment refuse `pulumi destroy`."""
+    """One environment: a Namespace closed off by NetworkPolicies, a cost cap, a destroy guard."""
 
     namespace_name: pulumi.Output[str]
     """The name of the Namespace, e.g. myteam-myproject-pr-123."""

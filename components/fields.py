@@ -193,17 +193,18 @@ ENVIRONMENT_FIELDS: Final = (
     Field(
         "protect",
         "string",
-        "Protect the environment (true, false or auto; auto, like leaving it out, protects the "
-        "production tier only) - the namespace and a destroy guard carry protect, so `pulumi "
-        "destroy` is refused while `pulumi up` may still add, change and remove policies.",
+        "Protect the environment, true or false; left out (auto in config), only the "
+        "production tier is protected. The namespace and a destroy guard carry protect, so "
+        "`pulumi destroy` is refused while `pulumi up` may still add, change and remove "
+        "policies.",
         AUTO,
         "`true`, `false` or `auto` (protects the `production` stack only)",
     ),
     Field(
         "allow_same_namespace",
         "string",
-        "Let the namespace's pods reach each other, ingress and egress (true, false or auto; "
-        "auto, like leaving it out, is on in development, off in production).",
+        "Let the namespace's pods reach each other, ingress and egress, true or false; left "
+        "out (auto in config), on in development, off in production.",
         AUTO,
         "`true`, `false` or `auto` (on in development, off in production)",
     ),

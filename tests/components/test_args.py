@@ -276,3 +276,18 @@ def test_a_field_given_as_none_means_its_default() -> None:
 )
 def test_config_paths_become_python_paths_label_keys_untouched(key: str, field: str) -> None:
     assert python_path(key, ENVIRONMENT_FIELDS) == field
+
+
+def test_whole_numbers_sent_as_floats_are_integers_and_fractions_are_refused() -> None:
+    """Numbers from other languages arrive as doubles (5432.0) through the component host."""
+    database = {"name": "pg", "pod_labels": {"a": "b"}, "port": 5432.0, "client_labels": {"c": "d"}}
+    settings = settings_from_args(
+        {"tier": "development", "databases": [database]}, stack="p", resource="e"
+    )
+    assert settings.databases[0].port == 5432 and isinstance(settings.databases[0].port, int)
+    with pytest.raises(ArgsError, match=r"args\.databases\[0\]\.port: 5432\.5: must be an integer"):
+        settings_from_args(
+            {"tier": "development", "databases": [{**database, "port": 5432.5}]},
+            stack="p",
+            resource="e",
+        )
