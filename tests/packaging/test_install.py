@@ -138,3 +138,9 @@ def test_console_scripts_report_bad_arguments_in_one_line(installed: tuple[Path,
     assert render.returncode == 2 and render.stderr.count("\n") == 1
     analyzer = run("reachability", "matrix", "-f", "nowhere", check=False)
     assert analyzer.returncode == 2 and analyzer.stderr.count("\n") == 1
+
+
+def test_the_changelog_starts_at_the_current_version() -> None:
+    changelog = (REPO_ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = next(line for line in changelog.splitlines() if line.startswith("## "))
+    assert newest.startswith(f"## {__version__} ")
