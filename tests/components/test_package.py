@@ -8,9 +8,11 @@ import json
 import runpy
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.server import ComponentInitError
 
 from components import environment, package, policy_set
 from components.args_settings import settings_from_args
@@ -19,6 +21,7 @@ from components.settings import settings_from_config
 from components.version import __version__
 from tests.support.golden import Golden
 from tests.support.paths import REPO_ROOT
+from tests.support.pulumi_mocks import run_under_mocks
 
 PLUGIN = REPO_ROOT / "plugin"
 
@@ -97,3 +100,44 @@ def test_inputs_from_another_language_become_the_args_of_the_same_config() -> No
     config["databases"] = [{**sent["databases"][0], "port": 5432}]
     expected = settings_from_config("production", config)
     assert settings_from_args(args, stack="production", resource="env") == expected
+
+
+SENT_BY_YAML = {
+    "tier": "production",
+    "team": "shop",
+    "environment": "live",
+    "databases": [
+        {"name": "pg", "podLabels": {"app": "pg"}, "port": 5432.0, "clientLabels": {"c": "y"}}
+    ],
+}
+
+
+def test_the_host_constructs_an_environment_from_another_languages_inputs() -> None:
+    """What the engine's Construct call does in the provider process, under mocks."""
+    provider = ComponentProvider(list(package.COMPONENTS), package.PACKAGE_NAME)
+
+    def program() -> None:
+        result = provider.construct("live", environment.TYPE_TOKEN, dict(SENT_BY_YAML))
+        pulumi.export("urn", result.urn)
+        pulumi.export("state", result.state)
+
+    run = run_under_mocks(program, stack="platform")
+    assert run.outputs["urn"].endswith("catalyst:index:EnvironmentNamespace::live")
+    assert run.outputs["state"]["namespaceName"] == "shop-myproject-live"
+    assert run.outputs["state"]["tier"] == "production"
+    assert "allow-database-pg-ingress" in run.outputs["state"]["policyNames"]
+    assert run.by_name("live-namespace").protect is True
+
+
+def test_the_host_reports_bad_inputs_in_the_components_words_and_registers_nothing() -> None:
+    provider = ComponentProvider(list(package.COMPONENTS), package.PACKAGE_NAME)
+
+    def program() -> None:
+        provider.construct(
+            "live", environment.TYPE_TOKEN, {**SENT_BY_YAML, "ingressNamespace": "Bad_NS"}
+        )
+
+    run = run_under_mocks(program, stack="platform", raise_errors=False)
+    assert isinstance(run.error, ComponentInitError)
+    assert 'args.ingress_namespace (ingressNamespace): "Bad_NS": ' in str(run.error)
+    assert run.resources == ()
