@@ -186,6 +186,11 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def render_main(argv: Sequence[str] | None = None) -> int:
+    """The ``catalyst-render`` console script: ``python -m components render`` by another name."""
+    return main(["render", *(sys.argv[1:] if argv is None else argv)])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Each command reports the errors a user can fix itself (one line, exit 2); anything else
     that escapes is a bug, still one line and exit 2, never a traceback."""

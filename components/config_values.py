@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from components.errors import ConfigError
+from components.fields import AUTO
 from kubefacts.api import MAX_PORT, MIN_PORT
 from kubefacts.validation import (
     SHOWN_MAX,
@@ -21,7 +22,6 @@ from kubefacts.validation import (
 )
 
 CONFIG_NAMESPACE: Final = "catalyst-environments"
-AUTO: Final = "auto"
 MISSING: Final = object()
 MAX_NESTING: Final = 32
 """How many levels of lists and maps a structured value may have; the environments' values

@@ -10,8 +10,9 @@ from typing import Any, Final
 
 from components import config_values as read
 from components.config_values import AUTO, Labels, SettingsError
+from components.fields import LIMIT_RANGE_FIELDS, config_keys
 
-LIMIT_KINDS: Final = ("default", "defaultRequest", "max", "maxLimitRequestRatio", "min")
+LIMIT_KINDS: Final = config_keys(LIMIT_RANGE_FIELDS)
 DEFAULT_DEVELOPMENT_QUOTA: Final[Mapping[str, str]] = {
     "limits.cpu": "8",
     "limits.memory": "8Gi",

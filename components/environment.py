@@ -1,45 +1,66 @@
 """``EnvironmentNamespace``: the namespace of one environment and everything inside it.
 
-A thin shell: the objects come from ``components.manifests`` (pure, tested without Pulumi); this
-class only declares them as resources with the right parents, dependencies and protection.
+A thin shell: the args are checked by ``components.args_settings`` (the config's rules, so a bad
+field is one message and nothing is registered) and the objects come from
+``components.manifests`` (pure, tested without Pulumi); this class only declares them as
+resources with the right parents, dependencies and protection. The tier is an arg: which stack is
+production is the program's business (``__main__.py``), not the component's.
 
-Protection (production by default; config ``protect`` overrides) sits on two resources only: the
-Namespace, which no ``pulumi up`` or ``destroy`` may then delete or replace, and a
+Protection (the production tier by default; ``protect`` overrides) sits on two resources only:
+the Namespace, which no ``pulumi up`` or ``destroy`` may then delete or replace, and a
 ``DestroyGuard`` that depends on every object, so a ``pulumi destroy`` is refused before anything
 is deleted. The policies, quota and limit range are unprotected and ``deleted_with`` the
 namespace, so routine edits (removing a database, renaming an egress entry) apply with
 ``pulumi up``. The engine rules behind this: ``components.destroy_guard`` and the README.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations``: the Pulumi SDK's analyzer reads the args' and the
+outputs' annotations as objects to infer the package schema (``components.package``).
+"""
 
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.args import EnvironmentNamespaceArgs
+from components.args_settings import ArgsError, settings_from_args
 from components.destroy_guard import DestroyGuard
 from components.manifests import limit_range_manifest, namespace_manifest, quota_manifest
 from components.policies import network_policies
-from components.policy_set import NetworkPolicySet, namespaced_options
-from components.settings import EnvironmentSettings
+from components.policy_set import NetworkPolicySet, NetworkPolicySetArgs, namespaced_options
 
 TYPE_TOKEN = "catalyst:index:EnvironmentNamespace"
 
 
+class EnvironmentArgsError(ArgsError, pulumi.RunError):
+    """Bad ``EnvironmentNamespaceArgs``: an ``ArgsError`` for callers, and a ``RunError`` so that
+    ``pulumi up`` prints its one line and no traceback."""
+
+
 class EnvironmentNamespace(pulumi.ComponentResource):
-    """Namespace + NetworkPolicySet (+ ResourceQuota and LimitRange) + DestroyGuard."""
+    """One environment: a Namespace closed off by NetworkPolicies, a cost cap, a destroy guard."""
 
     namespace_name: pulumi.Output[str]
+    """The name of the Namespace, e.g. myteam-myproject-pr-123."""
+
     tier: pulumi.Output[str]
+    """The tier the environment was declared with: development or production."""
+
     policy_names: pulumi.Output[list[str]]
+    """The names of the environment's NetworkPolicies, sorted."""
 
     def __init__(
         self,
         name: str,
-        settings: EnvironmentSettings,
+        args: EnvironmentNamespaceArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        try:
+            settings = settings_from_args(args, stack=pulumi.get_stack(), resource=name)
+        except ArgsError as error:
+            raise EnvironmentArgsError(
+                error.resource, error.field, error.key, error.value, error.allowed
+            ) from None
         super().__init__(TYPE_TOKEN, name, None, opts)
         manifest = namespace_manifest(settings)
         self.namespace = k8s.core.v1.Namespace(
@@ -49,9 +70,9 @@ class EnvironmentNamespace(pulumi.ComponentResource):
         )
         self.policy_set = NetworkPolicySet(
             f"{name}-policies",
-            network_policies(settings),
-            self.namespace,
-            protect=False,
+            NetworkPolicySetArgs(
+                namespace=self.namespace, policies=network_policies(settings), protect=False
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace], protect=False),
         )
         self.quota = self._optional_child(
@@ -89,7 +110,7 @@ class EnvironmentNamespace(pulumi.ComponentResource):
         name: str,
         manifest: dict[str, Any] | None,
     ) -> pulumi.CustomResource | None:
-        """A configured object of the namespace (None when the config leaves it out)."""
+        """A configured object of the namespace (None when the args leave it out)."""
         if manifest is None:
             return None
         return resource(

@@ -19,7 +19,7 @@ from components.errors import ConfigError
 from components.manifests import environment_manifests
 from components.output_folder import replace_owned
 from components.settings import settings_from_config
-from components.stack_config import load_stack_config, stack_short_name
+from components.stack_config import PROJECT_FILES, load_stack_config, stack_short_name
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 RENDERED_KINDS: Final = ("limitrange", "namespace", "networkpolicy", "resourcequota")
@@ -83,6 +83,15 @@ DESCRIPTION: Final = (
 )
 
 
+def default_project_dir() -> Path:
+    """The current folder when it is a Pulumi project (how an installed ``catalyst-render`` is
+    used, from the project it renders), else this checkout, whichever folder it is run from."""
+    here = Path.cwd()
+    if any((here / name).is_file() for name in PROJECT_FILES):
+        return here
+    return REPO_ROOT
+
+
 def add_arguments(render: argparse.ArgumentParser) -> None:
     """The options of ``python -m components render``."""
     render.add_argument("--stack", required=True, help="stack name, e.g. dev, production, pr-123")
@@ -90,17 +99,18 @@ def add_arguments(render: argparse.ArgumentParser) -> None:
     render.add_argument(
         "--project-dir",
         type=Path,
-        default=REPO_ROOT,
-        help="folder holding Pulumi.yaml (default: this repository)",
+        help="folder holding Pulumi.yaml (default: the current folder if it holds one, else "
+        "this repository)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when written, 2 on any error a user can fix (one line on stderr, no traceback)."""
+    project_dir = args.project_dir if args.project_dir is not None else default_project_dir()
     try:
         stack = stack_short_name(args.stack)
-        files = rendered_files(args.project_dir, args.stack)
-        out = args.out if args.out is not None else args.project_dir / "rendered" / stack
+        files = rendered_files(project_dir, args.stack)
+        out = args.out if args.out is not None else project_dir / "rendered" / stack
         written = write_rendered(files, out)
     except ConfigError as error:
         print(f"render: error: {error}", file=sys.stderr)

@@ -9,9 +9,9 @@ give the same settings, so ``pulumi up``, ``render`` and direct callers agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal
 
 from components import config_values as read
 from components.config_values import Labels, SettingsError
@@ -24,11 +24,10 @@ from components.cost_cap import (
     limit_range,
     quota,
 )
-from kubefacts.api import DEFAULT_PROTOCOL, PROTOCOLS
+from components.entries import Database, EgressRule, PortRule, database, egress_rule, entries
+from components.fields import DEFAULT_EGRESS, ENVIRONMENT_FIELDS, FIELD, config_keys
 from kubefacts.layout import (
-    DEFAULT_DNS_NAMESPACE,
     DEFAULT_DNS_POD_LABELS,
-    DEFAULT_INGRESS_NAMESPACE,
     SYSTEM_NAMESPACE_PREFIX,
     SYSTEM_NAMESPACES,
 )
@@ -36,72 +35,39 @@ from kubefacts.validation import (
     dns_label_problem,
 )
 
+__all__ = [
+    "CONFIG_KEYS",
+    "DEFAULT_DEVELOPMENT_LIMIT_RANGE",
+    "DEFAULT_DEVELOPMENT_QUOTA",
+    "DEFAULT_DNS_POD_LABELS",
+    "DEFAULT_EGRESS",
+    "PRODUCTION_STACK",
+    "TIERS",
+    "Database",
+    "EgressRule",
+    "EnvironmentSettings",
+    "Labels",
+    "LimitRange",
+    "PortRule",
+    "Quota",
+    "SettingsError",
+    "Tier",
+    "settings_from_config",
+    "tier_of_stack",
+    "validated_settings",
+]
+
 PRODUCTION_STACK: Final = "production"
 
 Tier = Literal["development", "production"]
+TIERS: Final[tuple[Tier, ...]] = ("development", "production")
 
 POD_SECURITY_LEVELS: Final = ("privileged", "baseline", "restricted")
 
-DEFAULT_TEAM: Final = "myteam"
-DEFAULT_PROJECT: Final = "myproject"
-DEFAULT_POD_SECURITY: Final = "baseline"
-DEFAULT_EGRESS: Final[Sequence[Mapping[str, Any]]] = (
-    {
-        "name": "registry",
-        "cidr": "0.0.0.0/0",
-        "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.169.254/32"],
-        "ports": [{"port": 443, "protocol": "TCP"}],
-    },
-)
-CONFIG_KEYS: Final = (
-    "allowSameNamespace",
-    "databases",
-    "dnsNamespace",
-    "dnsPodLabels",
-    "egress",
-    "environment",
-    "ingressNamespace",
-    "limitRange",
-    "namespace",
-    "podSecurity",
-    "project",
-    "protect",
-    "quota",
-    "team",
-)
-
-_EGRESS_FIELDS: Final = ("cidr", "except", "name", "ports")
-_PORT_FIELDS: Final = ("endPort", "port", "protocol")
-_DATABASE_FIELDS: Final = ("clientLabels", "name", "podLabels", "port")
-
-
-@dataclass(frozen=True, slots=True)
-class PortRule:
-    """One NetworkPolicyPort: a port or port range on one protocol."""
-
-    port: int
-    protocol: str = "TCP"
-    end_port: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EgressRule:
-    """Egress from every pod to one CIDR (minus its exceptions) on some ports (none: all)."""
-
-    name: str
-    cidr: str
-    except_cidrs: tuple[str, ...] = ()
-    ports: tuple[PortRule, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Database:
-    """Database pods that only client pods may reach, on one TCP port."""
-
-    name: str
-    pod_labels: Labels
-    port: int
-    client_labels: Labels
+DEFAULT_TEAM: Final = str(FIELD["team"].default)
+DEFAULT_PROJECT: Final = str(FIELD["project"].default)
+DEFAULT_POD_SECURITY: Final = str(FIELD["podSecurity"].default)
+CONFIG_KEYS: Final = config_keys(ENVIRONMENT_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +99,18 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSe
         raise SettingsError(
             unknown[0], config[unknown[0]], f"unknown key; known keys: {', '.join(CONFIG_KEYS)}"
         )
-    tier: Tier = "production" if stack == PRODUCTION_STACK else "development"
+    return validated_settings(stack, tier_of_stack(stack), config)
+
+
+def tier_of_stack(stack: str) -> Tier:
+    """The program's rule: the stack named production is the production tier, every other stack
+    (pr-<N>, dev, production-copy) development. Components take the tier as an arg instead."""
+    return "production" if stack == PRODUCTION_STACK else "development"
+
+
+def validated_settings(stack: str, tier: Tier, config: Mapping[str, Any]) -> EnvironmentSettings:
+    """``config`` (known keys only, absent ones meaning their default) as the settings of an
+    environment of `tier` in `stack`, or one ``SettingsError`` naming the key."""
     capped = tier == "development"  # the cost cap applies to development environments
     team = read.dns_label("team", read.text("team", config.get("team"), DEFAULT_TEAM))
     project = read.dns_label(
@@ -142,10 +119,15 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSe
     environment = _environment(stack, config.get("environment"))
     ingress_namespace = read.dns_label(
         "ingressNamespace",
-        read.text("ingressNamespace", config.get("ingressNamespace"), DEFAULT_INGRESS_NAMESPACE),
+        read.text(
+            "ingressNamespace",
+            config.get("ingressNamespace"),
+            str(FIELD["ingressNamespace"].default),
+        ),
     )
     dns_namespace = read.dns_label(
-        "dnsNamespace", read.text("dnsNamespace", config.get("dnsNamespace"), DEFAULT_DNS_NAMESPACE)
+        "dnsNamespace",
+        read.text("dnsNamespace", config.get("dnsNamespace"), str(FIELD["dnsNamespace"].default)),
     )
     namespace = _own_namespace(
         _namespace(team, project, environment, config.get("namespace")),
@@ -159,7 +141,7 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSe
         )
     dns_pod_labels = read.labels(
         "dnsPodLabels",
-        read.structured("dnsPodLabels", config.get("dnsPodLabels"), DEFAULT_DNS_POD_LABELS),
+        read.structured("dnsPodLabels", config.get("dnsPodLabels"), FIELD["dnsPodLabels"].default),
     )
     return EnvironmentSettings(
         stack=stack,
@@ -176,11 +158,15 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSe
         ingress_namespace=ingress_namespace,
         dns_namespace=dns_namespace,
         dns_pod_labels=dns_pod_labels,
-        egress=_entries(
-            "egress", read.structured("egress", config.get("egress"), DEFAULT_EGRESS), _egress_rule
+        egress=entries(
+            "egress",
+            read.structured("egress", config.get("egress"), FIELD["egress"].default),
+            egress_rule,
         ),
-        databases=_entries(
-            "databases", read.structured("databases", config.get("databases"), ()), _database
+        databases=entries(
+            "databases",
+            read.structured("databases", config.get("databases"), FIELD["databases"].default),
+            database,
         ),
         quota=quota(cost_cap("quota", config.get("quota"), capped, DEFAULT_DEVELOPMENT_QUOTA)),
         limit_range=limit_range(
@@ -245,98 +231,3 @@ def _own_namespace(namespace: str, *, ingress_namespace: str, dns_namespace: str
             "denies all traffic there and deletes the namespace with its stack",
         )
     return namespace
-
-
-Entry = TypeVar("Entry", EgressRule, Database)
-
-
-def _entries(key: str, raw: object, parse: Callable[[str, object], Entry]) -> tuple[Entry, ...]:
-    """A list of named entries; names are unique because each becomes a policy name."""
-    if not read.is_list(raw):
-        raise SettingsError(key, raw, "must be a list of entries ([] for none)")
-    entries = tuple(parse(f"{key}[{index}]", item) for index, item in enumerate(raw))
-    seen: set[str] = set()
-    for index, entry in enumerate(entries):
-        if entry.name in seen:
-            raise SettingsError(
-                f"{key}[{index}].name", entry.name, "duplicate name; names must be unique"
-            )
-        seen.add(entry.name)
-    return tuple(sorted(entries, key=lambda entry: entry.name))
-
-
-def _port_rule(key: str, raw: object) -> PortRule:
-    entry = read.mapping(key, raw, "a map with port, protocol and endPort", _PORT_FIELDS)
-    port = read.port_number(
-        f"{key}.port",
-        read.required(key, entry, "port", "an integer port number 1-65535 is required"),
-    )
-    protocol = entry.get("protocol", DEFAULT_PROTOCOL)
-    if protocol not in PROTOCOLS:
-        raise SettingsError(f"{key}.protocol", protocol, f"allowed: {', '.join(PROTOCOLS)}")
-    end_port = entry.get("endPort")
-    if end_port is not None:
-        end_port = read.port_number(f"{key}.endPort", end_port)
-        if end_port < port:
-            raise SettingsError(
-                f"{key}.endPort", end_port, f"must be at least the port ({port}), up to 65535"
-            )
-    return PortRule(port=port, protocol=protocol, end_port=end_port)
-
-
-def _egress_rule(key: str, raw: object) -> EgressRule:
-    entry = read.mapping(key, raw, "a map with name, cidr, except and ports", _EGRESS_FIELDS)
-    name = read.entry_name(key, entry)
-    network = read.network(
-        f"{key}.cidr",
-        read.required(key, entry, "cidr", "a CIDR such as 203.0.113.0/24 is required"),
-    )
-    raw_except = entry.get("except") or []
-    if not read.is_list(raw_except):
-        raise SettingsError(f"{key}.except", raw_except, "must be a list of CIDRs")
-    excepted = []
-    for index, item in enumerate(raw_except):
-        inner = read.network(f"{key}.except[{index}]", item)
-        if inner.version != network.version or not (
-            inner.subnet_of(network) and inner.prefixlen > network.prefixlen  # type: ignore[arg-type]
-        ):
-            raise SettingsError(
-                f"{key}.except[{index}]", item, f"must be a strict subset of the cidr {network}"
-            )
-        excepted.append(inner)
-    raw_ports = entry.get("ports") or []
-    if not read.is_list(raw_ports):
-        raise SettingsError(
-            f"{key}.ports", raw_ports, "must be a list of {port, protocol, endPort}"
-        )
-    ports = {_port_rule(f"{key}.ports[{index}]", item) for index, item in enumerate(raw_ports)}
-    return EgressRule(
-        name=name,
-        cidr=str(network),
-        except_cidrs=tuple(str(net) for net in sorted(set(excepted))),
-        ports=tuple(sorted(ports, key=lambda p: (p.protocol, p.port, p.end_port or 0))),
-    )
-
-
-def _database(key: str, raw: object) -> Database:
-    entry = read.mapping(
-        key, raw, "a map with name, podLabels, port and clientLabels", _DATABASE_FIELDS
-    )
-    name = read.entry_name(key, entry)
-    pod_labels = read.labels(
-        f"{key}.podLabels",
-        read.required(key, entry, "podLabels", "a database needs podLabels that select its pods"),
-        purpose=" that select the database pods",
-    )
-    port = read.port_number(
-        f"{key}.port",
-        read.required(key, entry, "port", "a database needs the port its clients use, 1-65535"),
-    )
-    client_labels = read.labels(
-        f"{key}.clientLabels",
-        read.required(
-            key, entry, "clientLabels", "a database needs clientLabels that select its clients"
-        ),
-        purpose=" that select the client pods",
-    )
-    return Database(name=name, pod_labels=pod_labels, port=port, client_labels=client_labels)

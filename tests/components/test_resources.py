@@ -7,10 +7,11 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.args_settings import args_from_settings
 from components.environment import EnvironmentNamespace
 from components.manifests import environment_manifests, namespace_manifest
 from components.policies import network_policies
-from components.policy_set import NetworkPolicySet, namespaced_options
+from components.policy_set import NetworkPolicySet, NetworkPolicySetArgs, namespaced_options
 from components.settings import EnvironmentSettings, settings_from_config
 from tests.support.pulumi_mocks import Run, run_under_mocks
 
@@ -24,7 +25,7 @@ POSTGRES = {
 
 def build(settings: EnvironmentSettings, name: str = "env") -> Run:
     def program() -> None:
-        component = EnvironmentNamespace(name, settings)
+        component = EnvironmentNamespace(name, args_from_settings(settings))
         pulumi.export("namespace", component.namespace_name)
         pulumi.export("tier", component.tier)
         pulumi.export("policies", component.policy_names)
@@ -151,8 +152,8 @@ def test_two_environments_in_one_program_do_not_collide() -> None:
     second = settings_from_config("pr-1", {"environment": "pr-2"})
 
     def program() -> None:
-        EnvironmentNamespace("one", first)
-        EnvironmentNamespace("two", second)
+        EnvironmentNamespace("one", args_from_settings(first))
+        EnvironmentNamespace("two", args_from_settings(second))
 
     run = run_under_mocks(program, stack="pr-1")
     urns = [resource.urn for resource in run.resources]
@@ -167,7 +168,9 @@ def test_network_policy_set_alone() -> None:
         import pulumi_kubernetes as k8s
 
         namespace = k8s.core.v1.Namespace("ns", metadata=namespace_manifest(settings)["metadata"])
-        policy_set = NetworkPolicySet("set", manifests, namespace, protect=False)
+        policy_set = NetworkPolicySet(
+            "set", NetworkPolicySetArgs(namespace=namespace, policies=manifests, protect=False)
+        )
         pulumi.export("names", policy_set.policy_names)
 
     run = run_under_mocks(program, stack="pr-1")
@@ -182,7 +185,12 @@ def test_network_policy_set_refuses_duplicate_policy_names() -> None:
         import pulumi_kubernetes as k8s
 
         namespace = k8s.core.v1.Namespace("ns")
-        NetworkPolicySet("set", [manifests[0], manifests[0]], namespace, protect=False)
+        NetworkPolicySet(
+            "set",
+            NetworkPolicySetArgs(
+                namespace=namespace, policies=[manifests[0], manifests[0]], protect=False
+            ),
+        )
 
     with pytest.raises(ValueError, match="not unique"):
         run_under_mocks(program, stack="pr-1")
