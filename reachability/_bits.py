@@ -6,6 +6,9 @@ object that is built once and combined with `|` and `&`, instead of pods x pods 
 
 from __future__ import annotations
 
+import re
+
+_NONZERO = re.compile(rb"[^\x00]+")
 _BYTE_BITS: tuple[tuple[int, ...], ...] = tuple(
     tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)
 )
@@ -21,10 +24,12 @@ def positions(bits: int) -> list[int]:
             bits ^= low
         return found
     found = []
-    for offset, byte in enumerate(bits.to_bytes((bits.bit_length() + 7) // 8, "little")):
-        if byte:
-            base = offset * 8
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    for run in _NONZERO.finditer(data):  # sets over many namespaces are mostly zero bytes
+        base = run.start() * 8
+        for byte in run.group():
             found.extend([base + bit for bit in _BYTE_BITS[byte]])
+            base += 8
     return found
 
 
