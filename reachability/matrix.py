@@ -14,8 +14,10 @@ pod -> itself (never in a representative cluster, where `a -> a` stands for two 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from kubefacts.api import Direction
 from reachability._addresses import parse_ip
@@ -30,21 +32,26 @@ from reachability.problems import InvalidQuery, NotInMatrix
 Port = tuple[int, str]
 
 
+Row = tuple[int, ...]
+"""The positions of the destinations one source reaches, ascending: its size follows the flows,
+where a bitset over every endpoint would be as long as the highest position it reaches."""
+
+
 @dataclass(frozen=True, slots=True)
 class Matrix:
     endpoints: tuple[str, ...]  # pod ids, then the external IPs
     ports: tuple[Port, ...]
-    rows: tuple[tuple[int, ...], ...] = field(repr=False)  # [port][src] -> bitset of dst
+    rows: tuple[tuple[Row, ...], ...] = field(repr=False)  # [port][src] -> dst positions
     position: dict[str, int] = field(repr=False, compare=False)
 
     def is_allowed(self, src: str, dst: str, port: int, protocol: str = "TCP") -> bool:
-        rows = self.rows[self._port(port, protocol)]
-        return bool(rows[self._endpoint(src)] >> self._endpoint(dst) & 1)
+        row = self.rows[self._port(port, protocol)][self._endpoint(src)]
+        return _holds(row, self._endpoint(dst))
 
     def allowed_to(self, src: str, port: int, protocol: str = "TCP") -> list[str]:
         """Every destination `src` may reach on port/protocol, in endpoint order."""
         row = self.rows[self._port(port, protocol)][self._endpoint(src)]
-        return [self.endpoints[i] for i in positions(row)]
+        return [self.endpoints[i] for i in row]
 
     def allowed_flows(self) -> list[tuple[str, str, int, str]]:
         """Every allowed (src, dst, port, protocol), sorted."""
@@ -54,7 +61,7 @@ class Matrix:
             for i, row in enumerate(rows):
                 if row:
                     src = names[i]
-                    flows.extend([(src, names[j], port, protocol) for j in positions(row)])
+                    flows.extend([(src, names[j], port, protocol) for j in row])
         flows.sort()
         return flows
 
@@ -100,7 +107,7 @@ def _externals(cluster: Cluster, externals: Sequence[str]) -> tuple[ExternalIP, 
     return tuple(found)
 
 
-def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tuple[int, ...]:
+def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tuple[Row, ...]:
     endpoints = index.endpoints
     policies = index.cluster.policies
     everything = index.all
@@ -153,7 +160,9 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
             class_of[i] = len(ingress_classes)
         ingress_classes.append((member_bits, sources))
 
-    rows = [0] * len(endpoints)
+    # Each source is in one egress class and each destination in one ingress class, so a
+    # source's row is the disjoint union of what it reaches in each class: positions, once.
+    parts: dict[int, list[list[int]]] = {}
     every_class = range(len(ingress_classes))
     for members, reach in egress_classes:
         if not reach:
@@ -172,9 +181,24 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
             reached = targets & reach
             if not reached:
                 continue
+            found = positions(reached)
             for i in positions(senders):
-                rows[i] |= reached
+                parts.setdefault(i, []).append(found)
     if loopback:  # Options.loopback_allowed: every pod reaches itself, whatever the policies
         for i in range(index.pod_count):
-            rows[i] |= 1 << i
-    return tuple(rows)
+            if not any(_holds(found, i) for found in parts.get(i, ())):
+                parts.setdefault(i, []).append([i])
+    return tuple(_row(parts.get(i)) for i in range(len(endpoints)))
+
+
+def _holds(ascending: Sequence[int], i: int) -> bool:
+    at = bisect_left(ascending, i)
+    return at < len(ascending) and ascending[at] == i
+
+
+def _row(found: list[list[int]] | None) -> Row:
+    if not found:
+        return ()
+    if len(found) == 1:
+        return tuple(found[0])
+    return tuple(sorted(chain.from_iterable(found)))
