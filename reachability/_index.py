@@ -47,8 +47,11 @@ class ClusterIndex:
         self.pod_count = len(cluster.pods)
         self.namespace_labels: dict[str, Labels] = {ns.name: ns.labels for ns in cluster.namespaces}
 
+        # Sets within one namespace (most of them) are kept relative to the namespace's first
+        # position, so that their size follows the namespace, not where it is in the cluster.
+        self._base: dict[str, int] = {}
         self._groups: dict[str, dict[Labels, int]] = {}
-        self._namespace_bits: dict[str, int] = {}
+        self._namespace_bits: dict[str, int] = {}  # relative to _base
         self.host_network_bits = 0
         addresses: list[tuple[int, IPAddress]] = []
         matches_pods = cluster.options.ipblock_matches_pods
@@ -60,9 +63,10 @@ class ClusterIndex:
                 self.host_network_bits |= 1 << i
             else:
                 ns = endpoint.namespace
-                self._namespace_bits[ns] = self._namespace_bits.get(ns, 0) | 1 << i
+                bit = 1 << (i - self._base.setdefault(ns, i))
+                self._namespace_bits[ns] = self._namespace_bits.get(ns, 0) | bit
                 groups = self._groups.setdefault(ns, {})
-                groups[endpoint.labels] = groups.get(endpoint.labels, 0) | 1 << i
+                groups[endpoint.labels] = groups.get(endpoint.labels, 0) | bit
             if endpoint.host_network or matches_pods:
                 addresses.extend((i, ipaddress.ip_address(ip)) for ip in endpoint.ips)
         self._addresses = addresses
@@ -71,26 +75,35 @@ class ClusterIndex:
         self._namespace_memo: dict[LabelSelector, tuple[str, ...]] = {}
         self._namespace_peer_memo: dict[tuple[LabelSelector, LabelSelector | None], int] = {}
         self._ip_block_memo: dict[IPBlock, int] = {}
-        self._rule_memo: dict[tuple[int, str, int], int] = {}
         self._named: dict[tuple[str, int, str], int] | None = None
 
         # Which policies select each endpoint, per direction (policy positions, ascending).
-        self.selected: list[int] = []
+        self._selected: list[tuple[int, int]] = []
         selecting = {direction: [[] for _ in self.endpoints] for direction in DIRECTIONS}
         for k, policy in enumerate(cluster.policies):
-            bits = self.pod_selector_bits(policy.pod_selector, policy.namespace)
-            self.selected.append(bits)
+            base, bits = self.pod_selector_local(policy.pod_selector, policy.namespace)
+            self._selected.append((base, bits))
             for direction in DIRECTIONS:
                 if policy.affects(direction):
                     lists = selecting[direction]
                     for i in positions(bits):
-                        lists[i].append(k)
+                        lists[base + i].append(k)
         self.policies_selecting: dict[str, tuple[tuple[int, ...], ...]] = {
             d: tuple(tuple(found) for found in selecting[d]) for d in DIRECTIONS
         }
 
+    def selected(self, policy_position: int) -> int:
+        """The pods the policy's spec.podSelector selects."""
+        base, bits = self._selected[policy_position]
+        return bits << base
+
     def pod_selector_bits(self, selector: LabelSelector, namespace: str) -> int:
         """Pods of `namespace` (never host-network ones) whose labels `selector` matches."""
+        base, bits = self.pod_selector_local(selector, namespace)
+        return bits << base
+
+    def pod_selector_local(self, selector: LabelSelector, namespace: str) -> tuple[int, int]:
+        """The same as (the namespace's first position, the set relative to it)."""
         key = (selector, namespace)
         found = self._pod_selector_memo.get(key)
         if found is None:
@@ -102,7 +115,7 @@ class ClusterIndex:
                     if selector.matches(labels):
                         found |= bits
             self._pod_selector_memo[key] = found
-        return found
+        return self._base.get(namespace, 0), found
 
     def namespaces_matching(self, selector: LabelSelector) -> tuple[str, ...]:
         found = self._namespace_memo.get(selector)
@@ -135,26 +148,22 @@ class ClusterIndex:
             found = 0
             for namespace in self.namespaces_matching(peer.namespace_selector):
                 if peer.pod_selector is None:
-                    found |= self._namespace_bits.get(namespace, 0)
+                    found |= self._namespace_bits.get(namespace, 0) << self._base.get(namespace, 0)
                 else:
                     found |= self.pod_selector_bits(peer.pod_selector, namespace)
             self._namespace_peer_memo[key] = found
         return found
 
     def rule_peer_bits(self, policy_position: int, direction: Direction, rule_position: int) -> int:
-        """Every endpoint the rule's `from`/`to` admits (all of them when it has no peers)."""
-        key = (policy_position, direction, rule_position)
-        found = self._rule_memo.get(key)
-        if found is None:
-            policy = self.cluster.policies[policy_position]
-            rule: Rule = policy.rules(direction)[rule_position]
-            if rule.peers is None:
-                found = self.all
-            else:
-                found = 0
-                for peer in rule.peers:
-                    found |= self.peer_bits(peer, policy.namespace)
-            self._rule_memo[key] = found
+        """Every endpoint the rule's `from`/`to` admits (all of them when it has no peers).
+        Not kept: one per rule of the cluster would be most of the index's memory."""
+        policy = self.cluster.policies[policy_position]
+        rule: Rule = policy.rules(direction)[rule_position]
+        if rule.peers is None:
+            return self.all
+        found = 0
+        for peer in rule.peers:
+            found |= self.peer_bits(peer, policy.namespace)
         return found
 
     def named_port_bits(self, name: str, port: int, protocol: str) -> int:
@@ -191,6 +200,10 @@ class ClusterIndex:
         """Whether one peer matches `endpoint`, which may be an address outside the index."""
         i = self.position.get(endpoint.id)
         if i is not None and self.endpoints[i] == endpoint:
+            if peer.ip_block is None and peer.namespace_selector is None:
+                assert peer.pod_selector is not None
+                base, bits = self.pod_selector_local(peer.pod_selector, policy_namespace)
+                return i >= base and bool(bits >> (i - base) & 1)
             return bool(self.peer_bits(peer, policy_namespace) >> i & 1)
         if not isinstance(endpoint, ExternalIP):
             raise UnknownEndpoint(f"{endpoint.id} is not a pod of this cluster")

@@ -13,5 +13,5 @@ def selected_pods(cluster: Cluster, policy_id: str) -> tuple[Pod, ...]:
     cluster.policy(policy_id)  # UnknownPolicy when it is not there
     position = cluster._policy_position(policy_id)
     assert position is not None
-    bits = cluster_index(cluster).selected[position]
+    bits = cluster_index(cluster).selected(position)
     return tuple(cluster.pods[i] for i in positions(bits))

@@ -113,28 +113,8 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
     everything = index.all
     egress, ingress = Direction.EGRESS, Direction.INGRESS
 
-    # Egress classes: members and the destinations their rules admit.
-    egress_members: dict[tuple[int, ...], int] = {}
-    open_egress = 0
-    for i, selecting in enumerate(index.policies_selecting[egress]):
-        endpoint = endpoints[i]
-        if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
-            open_egress |= 1 << i
-        else:
-            egress_members[selecting] = egress_members.get(selecting, 0) | 1 << i
-    egress_classes: list[tuple[int, int]] = []
-    if open_egress:
-        egress_classes.append((open_egress, everything))
-    for selecting, members in egress_members.items():
-        reach = 0
-        for k in selecting:
-            for r, rule in enumerate(policies[k].egress):
-                reach |= index.rule_peer_bits(k, egress, r) & index.destination_port_bits(
-                    rule.ports, port, protocol
-                )
-        egress_classes.append((members, reach))
-
-    # Ingress classes: members and the sources their rules admit.
+    # Ingress classes: members and the sources their rules admit, kept for the egress pass.
+    # Members lie in one namespace (a block of positions): kept relative to the first one.
     ingress_members: dict[tuple[tuple[int, ...], object], list[int]] = {}
     class_of = [0] * len(endpoints)
     open_ingress = 0
@@ -146,7 +126,7 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
         named = any(rule.has_named_ports for k in selecting for rule in policies[k].ingress)
         key = (selecting, endpoint.ports if named else ())
         ingress_members.setdefault(key, []).append(i)
-    ingress_classes: list[tuple[int, int]] = [(open_ingress, everything)]
+    ingress_classes: list[tuple[int, int, _Sources]] = [(0, open_ingress, everything)]
     for (selecting, _), members in ingress_members.items():
         target = endpoints[members[0]]
         sources = 0
@@ -154,41 +134,85 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
             for r, rule in enumerate(policies[k].ingress):
                 if ports_admit(rule.ports, target, port, protocol):
                     sources |= index.rule_peer_bits(k, ingress, r)
+        low = members[0]
         member_bits = 0
         for i in members:
-            member_bits |= 1 << i
+            member_bits |= 1 << (i - low)
             class_of[i] = len(ingress_classes)
-        ingress_classes.append((member_bits, sources))
+        ingress_classes.append((low, member_bits, _sources(sources, everything)))
 
-    # Each source is in one egress class and each destination in one ingress class, so a
-    # source's row is the disjoint union of what it reaches in each class: positions, once.
+    # Egress classes, one at a time: members and the destinations their rules admit. Each
+    # source is in one egress class and each destination in one ingress class, so a source's
+    # row is the disjoint union of what it reaches in each class: positions, listed once.
+    egress_members: dict[tuple[int, ...], list[int]] = {}
+    open_egress: list[int] = []
+    for i, selecting in enumerate(index.policies_selecting[egress]):
+        endpoint = endpoints[i]
+        if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
+            open_egress.append(i)
+        else:
+            egress_members.setdefault(selecting, []).append(i)
     parts: dict[int, list[list[int]]] = {}
     every_class = range(len(ingress_classes))
-    for members, reach in egress_classes:
-        if not reach:
+    for selecting, members in [((), open_egress), *egress_members.items()]:
+        if not members:
             continue
+        if selecting:
+            reach = 0
+            for k in selecting:
+                for r, rule in enumerate(policies[k].egress):
+                    reach |= index.rule_peer_bits(k, egress, r) & index.destination_port_bits(
+                        rule.ports, port, protocol
+                    )
+            if not reach:
+                continue
+        else:
+            reach = everything
         if reach == everything:
             hit: Sequence[int] | set[int] = every_class
         else:
             hit = {class_of[j] for j in positions(reach & ~open_ingress)}
             if reach & open_ingress:
                 hit.add(0)
+        first = members[0]
+        member_bits = 0
+        for i in members:
+            member_bits |= 1 << (i - first)
         for c in hit:
-            targets, sources = ingress_classes[c]
-            senders = members & sources
+            low, targets, sources = ingress_classes[c]
+            senders = _admitted(first, member_bits, sources)
             if not senders:
                 continue
-            reached = targets & reach
+            reached = (reach >> low) & targets
             if not reached:
                 continue
-            found = positions(reached)
-            for i in positions(senders):
+            found = [low + j for j in positions(reached)] if low else positions(reached)
+            for i in senders:
                 parts.setdefault(i, []).append(found)
     if loopback:  # Options.loopback_allowed: every pod reaches itself, whatever the policies
         for i in range(index.pod_count):
             if not any(_holds(found, i) for found in parts.get(i, ())):
                 parts.setdefault(i, []).append([i])
     return tuple(_row(parts.get(i)) for i in range(len(endpoints)))
+
+
+_Sources = int | tuple[int, ...]
+"""The sources an ingress class admits: a bitset, or the positions themselves when they are
+few and far apart (a class in one namespace admitting its neighbours and the ingress
+controller): a bitset of them would be as long as the highest position."""
+
+
+def _sources(bits: int, everything: int) -> _Sources:
+    if bits == everything or bits.bit_count() * 64 >= bits.bit_length():
+        return bits
+    return tuple(positions(bits))
+
+
+def _admitted(first: int, members: int, sources: _Sources) -> list[int]:
+    """The members (a set relative to position `first`) among the sources."""
+    if isinstance(sources, int):
+        return [first + j for j in positions(sources >> first & members)]
+    return [p for p in sources if p >= first and members >> (p - first) & 1]
 
 
 def _holds(ascending: Sequence[int], i: int) -> bool:
