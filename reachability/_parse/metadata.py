@@ -74,6 +74,14 @@ def labels(ctx: Context, value: Any, path: str) -> dict[str, str]:
     found = mapping(ctx, value, path)
     result: dict[str, str] = {}
     for key, item in (found or {}).items():
+        if (
+            key.__class__ is str
+            and item.__class__ is str
+            and label_key_problem(key) is None
+            and label_value_problem(item) is None
+        ):
+            result[key] = item  # the common case, without building a field path
+            continue
         where = f"{path}[{key}]"
         if not isinstance(key, str):
             ctx.add(where, f"a label key must be a string, not {describe(key)}")
