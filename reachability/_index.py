@@ -75,6 +75,9 @@ class ClusterIndex:
         self._namespace_memo: dict[LabelSelector, tuple[str, ...]] = {}
         self._namespace_peer_memo: dict[tuple[LabelSelector, LabelSelector | None], int] = {}
         self._ip_block_memo: dict[IPBlock, int] = {}
+        self._peer_memo: dict[tuple[int, str], int | tuple[int, int]] = {}
+        self._rule_memo: dict[tuple[int, str, int], tuple[int, int]] = {}
+        self._peers: list[Peer] = []
         self._named: dict[tuple[str, int, str], int] | None = None
 
         # Which policies select each endpoint, per direction (policy positions, ascending).
@@ -137,11 +140,28 @@ class ClusterIndex:
         return found
 
     def peer_bits(self, peer: Peer, policy_namespace: str) -> int:
-        if peer.ip_block is not None:
-            return self.ip_block_bits(peer.ip_block)
-        if peer.namespace_selector is None:
-            assert peer.pod_selector is not None
-            return self.pod_selector_bits(peer.pod_selector, policy_namespace)
+        found = self._peer(peer, policy_namespace)
+        return found[1] << found[0] if found.__class__ is tuple else found  # type: ignore[index,return-value]
+
+    def _peer(self, peer: Peer, policy_namespace: str) -> int | tuple[int, int]:
+        """A peer's set, by the peer itself: hashing its selectors or block again for every
+        rule of every class was a third of the matrix. One namespace's pods stay relative."""
+        key = (id(peer), policy_namespace)
+        found = self._peer_memo.get(key)
+        if found is None:
+            if peer.ip_block is not None:
+                found = self.ip_block_bits(peer.ip_block)
+            elif peer.namespace_selector is None:
+                assert peer.pod_selector is not None
+                found = self.pod_selector_local(peer.pod_selector, policy_namespace)
+            else:
+                found = self._namespace_peer_bits(peer)
+            self._peer_memo[key] = found
+            self._peers.append(peer)  # alive while the index is, so its id names it alone
+        return found
+
+    def _namespace_peer_bits(self, peer: Peer) -> int:
+        assert peer.namespace_selector is not None
         key = (peer.namespace_selector, peer.pod_selector)
         found = self._namespace_peer_memo.get(key)
         if found is None:
@@ -156,15 +176,20 @@ class ClusterIndex:
 
     def rule_peer_bits(self, policy_position: int, direction: Direction, rule_position: int) -> int:
         """Every endpoint the rule's `from`/`to` admits (all of them when it has no peers).
-        Not kept: one per rule of the cluster would be most of the index's memory."""
-        policy = self.cluster.policies[policy_position]
-        rule: Rule = policy.rules(direction)[rule_position]
-        if rule.peers is None:
-            return self.all
-        found = 0
-        for peer in rule.peers:
-            found |= self.peer_bits(peer, policy.namespace)
-        return found
+        Kept from its lowest position on: a rule's peers are mostly one namespace's pods."""
+        key = (policy_position, direction, rule_position)
+        found = self._rule_memo.get(key)
+        if found is None:
+            policy = self.cluster.policies[policy_position]
+            rule: Rule = policy.rules(direction)[rule_position]
+            if rule.peers is None:
+                return self.all
+            bits = 0
+            for peer in rule.peers:
+                bits |= self.peer_bits(peer, policy.namespace)
+            low = (bits & -bits).bit_length() - 1 if bits else 0
+            found = self._rule_memo[key] = (low, bits >> low)
+        return found[1] << found[0]
 
     def named_port_bits(self, name: str, port: int, protocol: str) -> int:
         """Pods (not host-network) with a container port `name` that is `port`/`protocol`."""
@@ -200,11 +225,11 @@ class ClusterIndex:
         """Whether one peer matches `endpoint`, which may be an address outside the index."""
         i = self.position.get(endpoint.id)
         if i is not None and self.endpoints[i] == endpoint:
-            if peer.ip_block is None and peer.namespace_selector is None:
-                assert peer.pod_selector is not None
-                base, bits = self.pod_selector_local(peer.pod_selector, policy_namespace)
+            found = self._peer(peer, policy_namespace)
+            if found.__class__ is tuple:
+                base, bits = found  # type: ignore[misc]
                 return i >= base and bool(bits >> (i - base) & 1)
-            return bool(self.peer_bits(peer, policy_namespace) >> i & 1)
+            return bool(found >> i & 1)  # type: ignore[operator]
         if not isinstance(endpoint, ExternalIP):
             raise UnknownEndpoint(f"{endpoint.id} is not a pod of this cluster")
         return peer.ip_block is not None and peer.ip_block.contains(

@@ -87,7 +87,8 @@ def matrix(cluster: Cluster, ports: Sequence[Port], externals: Sequence[str] = (
     addresses = _externals(cluster, externals)
     index = cluster_index(cluster) if not addresses else ClusterIndex(cluster, addresses)
     loopback = cluster.options.loopback_allowed and not cluster.representative
-    all_rows = tuple(_rows(index, port, protocol, loopback) for port, protocol in wanted)
+    classes = _Classes.of(index)
+    all_rows = tuple(_rows(index, classes, port, protocol, loopback) for port, protocol in wanted)
     names = tuple(endpoint.id for endpoint in index.endpoints)
     return Matrix(names, wanted, all_rows, dict(index.position))
 
@@ -107,59 +108,99 @@ def _externals(cluster: Cluster, externals: Sequence[str]) -> tuple[ExternalIP, 
     return tuple(found)
 
 
-def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tuple[Row, ...]:
+@dataclass(frozen=True, slots=True)
+class _Class:
+    """Endpoints the policies cannot tell apart on one side, as positions and as a set
+    relative to the first (a class other than the open one lies in one namespace)."""
+
+    selecting: tuple[int, ...]
+    members: list[int]
+    first: int
+    bits: int
+
+
+def _class(selecting: tuple[int, ...], members: list[int]) -> _Class:
+    first = members[0] if members else 0
+    bits = 0
+    for i in members:
+        bits |= 1 << (i - first)
+    return _Class(selecting, members, first, bits)
+
+
+@dataclass(frozen=True, slots=True)
+class _Classes:
+    """Both sides' classes, which no port changes: built once per matrix."""
+
+    egress: list[_Class]  # the open class (not isolated for egress) first
+    ingress: list[_Class]  # the open class first: class_of[i] == 0
+    class_of: list[int]
+
+    @staticmethod
+    def of(index: ClusterIndex) -> _Classes:
+        endpoints = index.endpoints
+        policies = index.cluster.policies
+        sides: dict[Direction, dict[tuple[object, ...], list[int]]] = {}
+        for direction in (Direction.EGRESS, Direction.INGRESS):
+            members: dict[tuple[object, ...], list[int]] = {(): []}
+            for i, selecting in enumerate(index.policies_selecting[direction]):
+                endpoint = endpoints[i]
+                if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
+                    members[()].append(i)
+                    continue
+                key: tuple[object, ...] = (selecting,)
+                if direction is Direction.INGRESS and any(
+                    rule.has_named_ports for k in selecting for rule in policies[k].ingress
+                ):
+                    key = (selecting, endpoint.ports)  # a named port resolves per pod
+                members.setdefault(key, []).append(i)
+            sides[direction] = members
+        egress = [
+            _class(key[0] if key else (), found) for key, found in sides[Direction.EGRESS].items()
+        ]
+        ingress = [
+            _class(key[0] if key else (), found) for key, found in sides[Direction.INGRESS].items()
+        ]
+        class_of = [0] * len(endpoints)
+        for c, found in enumerate(ingress):
+            for i in found.members:
+                class_of[i] = c
+        return _Classes(egress, ingress, class_of)
+
+
+def _rows(
+    index: ClusterIndex, classes: _Classes, port: int, protocol: str, loopback: bool
+) -> tuple[Row, ...]:
     endpoints = index.endpoints
     policies = index.cluster.policies
     everything = index.all
     egress, ingress = Direction.EGRESS, Direction.INGRESS
 
-    # Ingress classes: members and the sources their rules admit, kept for the egress pass.
-    # Members lie in one namespace (a block of positions): kept relative to the first one.
-    ingress_members: dict[tuple[tuple[int, ...], object], list[int]] = {}
-    class_of = [0] * len(endpoints)
-    open_ingress = 0
-    for i, selecting in enumerate(index.policies_selecting[ingress]):
-        endpoint = endpoints[i]
-        if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
-            open_ingress |= 1 << i
-            continue
-        named = any(rule.has_named_ports for k in selecting for rule in policies[k].ingress)
-        key = (selecting, endpoint.ports if named else ())
-        ingress_members.setdefault(key, []).append(i)
-    ingress_classes: list[tuple[int, int, _Sources]] = [(0, open_ingress, everything)]
-    for (selecting, _), members in ingress_members.items():
-        target = endpoints[members[0]]
+    # Per ingress class, the sources its rules admit on this port (everything for the open
+    # class, whose members are kept as a global set).
+    open_ingress = classes.ingress[0]
+    open_bits = open_ingress.bits << open_ingress.first
+    admitted: list[_Sources] = [everything]
+    for found in classes.ingress[1:]:
+        target = endpoints[found.first]
         sources = 0
-        for k in selecting:
+        for k in found.selecting:
             for r, rule in enumerate(policies[k].ingress):
                 if ports_admit(rule.ports, target, port, protocol):
                     sources |= index.rule_peer_bits(k, ingress, r)
-        low = members[0]
-        member_bits = 0
-        for i in members:
-            member_bits |= 1 << (i - low)
-            class_of[i] = len(ingress_classes)
-        ingress_classes.append((low, member_bits, _sources(sources, everything)))
+        admitted.append(_sources(sources, everything))
 
-    # Egress classes, one at a time: members and the destinations their rules admit. Each
-    # source is in one egress class and each destination in one ingress class, so a source's
-    # row is the disjoint union of what it reaches in each class: positions, listed once.
-    egress_members: dict[tuple[int, ...], list[int]] = {}
-    open_egress: list[int] = []
-    for i, selecting in enumerate(index.policies_selecting[egress]):
-        endpoint = endpoints[i]
-        if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
-            open_egress.append(i)
-        else:
-            egress_members.setdefault(selecting, []).append(i)
+    # Egress classes, one at a time: the destinations their rules admit. Each source is in
+    # one egress class and each destination in one ingress class, so a source's row is the
+    # disjoint union of what it reaches in each class: positions, listed once.
     parts: dict[int, list[list[int]]] = {}
-    every_class = range(len(ingress_classes))
-    for selecting, members in [((), open_egress), *egress_members.items()]:
-        if not members:
+    every_class = range(len(classes.ingress))
+    class_of = classes.class_of
+    for sender in classes.egress:
+        if not sender.members:
             continue
-        if selecting:
+        if sender.selecting:
             reach = 0
-            for k in selecting:
+            for k in sender.selecting:
                 for r, rule in enumerate(policies[k].egress):
                     reach |= index.rule_peer_bits(k, egress, r) & index.destination_port_bits(
                         rule.ports, port, protocol
@@ -171,21 +212,18 @@ def _rows(index: ClusterIndex, port: int, protocol: str, loopback: bool) -> tupl
         if reach == everything:
             hit: Sequence[int] | set[int] = every_class
         else:
-            hit = {class_of[j] for j in positions(reach & ~open_ingress)}
-            if reach & open_ingress:
+            hit = {class_of[j] for j in positions(reach & ~open_bits)}
+            if reach & open_bits:
                 hit.add(0)
-        first = members[0]
-        member_bits = 0
-        for i in members:
-            member_bits |= 1 << (i - first)
         for c in hit:
-            low, targets, sources = ingress_classes[c]
-            senders = _admitted(first, member_bits, sources)
+            senders = _admitted(sender.first, sender.bits, admitted[c])
             if not senders:
                 continue
-            reached = (reach >> low) & targets
+            target = classes.ingress[c]
+            reached = (reach >> target.first) & target.bits
             if not reached:
                 continue
+            low = target.first
             found = [low + j for j in positions(reached)] if low else positions(reached)
             for i in senders:
                 parts.setdefault(i, []).append(found)
