@@ -26,8 +26,8 @@ from reachability._bits import positions
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
 from reachability.cluster import Cluster
-from reachability.evaluation import check_port
-from reachability.model import ContainerPort, Endpoint, ExternalIP
+from reachability.evaluation import Verdict, check_port, verdict_in
+from reachability.model import Endpoint, ExternalIP
 
 Port = tuple[int, str]
 _EGRESS, _INGRESS = Direction.EGRESS, Direction.INGRESS
@@ -79,7 +79,9 @@ class SideSets:
         self._port_position = {port: p for p, port in enumerate(self.ports)}
         self._classes = {d: self._group(d) for d in DIRECTIONS}
         self._sets: dict[tuple[Direction, int], tuple[int, ...]] = {}
-        self._admits: dict[tuple[int, Direction, int, tuple[ContainerPort, ...]], int] = {}
+        self._per_policy: dict[tuple[Direction, int], tuple[tuple[int, ...], ...]] = {}
+        self._admits: dict[Direction, dict[int, tuple[int, ...]]] = {d: {} for d in DIRECTIONS}
+        self._named_admits: dict[tuple[object, ...], tuple[int, ...]] = {}
         self._transposed: dict[tuple[Direction, int], _Transposed] = {}
         self._named = {
             k: any(rule.has_named_ports for rule in policy.ingress)
@@ -138,29 +140,52 @@ class SideSets:
             opposite(direction), position, port
         )
 
+    def admitted(self, direction: Direction, position: int, port: int) -> tuple[int, ...]:
+        """What each of `isolating(direction, position)` admits for the endpoint (`admits`,
+        in the same order), shared by its class."""
+        c = self._classes[direction].class_of[position]
+        return () if c < 0 else self._class_admits(direction, port)[c]
+
+    def verdict(self, src: int, dst: int, port: int) -> Verdict:
+        """`allowed`'s verdict with its reasons on the flow between two positions."""
+        number, protocol = self.ports[port]
+        return verdict_in(self._index, self.endpoints[src], self.endpoints[dst], number, protocol)
+
     def admits(self, policy_position: int, direction: Direction, position: int, port: int) -> int:
         """The peers the policy's `direction` rules admit on ports[port] for the endpoint at
         `position` (a pod it selects): egress ports resolve on each destination, ingress ones on
         this pod. Whether the policy isolates the pod is `isolating`'s question."""
-        policy = self.cluster.policies[policy_position]
-        named = direction == _INGRESS and self._named[policy_position]
-        target = self.endpoints[position]
-        own: tuple[ContainerPort, ...] = getattr(target, "ports", ()) if named else ()
-        key = (policy_position, direction, port, own)
-        found = self._admits.get(key)
+        if direction == _INGRESS and self._named[policy_position]:
+            target = self.endpoints[position]
+            key: tuple[object, ...] = (policy_position, getattr(target, "ports", ()))
+            found = self._named_admits.get(key)
+            if found is None:
+                found = self._named_admits[key] = self._per_port(policy_position, direction, target)
+            return found[port]
+        plain = self._admits[direction]
+        found = plain.get(policy_position)
         if found is None:
-            number, protocol = self.ports[port]
-            index = self._index
-            found = 0
-            for r, rule in enumerate(policy.rules(direction)):
+            found = plain[policy_position] = self._per_port(policy_position, direction, None)
+        return found[port]
+
+    def _per_port(
+        self, policy_position: int, direction: Direction, target: Endpoint | None
+    ) -> tuple[int, ...]:
+        """What the policy's rules admit on each port, for `target` (None: no ingress rule of
+        the policy names a port, so the target does not matter)."""
+        index = self._index
+        found = [0] * len(self.ports)
+        rules = self.cluster.policies[policy_position].rules(direction)
+        for r, rule in enumerate(rules):
+            peers = index.rule_peer_bits(policy_position, direction, r)
+            if not peers:
+                continue
+            for p, (number, protocol) in enumerate(self.ports):
                 if direction == _EGRESS:
-                    found |= index.rule_peer_bits(
-                        policy_position, direction, r
-                    ) & index.destination_port_bits(rule.ports, number, protocol)
+                    found[p] |= peers & index.destination_port_bits(rule.ports, number, protocol)
                 elif ports_admit(rule.ports, target, number, protocol):
-                    found |= index.rule_peer_bits(policy_position, direction, r)
-            self._admits[key] = found
-        return found
+                    found[p] |= peers
+        return tuple(found)
 
     def _group(self, direction: Direction) -> _Classes:
         index = self._index
@@ -195,14 +220,30 @@ class SideSets:
     def _class_sets(self, direction: Direction, port: int) -> tuple[int, ...]:
         found = self._sets.get((direction, port))
         if found is None:
-            classes = self._classes[direction]
             sets = []
-            for chosen, first in zip(classes.selecting, classes.first, strict=True):
+            for admitted in self._class_admits(direction, port):
                 bits = 0
-                for k in chosen:
-                    bits |= self.admits(k, direction, first, port)
+                for each in admitted:
+                    bits |= each
                 sets.append(bits)
             found = self._sets[(direction, port)] = tuple(sets)
+        return found
+
+    def _class_admits(self, direction: Direction, port: int) -> tuple[tuple[int, ...], ...]:
+        found = self._per_policy.get((direction, port))
+        if found is None:
+            classes = self._classes[direction]
+            admits, plain, named = self.admits, self._admits[direction], self._named
+            ingress = direction == _INGRESS
+            found = self._per_policy[(direction, port)] = tuple(
+                tuple(
+                    admits(k, direction, first, port)
+                    if (ingress and named[k]) or k not in plain
+                    else plain[k][port]
+                    for k in chosen
+                )
+                for chosen, first in zip(classes.selecting, classes.first, strict=True)
+            )
         return found
 
     def _transpose(self, direction: Direction, port: int) -> _Transposed:

@@ -76,6 +76,7 @@ class Analysis:
     they need a reason."""
     policies: Mapping[str, NetworkPolicy] = field(default_factory=dict)
     real_pods: frozenset[Pod] = frozenset()
+    given: frozenset[Pod] = frozenset()  # the input's pods and workloads
 
     def is_real(self, endpoint: object) -> bool:
         """A Pod of the input (not a representative, not a workload): reaching itself is
@@ -121,6 +122,7 @@ def analyse(cluster: Cluster, options: LintOptions) -> Analysis:
         options=options,
         sides=side_sets(questioned, ports, externals),
         policies={p.id: p for p in cluster.policies},
+        given=frozenset(cluster.pods),
         real_pods=frozenset(
             () if cluster.representative else (p for p in cluster.pods if not p.is_workload)
         ),

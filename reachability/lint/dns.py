@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL, Direction
-from reachability import Pod, SideSets, Verdict, allowed, pod_list, side_reason
+from reachability import Pod, SideSets, Verdict, pod_list, side_reason
 
 from .context import Analysis
 from .registry import SOURCE, VERDICTS, Finding, declare, finding, flow
@@ -66,12 +66,9 @@ def _reach(analysis: Analysis, members: Sequence[int], dns: int, udp: int, tcp: 
     first = members[0]
     pod = analysis.cluster.pods[first]
     verdicts = []
-    for protocol, port in (("UDP", udp), ("TCP", tcp)):
-        reached = _reached(sides, first, port, dns)
-        target = sides.endpoints[(reached & -reached).bit_length() - 1] if reached else None
-        verdicts.append(
-            allowed(analysis.cluster, pod, target or analysis.dns_pods[0], DNS_PORT, protocol)
-        )
+    for port in (udp, tcp):
+        reached = _reached(sides, first, port, dns) or dns  # else the first DNS pod
+        verdicts.append(sides.verdict(first, (reached & -reached).bit_length() - 1, port))
     policies = analysis.cluster.policies
     isolating = {policies[k].id for i in members for k in sides.isolating(Direction.EGRESS, i)}
     pods = tuple(analysis.cluster.pods[i] for i in members)

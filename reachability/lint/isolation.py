@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 
 from kubefacts.api import Direction
-from reachability import NetworkPolicy, Pod, Verdict, allowed, side_reason
+from reachability import NetworkPolicy, Pod, Verdict, side_reason
 
 from .context import Analysis
 from .registry import SOURCE, VERDICTS, Finding, declare, finding, flow
@@ -99,10 +99,8 @@ def _disconnected(
         )
         if missing[a] >> b & 1
     )
-    port, protocol = sides.ports[0]
     examples = [
-        (pods[a], pods[b], allowed(analysis.cluster, pods[a], pods[b], port, protocol))
-        for a, b in islice(ordered, MAX_EXAMPLES)
+        (pods[a], pods[b], sides.verdict(a, b, 0)) for a, b in islice(ordered, MAX_EXAMPLES)
     ]
     return denied, len(positions) ** 2 - real, which, examples
 

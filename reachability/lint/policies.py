@@ -30,9 +30,7 @@ from reachability import (
     Pod,
     SideVerdict,
     Verdict,
-    allowed,
     opposite,
-    selected_pods,
     side_reason,
 )
 
@@ -57,7 +55,7 @@ def selects_nothing(analysis: Analysis) -> Iterator[Finding]:
         return
     given = Counter(pod.namespace for pod in analysis.original.pods)
     for policy in analysis.original.policies:
-        if selected_pods(analysis.original, policy.id):
+        if _selected(analysis, policy):
             continue
         yield finding(
             NP008,
@@ -86,7 +84,7 @@ def undefined_named_ports(analysis: Analysis) -> Iterator[Finding]:
             continue
         # A named port resolves on the destination: the selected pods for ingress, any
         # peer pod for egress.
-        own = _names(selected_pods(analysis.original, policy.id))
+        own = _names(_selected(analysis, policy))
         for direction, entry in named:
             if (entry.port, entry.protocol) in (own if direction == "ingress" else anywhere):
                 continue
@@ -105,6 +103,15 @@ def undefined_named_ports(analysis: Analysis) -> Iterator[Finding]:
                 "use the containerPort name the destination pods (or pod templates) "
                 "declare, or the number",
             )
+
+
+def _selected(analysis: Analysis, policy: NetworkPolicy) -> list[Pod]:
+    """The given pods the policy selects. The questioned cluster holds every given pod under
+    its id (and stand-ins only beside them), so its sets answer without a second index."""
+    sides = analysis.sides
+    pods = analysis.cluster.pods
+    found = [pods[i] for i in sides.members(sides.selected(sides.policy_position(policy.id)))]
+    return [pod for pod in found if pod in analysis.given]
 
 
 def _names(pods: Sequence[Pod]) -> set[tuple[str | None, str]]:
@@ -141,22 +148,25 @@ def _changes(
     other = opposite(direction)
     real, loop = _self(analysis, target)
     isolating = sides.isolating(direction, target)
+    at = isolating.index(k)
     for p in range(len(sides.ports)):
-        mine = sides.admits(k, direction, target, p)
-        through = sides.allowed_by(other, target, p)  # the other side allows these
+        admitted = sides.admitted(direction, target, p)
+        mine = admitted[at]
         if isolating == (k,):
             # Its only isolating policy gone, the side opens: a flow it denies that the other
             # side allows becomes allowed.
-            if through & ~mine & ~(real | loop):
+            if sides.allowed_by(other, target, p) & ~mine & ~(real | loop):
                 return True
             continue
+        if not mine:
+            continue
+        through = sides.allowed_by(other, target, p)  # the other side allows these
         flows = ((through & ~real) | loop) & mine  # allowed flows it admits
         if not flows:
             continue
         rest = 0
-        for q in isolating:
+        for q, theirs in zip(isolating, admitted, strict=True):
             if q != k:
-                theirs = sides.admits(q, direction, target, p)
                 if flows & theirs:
                     covering.add(q)
                 rest |= theirs
@@ -198,12 +208,10 @@ def _blocked(
             peer = (union & -union).bit_length() - 1
             p = next(p for p, bits in enumerate(denied) if bits >> peer & 1)
             port, protocol = sides.ports[p]
-            pod, endpoint = sides.endpoints[target], sides.endpoints[peer]
-            src, dst = (endpoint, pod) if direction == "ingress" else (pod, endpoint)
-            verdict = allowed(analysis.cluster, src, dst, port, protocol)
-            return f"{src.id} -> {dst.id} {port}/{protocol}, " + side_reason(
-                _other(verdict, direction)
-            )
+            src, dst = (peer, target) if direction == "ingress" else (target, peer)
+            verdict = sides.verdict(src, dst, p)
+            flow = f"{sides.endpoints[src].id} -> {sides.endpoints[dst].id} {port}/{protocol}"
+            return f"{flow}, " + side_reason(_other(verdict, direction))
     return None
 
 
