@@ -27,6 +27,7 @@ from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
 from reachability.cluster import Cluster
 from reachability.evaluation import Verdict, check_port, verdict_in
+from reachability.matrix import _externals as checked_externals
 from reachability.model import Endpoint, ExternalIP
 
 Port = tuple[int, str]
@@ -69,7 +70,7 @@ class SideSets:
         self.ports: tuple[Port, ...] = tuple(dict.fromkeys((int(p), proto) for p, proto in ports))
         for port, protocol in self.ports:
             check_port(port, protocol)
-        addresses = tuple(ExternalIP(ip) for ip in dict.fromkeys(externals))
+        addresses = checked_externals(cluster, externals)
         index = ClusterIndex(cluster, addresses) if addresses else cluster_index(cluster)
         self.cluster = cluster
         self.endpoints: tuple[Endpoint, ...] = index.endpoints
