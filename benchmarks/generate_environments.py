@@ -1,6 +1,7 @@
 """Generate K environments as the environments program would deploy them, plus their pods.
 
 Usage: .venv/bin/python benchmarks/generate_environments.py K OUTDIR [--format yaml|json]
+       [--shadowed]
 
 Each environment is what `components` renders for stack `pr-<i>` (Namespace + NetworkPolicy set,
 with a production-like `databases` config) plus five pods with realistic labels and container
@@ -8,6 +9,10 @@ ports: web, worker, postgres, cache and a migration job. The cluster also holds 
 (the controller) and kube-system (two kube-dns pods and metrics-server). Every pod has its own
 10.x address. The output is deterministic: one file for the shared namespaces and one per
 environment, keys sorted.
+
+`--shadowed` adds to every environment an `allow-all-ingress` policy (every pod, ingress from
+anywhere), which shadows the environment's other ingress policies: the input on which lint's
+shadowed-policy rule (NP007) has the most to do.
 """
 
 from __future__ import annotations
@@ -134,21 +139,36 @@ def environment(index: int) -> list[Manifest]:
     return [*environment_manifests(settings), *pods]
 
 
-def generate(k: int) -> list[tuple[str, list[Manifest]]]:
+def allow_all_ingress(namespace: str) -> Manifest:
+    """Every pod of `namespace` open to ingress from anywhere (podSelector {}, ingress [{}])."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "allow-all-ingress", "namespace": namespace},
+        "spec": {"podSelector": {}, "ingress": [{}], "policyTypes": ["Ingress"]},
+    }
+
+
+def generate(k: int, *, shadowed: bool = False) -> list[tuple[str, list[Manifest]]]:
     """(file name stem, documents) for the shared namespaces and each of K environments."""
     width = max(4, len(str(k)))
-    return [("cluster", shared_manifests())] + [
-        (f"env-{index:0{width}d}", environment(index)) for index in range(1, k + 1)
-    ]
+    files = [("cluster", shared_manifests())]
+    for index in range(1, k + 1):
+        docs = environment(index)
+        if shadowed:
+            namespace = next(d["metadata"]["name"] for d in docs if d["kind"] == "Namespace")
+            docs.append(allow_all_ingress(namespace))
+        files.append((f"env-{index:0{width}d}", docs))
+    return files
 
 
-def write(k: int, outdir: Path, fmt: str = "yaml") -> tuple[int, int]:
+def write(k: int, outdir: Path, fmt: str = "yaml", *, shadowed: bool = False) -> tuple[int, int]:
     """Write the K environments into `outdir`; return (pods, network policies)."""
     outdir.mkdir(parents=True, exist_ok=True)
     if any(outdir.iterdir()):
         raise SystemExit(f"generate_environments: {outdir} is not empty; give a new directory")
     pods = policies = 0
-    for stem, docs in generate(k):
+    for stem, docs in generate(k, shadowed=shadowed):
         pods += sum(doc["kind"] == "Pod" for doc in docs)
         policies += sum(doc["kind"] == "NetworkPolicy" for doc in docs)
         if fmt == "json":
@@ -164,10 +184,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("k", type=int, help="number of environments (>= 1)")
     parser.add_argument("outdir", type=Path, help="a new or empty directory")
     parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    parser.add_argument(
+        "--shadowed", action="store_true", help="add an allow-all-ingress policy per environment"
+    )
     args = parser.parse_args(argv)
     if args.k < 1:
         parser.error("K must be at least 1")
-    pods, policies = write(args.k, args.outdir, args.format)
+    pods, policies = write(args.k, args.outdir, args.format, shadowed=args.shadowed)
     print(f"{args.k} environments, {pods} pods, {policies} network policies in {args.outdir}")
     return 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,10 +28,13 @@ class Cluster:
     policies: int
 
 
-def generate(k: int, parent: Path, fmt: str = "yaml") -> Cluster:
-    """K environments (see generate_environments.py) in a new folder under `parent`."""
-    path = parent / f"k{k}"
-    pods, policies = generate_environments.write(k, path, fmt)
+def generate(
+    k: int, parent: Path, fmt: str = "yaml", *, shadowed: bool = False, name: str = ""
+) -> Cluster:
+    """K environments (see generate_environments.py) in a new folder under `parent`;
+    `shadowed` adds an allow-all-ingress policy to every environment."""
+    path = parent / (name or f"k{k}")
+    pods, policies = generate_environments.write(k, path, fmt, shadowed=shadowed)
     return Cluster(k, path, pods, policies)
 
 
@@ -81,6 +86,41 @@ def best_of(command: Sequence[str], runs: int, timeout: float | None = None) -> 
             return Timing(None, runs, f"exit code {proc.returncode}: {tail[0]}")
         best = elapsed if best is None else min(best, elapsed)
     return Timing(best, runs)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One child process: wall-clock seconds, its own peak resident memory, how it ended."""
+
+    seconds: float
+    max_rss: int  # bytes: the child's own ru_maxrss, not the cumulative RUSAGE_CHILDREN
+    returncode: int
+    stderr: str
+
+
+def run_measured(command: Sequence[str], timeout: float | None = None) -> Run:
+    """Run `command` once from the repository root (stdout discarded) and reap it with
+    `os.wait4`, whose rusage is that child's alone: RUSAGE_CHILDREN keeps the largest peak of
+    every child so far, so a small command after a big one would report the big one's memory.
+    A run longer than `timeout` seconds is killed (returncode -9)."""
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        timer = threading.Timer(timeout, proc.kill) if timeout is not None else None
+        if timer is not None:
+            timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen.wait
+        errors.seek(0)
+        stderr = errors.read()
+    # Linux reports ru_maxrss in KiB (macOS in bytes).
+    scale = 1 if sys.platform == "darwin" else 1024
+    return Run(elapsed, usage.ru_maxrss * scale, proc.returncode, stderr)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -42,6 +42,7 @@ from reachability.problems import (
     UserError,
 )
 from reachability.selectors import LabelSelector, Requirement
+from reachability.sides import SideSets, opposite, side_sets
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -72,6 +73,7 @@ __all__ = [
     "Requirement",
     "Rule",
     "RuleRef",
+    "SideSets",
     "SideVerdict",
     "UnknownEndpoint",
     "UnknownPolicy",
@@ -83,6 +85,7 @@ __all__ = [
     "from_manifests",
     "load",
     "matrix",
+    "opposite",
     "plain_copy",
     "pod_list",
     "probe_externals",
@@ -90,4 +93,5 @@ __all__ = [
     "read_documents",
     "selected_pods",
     "side_reason",
+    "side_sets",
 ]

@@ -104,7 +104,7 @@ class Cluster:
         """The policy types ("Ingress", "Egress") for which no policy of `namespace` is a default
         deny. Its pods may still be isolated by allow policies, but then removing one of those
         opens them."""
-        local = [p for p in self.policies if p.namespace == namespace]
+        local = self._policies_by_namespace().get(namespace, ())
         return [
             direction.policy_type
             for direction in Direction
@@ -168,6 +168,18 @@ class Cluster:
                 policy.id: k for k, policy in enumerate(self.policies)
             }
         return found.get(policy_id)
+
+    def _policies_by_namespace(self) -> dict[str, tuple[NetworkPolicy, ...]]:
+        """The policies of each namespace, in order (memoized: lint asks per namespace)."""
+        found = self.cache.get("policies_by_namespace")
+        if found is None:
+            grouped: dict[str, list[NetworkPolicy]] = {}
+            for policy in self.policies:
+                grouped.setdefault(policy.namespace, []).append(policy)
+            found = self.cache["policies_by_namespace"] = {
+                ns: tuple(ps) for ns, ps in grouped.items()
+            }
+        return found
 
     def _pods_by_id(self) -> dict[str, Pod]:
         found = self.cache.get("pods_by_id")

@@ -73,7 +73,15 @@ def allowed(
     source = cluster.endpoint(src) if isinstance(src, str) else src
     destination = cluster.endpoint(dst) if isinstance(dst, str) else dst
     check_port(port, protocol)
-    index = cluster_index(cluster)
+    return verdict_in(cluster_index(cluster), source, destination, port, protocol)
+
+
+def verdict_in(
+    index: ClusterIndex, source: Endpoint, destination: Endpoint, port: int, protocol: str
+) -> Verdict:
+    """`allowed` on an index already built (one that also holds external addresses, as the
+    side sets' does), so that explaining a few flows costs no second index."""
+    cluster = index.cluster
     loopback = (
         cluster.options.loopback_allowed
         and not cluster.representative

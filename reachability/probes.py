@@ -78,7 +78,7 @@ def probe_externals(policies: Iterable[NetworkPolicy], pods: Iterable[Pod] = ())
     through those pods)."""
     owned = {ipaddress.ip_address(ip) for pod in pods for ip in pod.ips}
     found: set[IPAddress] = set()
-    for block in _ip_blocks(policies):
+    for block in dict.fromkeys(_ip_blocks(policies)):  # the same block in every environment
         cidr, excepts = block.cidr, block.except_
         known = [a for a in map(ipaddress.ip_address, INTERESTING) if a in cidr]
         found.update(a for a in known if a not in owned)

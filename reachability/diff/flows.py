@@ -10,22 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kubefacts.api import Direction
 from reachability import (
     DEFAULT_PORTS,
     Cluster,
     Options,
     Port,
+    SideSets,
     Verdict,
-    allowed,
-    matrix,
     probe_externals,
     probe_ports,
     side_reason,
+    side_sets,
 )
 
 from .align import align
 
 _DEFAULTS = Options()
+_EGRESS = Direction.EGRESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,39 +70,70 @@ def diff(
     policies = (*before.policies, *after.policies)
     probed = tuple(ports) or probe_ports(policies, aligned.pods, defaults=DEFAULT_PORTS)
     addresses = tuple(dict.fromkeys([*probe_externals(policies, aligned.pods), *externals]))
-    flows_before = _flows(aligned.before, probed, addresses)
-    flows_after = _flows(aligned.after, probed, addresses)
+    old = side_sets(aligned.before, probed, addresses)
+    new = side_sets(aligned.after, probed, addresses)
+    gained, lost, counts = _compare(old, new, set(addresses))
     return Diff(
-        became_allowed=tuple(
-            _change(aligned.after, flow, True) for flow in sorted(flows_after - flows_before)
-        ),
-        became_denied=tuple(
-            _change(aligned.after, flow, False) for flow in sorted(flows_before - flows_after)
-        ),
+        became_allowed=tuple(_change(new, flow, True) for flow in _named(new, gained)),
+        became_denied=tuple(_change(new, flow, False) for flow in _named(new, lost)),
         ports=probed,
         externals=addresses,
         representative=aligned.representative,
-        allowed_before=len(flows_before),
-        allowed_after=len(flows_after),
+        allowed_before=counts[0],
+        allowed_after=counts[1],
     )
 
 
 Flow = tuple[str, str, int, str]
+Position = tuple[int, int, int]  # (source, destination, port) positions
 
 
-def _flows(cluster: Cluster, ports: Sequence[Port], externals: Sequence[str]) -> set[Flow]:
-    external = set(externals)
-    return {
-        flow
-        for flow in matrix(cluster, ports, externals).allowed_flows()
-        if not (flow[0] in external and flow[1] in external)
-    }
+def _compare(
+    old: SideSets, new: SideSets, external: set[str]
+) -> tuple[list[Position], list[Position], tuple[int, int]]:
+    """The flows only AFTER allows, those only BEFORE allows, and how many each allows. Both
+    sides have the same endpoints in the same order (see `align`); flows between two external
+    addresses are no flows of the cluster's."""
+    names = [endpoint.id for endpoint in new.endpoints]
+    outside = 0
+    for j, name in enumerate(names):
+        if name in external:
+            outside |= 1 << j
+    loops = [
+        side.cluster.options.loopback_allowed and not side.cluster.representative
+        for side in (old, new)
+    ]
+    pods = len(new.cluster.pods)
+    gained: list[Position] = []
+    lost: list[Position] = []
+    counts = [0, 0]
+    for p in range(len(new.ports)):
+        for i in range(len(names)):
+            rows = [side.flows(_EGRESS, i, p) for side in (old, new)]
+            for s in (0, 1):
+                if loops[s] and i < pods:  # Options.loopback_allowed: a pod reaches itself
+                    rows[s] |= 1 << i
+                if outside >> i & 1:
+                    rows[s] &= ~outside
+                counts[s] += rows[s].bit_count()
+            if rows[0] != rows[1]:
+                gained += [(i, j, p) for j in new.members(rows[1] & ~rows[0])]
+                lost += [(i, j, p) for j in new.members(rows[0] & ~rows[1])]
+    return gained, lost, (counts[0], counts[1])
 
 
-def _change(cluster: Cluster, flow: Flow, now_allowed: bool) -> FlowChange:
-    src, dst, port, protocol = flow
-    verdict = allowed(cluster, src, dst, port, protocol)
-    return FlowChange(src, dst, port, protocol, now_allowed, reason(verdict, src, dst))
+def _named(sides: SideSets, found: list[Position]) -> list[tuple[Flow, Position]]:
+    """The flows by name (sorted, as the output lists them) with their positions."""
+    names = [endpoint.id for endpoint in sides.endpoints]
+    named = [((names[i], names[j], *sides.ports[p]), (i, j, p)) for i, j, p in found]
+    return sorted(named)
+
+
+def _change(sides: SideSets, flow: tuple[Flow, Position], now_allowed: bool) -> FlowChange:
+    (src, dst, port, protocol), (i, j, p) = flow
+    return FlowChange(
+        src, dst, port, protocol, now_allowed, reason(sides.verdict(i, j, p), src, dst)
+    )
 
 
 def reason(verdict: Verdict, src: str = "", dst: str = "") -> str:

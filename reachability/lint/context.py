@@ -23,9 +23,10 @@ from reachability import (
     Options,
     Pod,
     Port,
-    matrix,
+    SideSets,
     probe_externals,
     probe_ports,
+    side_sets,
 )
 
 Flow = tuple[str, str, int, str]
@@ -69,17 +70,25 @@ class Analysis:
     ports: tuple[Port, ...]
     externals: tuple[str, ...]
     options: LintOptions
+    sides: SideSets
+    """Both sides of every endpoint of `cluster` on the probed ports and addresses: the
+    semantic rules ask questions about whole sets of pods there, and `allowed` only where
+    they need a reason."""
     policies: Mapping[str, NetworkPolicy] = field(default_factory=dict)
     real_pods: frozenset[Pod] = frozenset()
-    flows: frozenset[Flow] = frozenset()
-    """Every allowed (src, dst, port, protocol) of `cluster` on the probed ports and addresses,
-    from the engine's matrix: the semantic rules ask `allowed` only where they need a reason."""
+    given: frozenset[Pod] = frozenset()  # the input's pods and workloads
 
     def is_real(self, endpoint: object) -> bool:
         """A Pod of the input (not a representative, not a workload): reaching itself is
         loopback, where CNIs differ, so the rules leave it out; a representative or a workload
         talking to itself stands for two replicas, which the policies decide."""
         return endpoint in self.real_pods
+
+    @property
+    def loopback(self) -> bool:
+        """Whether every pod may reach itself whatever the policies (`Options.loopback_allowed`
+        on given pods): a flow of the pair, which the engine's side sets leave to the caller."""
+        return self.cluster.options.loopback_allowed and not self.cluster.representative
 
     @property
     def dns_label_text(self) -> str:
@@ -111,11 +120,12 @@ def analyse(cluster: Cluster, options: LintOptions) -> Analysis:
         ports=ports,
         externals=externals,
         options=options,
+        sides=side_sets(questioned, ports, externals),
         policies={p.id: p for p in cluster.policies},
+        given=frozenset(cluster.pods),
         real_pods=frozenset(
             () if cluster.representative else (p for p in cluster.pods if not p.is_workload)
         ),
-        flows=frozenset(matrix(questioned, ports, externals).allowed_flows()),
     )
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL
-from reachability import Pod, Verdict, allowed, pod_list, side_reason
+from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL, Direction
+from reachability import Pod, SideSets, Verdict, pod_list, side_reason
 
 from .context import Analysis
 from .registry import SOURCE, VERDICTS, Finding, declare, finding, flow
@@ -19,41 +19,60 @@ NP005 = declare("NP005", "error", "egress-isolated pods cannot reach DNS", reads
 
 @dataclass(frozen=True, slots=True)
 class _Reach:
+    """The first pod of a group, with its best verdicts towards DNS; the other pods' ids."""
+
     pod: Pod
     udp: Verdict
     tcp: Verdict
+    pods: tuple[Pod, ...]
+    isolating: tuple[str, ...]  # every policy isolating some pod of the group for egress
 
 
 def dns_findings(analysis: Analysis) -> Iterator[Finding]:
-    groups: dict[tuple[str, str], list[_Reach]] = {}
-    for pod in analysis.cluster.pods:
-        if pod.host_network or pod in analysis.dns_pods:
+    sides = analysis.sides
+    if not analysis.dns_pods:
+        return
+    dns = 0
+    for pod in analysis.dns_pods:
+        dns |= 1 << sides.position[pod.id]
+    udp = sides.port_position(DNS_PORT, "UDP")
+    tcp = sides.port_position(DNS_PORT, "TCP")
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, pod in enumerate(analysis.cluster.pods):
+        if pod.host_network or dns >> i & 1 or not sides.isolating(Direction.EGRESS, i):
             continue
-        reach = _reach(analysis, pod)
-        if reach is None or not reach.udp.egress.isolated:
-            continue
+        reached = (bool(_reached(sides, i, udp, dns)), bool(_reached(sides, i, tcp, dns)))
         state = {(True, True): "ok", (True, False): "udp", (False, True): "tcp"}.get(
-            (reach.udp.allowed, reach.tcp.allowed), "none"
+            reached, "none"
         )
         if state != "ok":
-            groups.setdefault((pod.namespace, state), []).append(reach)
-    for (namespace, state), reaches in sorted(groups.items()):
+            groups.setdefault((pod.namespace, state), []).append(i)
+    for (namespace, state), members in sorted(groups.items()):
+        reach = _reach(analysis, members, dns, udp, tcp)
         yield (_unreachable if state == "none" else _one_protocol)(
-            analysis, namespace, state, reaches
+            analysis, namespace, state, reach
         )
 
 
-def _reach(analysis: Analysis, pod: Pod) -> _Reach | None:
-    """The best verdicts towards any DNS pod (allowed ones preferred), per protocol."""
-    best: dict[str, Verdict] = {}
-    for protocol in ("UDP", "TCP"):
-        verdicts = [
-            allowed(analysis.cluster, pod, dns, DNS_PORT, protocol) for dns in analysis.dns_pods
-        ]
-        if not verdicts:
-            return None
-        best[protocol] = next((v for v in verdicts if v.allowed), verdicts[0])
-    return _Reach(pod, best["UDP"], best["TCP"])
+def _reached(sides: SideSets, position: int, port: int, dns: int) -> int:
+    """The DNS pods the pod reaches on ports[port], both sides agreeing."""
+    return sides.flows(Direction.EGRESS, position, port) & dns
+
+
+def _reach(analysis: Analysis, members: Sequence[int], dns: int, udp: int, tcp: int) -> _Reach:
+    """The group's first pod with its best verdicts towards a DNS pod (the first one it
+    reaches, else the first DNS pod), per protocol."""
+    sides = analysis.sides
+    first = members[0]
+    pod = analysis.cluster.pods[first]
+    verdicts = []
+    for port in (udp, tcp):
+        reached = _reached(sides, first, port, dns) or dns  # else the first DNS pod
+        verdicts.append(sides.verdict(first, (reached & -reached).bit_length() - 1, port))
+    policies = analysis.cluster.policies
+    isolating = {policies[k].id for i in members for k in sides.isolating(Direction.EGRESS, i)}
+    pods = tuple(analysis.cluster.pods[i] for i in members)
+    return _Reach(pod, verdicts[0], verdicts[1], pods, tuple(sorted(isolating)))
 
 
 def _target(analysis: Analysis) -> str:
@@ -77,11 +96,9 @@ def _dns_rule(analysis: Analysis) -> dict[str, object]:
     }
 
 
-def _unreachable(
-    analysis: Analysis, namespace: str, _state: str, reaches: Sequence[_Reach]
-) -> Finding:
-    first = reaches[0].udp
-    isolating = sorted({pid for r in reaches for pid in r.udp.egress.isolated_by})
+def _unreachable(analysis: Analysis, namespace: str, _state: str, reach: _Reach) -> Finding:
+    first = reach.udp
+    isolating = reach.isolating
     anchor = _anchor(analysis, namespace, isolating)
     policy = analysis.policies.get(anchor)
     field = "spec.egress" if policy is not None and policy.rules("egress") else "spec.policyTypes"
@@ -91,7 +108,7 @@ def _unreachable(
         policy.source if policy else "",
         f"NetworkPolicy {anchor}",
         field,
-        f"{pod_list([r.pod for r in reaches])} in {namespace}: egress-isolated by "
+        f"{pod_list(reach.pods)} in {namespace}: egress-isolated by "
         f"{', '.join(isolating)}, cannot reach {_target(analysis)} on UDP or TCP {DNS_PORT}, "
         f"so name resolution fails ({why})",
         f"add an egress rule with namespace AND pod selector in ONE peer, on both protocols: "
@@ -99,14 +116,12 @@ def _unreachable(
     )
 
 
-def _one_protocol(
-    analysis: Analysis, namespace: str, state: str, reaches: Sequence[_Reach]
-) -> Finding:
+def _one_protocol(analysis: Analysis, namespace: str, state: str, reach: _Reach) -> Finding:
     works, fails = ("UDP", "TCP") if state == "udp" else ("TCP", "UDP")
-    good = reaches[0].udp if works == "UDP" else reaches[0].tcp
-    bad = reaches[0].tcp if works == "UDP" else reaches[0].udp
+    good = reach.udp if works == "UDP" else reach.tcp
+    bad = reach.tcp if works == "UDP" else reach.udp
     rule = next(iter(good.egress.allowed_by), None)
-    isolating = sorted({pid for r in reaches for pid in r.udp.egress.isolated_by})
+    isolating = reach.isolating
     anchor = rule.policy if rule is not None else _anchor(analysis, namespace, isolating)
     policy = analysis.policies.get(anchor)
     field = f"spec.egress[{rule.index}].ports" if rule is not None else "spec.egress"
@@ -116,7 +131,7 @@ def _one_protocol(
         policy.source if policy else "",
         f"NetworkPolicy {anchor}",
         field,
-        f"{pod_list([r.pod for r in reaches])} in {namespace}: reach {_target(analysis)} on "
+        f"{pod_list(reach.pods)} in {namespace}: reach {_target(analysis)} on "
         f"{works} {DNS_PORT} but not on {fails} {DNS_PORT} ({why}); DNS uses TCP for large or "
         "truncated answers, so some lookups fail intermittently",
         f"allow both protocols in the same rule: `ports: {flow(_dns_rule(analysis)['ports'])}`",

@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import islice
 
-from reachability import NetworkPolicy, Pod, Verdict, allowed, side_reason
+from kubefacts.api import Direction
+from reachability import NetworkPolicy, Pod, Verdict, side_reason
 
 from .context import Analysis
 from .registry import SOURCE, VERDICTS, Finding, declare, finding, flow
@@ -20,26 +22,24 @@ NP006 = declare(
 NP013 = declare("NP013", "info", "namespace created without default deny", reads=(SOURCE,))
 
 MAX_EXAMPLES = 2
+EGRESS = Direction.EGRESS
 
 
 def intra_namespace(analysis: Analysis) -> Iterator[Finding]:
     """NP006: in a namespace some policy selects whole (empty podSelector), pairs with no path."""
-    connected = {(src, dst) for src, dst, _, _ in analysis.flows}
+    members: dict[str, list[int]] = {}
+    for i, pod in enumerate(analysis.cluster.pods):
+        if not pod.host_network:
+            members.setdefault(pod.namespace, []).append(i)
     for namespace, deny in sorted(_default_deny(analysis).items()):
-        pods = [p for p in analysis.cluster.pods if p.namespace == namespace and not p.host_network]
-        pairs = [(a, b) for a in pods for b in pods if a != b or not analysis.is_real(a)]
-        denied = [
-            (a, b, _first_port(analysis, a, b))
-            for a, b in sorted(pairs, key=lambda pair: (pair[0] == pair[1], pair[0].id, pair[1].id))
-            if (a.id, b.id) not in connected
-        ]
-        if not denied:
+        found = _disconnected(analysis, members.get(namespace, []))
+        if found is None:
             continue
-        sides = {"egress" if not v.egress.allowed else "ingress" for _, _, v in denied}
-        examples = "; ".join(
+        denied, pairs, sides, examples = found
+        shown = "; ".join(
             f"{a.local_id} -> {b.local_id}: "
             + side_reason(v.egress if not v.egress.allowed else v.ingress, namespace)
-            for a, b, v in denied[:MAX_EXAMPLES]
+            for a, b, v in examples
         )
         anchor = deny[0]
         pure = [p for p in deny if not (p.ingress or p.egress)] or deny
@@ -48,11 +48,61 @@ def intra_namespace(analysis: Analysis) -> Iterator[Finding]:
             anchor.source,
             f"NetworkPolicy {anchor.id}",
             "spec.podSelector",
-            f"under default deny ({', '.join(p.name for p in pure)}), {len(denied)} of "
-            f"{len(pairs)} pod pairs of {namespace} cannot reach each other on any probed port "
-            f"(e.g. {examples}); intended isolation, or a missing same-namespace rule",
+            f"under default deny ({', '.join(p.name for p in pure)}), {denied} of "
+            f"{pairs} pod pairs of {namespace} cannot reach each other on any probed port "
+            f"(e.g. {shown}); intended isolation, or a missing same-namespace rule",
             _fix(sorted(sides)),
         )
+
+
+def _disconnected(
+    analysis: Analysis, positions: Sequence[int]
+) -> tuple[int, int, set[str], list[tuple[Pod, Pod, Verdict]]] | None:
+    """Pairs of these pods (a real pod with itself left out: loopback) that connect on no
+    probed port: how many, of how many pairs, which sides deny them on the first probed port,
+    and the first MAX_EXAMPLES (by id, pairs of a pod with itself last) with that verdict."""
+    sides = analysis.sides
+    group = 0
+    for i in positions:
+        group |= 1 << i
+    denied = real = 0
+    which: set[str] = set()
+    missing: dict[int, int] = {}
+    for i in positions:
+        bit = 1 << i
+        connected = bit if analysis.loopback else 0
+        for p in range(len(sides.ports)):
+            connected |= sides.flows(EGRESS, i, p)
+        if analysis.is_real(sides.endpoints[i]):
+            real += 1
+            connected |= bit
+        lacking = group & ~connected
+        if not lacking:
+            continue
+        missing[i] = lacking
+        denied += lacking.bit_count()
+        first = sides.allows(EGRESS, i, 0)
+        if lacking & ~first:
+            which.add("egress")
+        if lacking & first:
+            which.add("ingress")
+    if not denied:
+        return None
+    pods = analysis.cluster.pods
+    by_id = sorted(missing, key=lambda i: pods[i].id)
+    ordered = (
+        (a, b)
+        for same in (False, True)
+        for a in by_id
+        for b in (
+            [a] if same else sorted(sides.members(missing[a] & ~(1 << a)), key=lambda j: pods[j].id)
+        )
+        if missing[a] >> b & 1
+    )
+    examples = [
+        (pods[a], pods[b], sides.verdict(a, b, 0)) for a, b in islice(ordered, MAX_EXAMPLES)
+    ]
+    return denied, len(positions) ** 2 - real, which, examples
 
 
 def namespaces_without_default_deny(analysis: Analysis) -> Iterator[Finding]:
@@ -93,12 +143,6 @@ def _default_deny(analysis: Analysis) -> dict[str, list[NetworkPolicy]]:
         ns: sorted(ps, key=lambda p: (bool(p.ingress or p.egress), p.name))
         for ns, ps in found.items()
     }
-
-
-def _first_port(analysis: Analysis, src: Pod, dst: Pod) -> Verdict:
-    """The verdict on the first probed port, to explain a pair that connects on none."""
-    port, protocol = analysis.ports[0]
-    return allowed(analysis.cluster, src, dst, port, protocol)
 
 
 def _fix(sides: Sequence[str]) -> str:

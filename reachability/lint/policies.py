@@ -13,28 +13,28 @@ Removing a policy P can change a verdict in two ways only. If P is the only poli
 of its pods for a direction, that pod stops being isolated: flows its side denies and the other
 side allows become allowed. Otherwise the pod stays isolated and only allowances can go: an
 allowed flow is lost exactly when P's rules are the only ones admitting it on that pod's side.
-So the engine's matrix gives the allowed flows, and `allowed` explains only those that touch P's
-pods, instead of re-evaluating the cluster without each policy.
+Both are questions about sets, answered per pod and port from the engine's side sets (which
+peers P admits, which the other side lets through, which the other isolating policies admit)
+instead of re-evaluating the cluster without each policy or asking `allowed` pair by pair; the
+policy's first flow blocked by the other side is the one verdict asked of `allowed`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from kubefacts.api import DIRECTIONS
+from kubefacts.api import DIRECTIONS, Direction
 from reachability import (
-    Endpoint,
-    ExternalIP,
     NetworkPolicy,
     Pod,
     SideVerdict,
     Verdict,
-    allowed,
-    selected_pods,
+    opposite,
     side_reason,
 )
 
-from .context import Analysis, Flow
+from .context import Analysis
 from .registry import (
     SOURCE,
     VERDICTS,
@@ -49,21 +49,20 @@ NP007 = declare("NP007", "warning", "policy shadowed by others", reads=(VERDICTS
 NP008 = declare("NP008", "warning", "policy selects no pod", reads=(VERDICTS,))
 NP009 = declare("NP009", "warning", "named port that no pod defines", reads=(SOURCE, VERDICTS))
 
-OUTSIDE = ExternalIP("203.0.113.1")
-
 
 def selects_nothing(analysis: Analysis) -> Iterator[Finding]:
     if analysis.representative or not analysis.original.pods:
         return
+    given = Counter(pod.namespace for pod in analysis.original.pods)
     for policy in analysis.original.policies:
-        if selected_pods(analysis.original, policy.id):
+        if _selected(analysis, policy):
             continue
         yield finding(
             NP008,
             policy.source,
             policy_object(policy),
             "spec.podSelector",
-            f"selects none of the {len(_in(analysis, policy.namespace))} given pods and "
+            f"selects none of the {given[policy.namespace]} given pods and "
             f"workloads of {policy.namespace}, so it has no effect on them",
             "check the podSelector's labels against the labels of the pods (a workload's: its "
             "pod template's) and the policy's namespace",
@@ -73,154 +72,151 @@ def selects_nothing(analysis: Analysis) -> Iterator[Finding]:
 def undefined_named_ports(analysis: Analysis) -> Iterator[Finding]:
     if analysis.representative or not analysis.original.pods:
         return
+    anywhere = _names(analysis.original.pods)  # once: egress names resolve on any peer pod
     for policy in analysis.original.policies:
-        targets = selected_pods(analysis.original, policy.id)
-        for direction, rule in written_rules(policy):
-            # A named port resolves on the destination: the selected pods for ingress, any
-            # peer pod for egress.
-            pods = targets if direction == "ingress" else analysis.original.pods
-            for entry in rule.ports or ():
-                port = entry.port
-                if not isinstance(port, str):
-                    continue
-                if any(_defines(pod, port, entry.protocol) for pod in pods):
-                    continue
-                where = (
-                    "the pods this policy selects"
-                    if direction == "ingress"
-                    else "any given pod or workload"
-                )
-                yield finding(
-                    NP009,
-                    policy.source,
-                    policy_object(policy),
-                    f"{entry.path}.port",
-                    f"named port {port!r}/{entry.protocol} is defined by none of {where}, so this "
-                    "entry matches no connection",
-                    "use the containerPort name the destination pods (or pod templates) "
-                    "declare, or the number",
-                )
-
-
-def _defines(pod: Pod, name: str, protocol: str) -> bool:
-    return any(p.name == name and p.protocol == protocol for p in pod.ports)
-
-
-def _in(analysis: Analysis, namespace: str) -> list[Pod]:
-    return [p for p in analysis.original.pods if p.namespace == namespace]
-
-
-def shadowed(analysis: Analysis) -> Iterator[Finding]:
-    cluster = analysis.cluster
-    endpoints: list[Endpoint] = [*cluster.pods, *(ExternalIP(ip) for ip in analysis.externals)]
-    into: dict[str, list[Flow]] = {}
-    out_of: dict[str, list[Flow]] = {}
-    for flow in sorted(analysis.flows):
-        into.setdefault(flow[1], []).append(flow)
-        out_of.setdefault(flow[0], []).append(flow)
-    for policy in sorted(cluster.policies, key=lambda p: p.id):
-        if not (policy.rules("ingress") or policy.rules("egress")):
-            continue  # a pure default deny only isolates; redundancy there is a safety net
-        targets = selected_pods(cluster, policy.id)
-        if not targets:
-            continue  # selects nothing: NP008 says so when pods are given
-        covering: set[str] = set()
-        changed = False
-        for direction in DIRECTIONS:
-            if not policy.affects(direction):
+        named = [
+            (direction, entry)
+            for direction, rule in written_rules(policy)
+            for entry in rule.ports or ()
+            if isinstance(entry.port, str)
+        ]
+        if not named:
+            continue
+        # A named port resolves on the destination: the selected pods for ingress, any
+        # peer pod for egress.
+        own = _names(_selected(analysis, policy))
+        for direction, entry in named:
+            if (entry.port, entry.protocol) in (own if direction == "ingress" else anywhere):
                 continue
-            for target in targets:
-                flows = (into if direction == "ingress" else out_of).get(target.id, [])
-                if _sole_isolator(analysis, policy, target, direction):
-                    changed = _opens(analysis, target, direction, endpoints)
-                else:
-                    changed = _loses(analysis, policy, direction, flows, covering)
-                if changed:
-                    break
-            if changed:
-                break
-        if not changed:
-            yield _finding(
-                analysis, policy, sorted(covering), _blocked(analysis, policy, targets, endpoints)
+            where = (
+                "the pods this policy selects"
+                if direction == "ingress"
+                else "any given pod or workload"
+            )
+            yield finding(
+                NP009,
+                policy.source,
+                policy_object(policy),
+                f"{entry.path}.port",
+                f"named port {entry.port!r}/{entry.protocol} is defined by none of {where}, so "
+                "this entry matches no connection",
+                "use the containerPort name the destination pods (or pod templates) "
+                "declare, or the number",
             )
 
 
-def _side(verdict: Verdict, direction: str) -> SideVerdict:
-    return verdict.ingress if direction == "ingress" else verdict.egress
+def _selected(analysis: Analysis, policy: NetworkPolicy) -> list[Pod]:
+    """The given pods the policy selects. The questioned cluster holds every given pod under
+    its id (and stand-ins only beside them), so its sets answer without a second index."""
+    sides = analysis.sides
+    pods = analysis.cluster.pods
+    found = [pods[i] for i in sides.members(sides.selected(sides.policy_position(policy.id)))]
+    return [pod for pod in found if pod in analysis.given]
+
+
+def _names(pods: Sequence[Pod]) -> set[tuple[str | None, str]]:
+    """The (name, protocol) of every container port of `pods`."""
+    return {(port.name, port.protocol) for pod in pods for port in pod.ports}
+
+
+def shadowed(analysis: Analysis) -> Iterator[Finding]:
+    sides = analysis.sides
+    for policy in sorted(analysis.cluster.policies, key=lambda p: p.id):
+        if not (policy.rules("ingress") or policy.rules("egress")):
+            continue  # a pure default deny only isolates; redundancy there is a safety net
+        k = sides.policy_position(policy.id)
+        targets = sides.members(sides.selected(k))
+        if not targets:
+            continue  # selects nothing: NP008 says so when pods are given
+        covering: set[int] = set()
+        if any(_changes(analysis, k, d, t, covering) for d in _directions(policy) for t in targets):
+            continue
+        ids = sorted(analysis.cluster.policies[q].id for q in covering)
+        yield _finding(analysis, policy, ids, _blocked(analysis, k, policy, targets))
+
+
+def _directions(policy: NetworkPolicy) -> list[Direction]:
+    return [d for d in DIRECTIONS if policy.affects(d)]
+
+
+def _changes(
+    analysis: Analysis, k: int, direction: Direction, target: int, covering: set[int]
+) -> bool:
+    """Does removing policy `k` change a verdict of `target`'s `direction` side? When it does
+    not, `covering` gains the other policies that also admit flows that `k` admits."""
+    sides = analysis.sides
+    other = opposite(direction)
+    real, loop = _self(analysis, target)
+    isolating = sides.isolating(direction, target)
+    at = isolating.index(k)
+    for p in range(len(sides.ports)):
+        admitted = sides.admitted(direction, target, p)
+        mine = admitted[at]
+        if isolating == (k,):
+            # Its only isolating policy gone, the side opens: a flow it denies that the other
+            # side allows becomes allowed.
+            if sides.allowed_by(other, target, p) & ~mine & ~(real | loop):
+                return True
+            continue
+        if not mine:
+            continue
+        through = sides.allowed_by(other, target, p)  # the other side allows these
+        flows = ((through & ~real) | loop) & mine  # allowed flows it admits
+        if not flows:
+            continue
+        rest = 0
+        for q, theirs in zip(isolating, admitted, strict=True):
+            if q != k:
+                if flows & theirs:
+                    covering.add(q)
+                rest |= theirs
+        if flows & ~rest:  # admitted by it alone: lost without it
+            return True
+    return False
+
+
+def _self(analysis: Analysis, target: int) -> tuple[int, int]:
+    """`target`'s own bit twice: as a real pod, whose flows with itself are loopback and left
+    out; and as an endpoint whose flow with itself `Options.loopback_allowed` always allows."""
+    bit = 1 << target
+    if analysis.is_real(analysis.sides.endpoints[target]):
+        return bit, 0
+    return 0, bit if analysis.loopback else 0
+
+
+def _blocked(
+    analysis: Analysis, k: int, policy: NetworkPolicy, targets: Sequence[int]
+) -> str | None:
+    """The first flow (by direction, target, peer, port) the policy admits on its side that the
+    other side denies, if any."""
+    sides = analysis.sides
+    for direction in _directions(policy):
+        other = opposite(direction)
+        for target in targets:
+            real, loop = _self(analysis, target)
+            denied = [
+                sides.admits(k, direction, target, p)
+                & ~sides.allowed_by(other, target, p)
+                & ~(real | loop)
+                for p in range(len(sides.ports))
+            ]
+            union = 0
+            for bits in denied:
+                union |= bits
+            if not union:
+                continue
+            peer = (union & -union).bit_length() - 1
+            p = next(p for p, bits in enumerate(denied) if bits >> peer & 1)
+            port, protocol = sides.ports[p]
+            src, dst = (peer, target) if direction == "ingress" else (target, peer)
+            verdict = sides.verdict(src, dst, p)
+            flow = f"{sides.endpoints[src].id} -> {sides.endpoints[dst].id} {port}/{protocol}"
+            return f"{flow}, " + side_reason(_other(verdict, direction))
+    return None
 
 
 def _other(verdict: Verdict, direction: str) -> SideVerdict:
     return verdict.egress if direction == "ingress" else verdict.ingress
-
-
-def _pair(target: Pod, other: Endpoint, direction: str) -> tuple[Endpoint, Endpoint]:
-    return (other, target) if direction == "ingress" else (target, other)
-
-
-def _sole_isolator(analysis: Analysis, policy: NetworkPolicy, target: Pod, direction: str) -> bool:
-    src, dst = _pair(target, OUTSIDE, direction)
-    return _side(allowed(analysis.cluster, src, dst, 80), direction).isolated_by == (policy.id,)
-
-
-def _opens(analysis: Analysis, target: Pod, direction: str, endpoints: Sequence[Endpoint]) -> bool:
-    """Without its only isolating policy, does some denied flow of `target` become allowed?"""
-    return any(
-        not _side(verdict, direction).allowed and _other(verdict, direction).allowed
-        for _, _, _, _, verdict in _verdicts(analysis, target, direction, endpoints)
-    )
-
-
-def _verdicts(
-    analysis: Analysis, target: Pod, direction: str, endpoints: Sequence[Endpoint]
-) -> Iterator[tuple[Endpoint, Endpoint, int, str, Verdict]]:
-    """`target`'s flows in `direction` with every endpoint on every probed port (a real pod
-    reaching itself is loopback, left out), with the engine's verdict on each."""
-    for other in endpoints:
-        src, dst = _pair(target, other, direction)
-        if src == dst and analysis.is_real(src):
-            continue
-        for port, protocol in analysis.ports:
-            yield src, dst, port, protocol, allowed(analysis.cluster, src, dst, port, protocol)
-
-
-def _loses(
-    analysis: Analysis,
-    policy: NetworkPolicy,
-    direction: str,
-    flows: Sequence[Flow],
-    covering: set[str],
-) -> bool:
-    """Is some allowed flow admitted, on the policy's side, by its rules alone?"""
-    for src, dst, port, protocol in flows:
-        if src == dst and analysis.is_real(analysis.cluster.endpoint(src)):
-            continue
-        side = _side(allowed(analysis.cluster, src, dst, port, protocol), direction)
-        mine = [r for r in side.allowed_by if r.policy == policy.id]
-        others = {r.policy for r in side.allowed_by if r.policy != policy.id}
-        if mine and not others:
-            return True
-        if mine:
-            covering.update(others)
-    return False
-
-
-def _blocked(
-    analysis: Analysis, policy: NetworkPolicy, targets: Sequence[Pod], endpoints: Sequence[Endpoint]
-) -> str | None:
-    """One flow the policy admits on its side that the other side still denies, if any."""
-    for direction in DIRECTIONS:
-        if not policy.affects(direction):
-            continue
-        for target in targets:
-            for src, dst, port, protocol, verdict in _verdicts(
-                analysis, target, direction, endpoints
-            ):
-                mine = any(r.policy == policy.id for r in _side(verdict, direction).allowed_by)
-                if mine and not verdict.allowed:
-                    return f"{src.id} -> {dst.id} {port}/{protocol}, " + side_reason(
-                        _other(verdict, direction)
-                    )
-    return None
 
 
 def _finding(

@@ -1,0 +1,276 @@
+"""One side of every flow at a time, as sets: the questions lint and diff ask about whole sets.
+
+The matrix answers "may src reach dst on this port" with both sides at once. Lint and diff also
+ask about one side: which peers one policy's rules admit for a pod, which endpoints' own sides
+would let a flow with a pod through, what removing a policy changes, which flows two policy sets
+decide differently. Asked pair by pair through `allowed`, each of those is pods x pods; here each
+is a few set operations per pod and port, on the engine's per-selector sets.
+
+A set is an int bitset over positions in `endpoints` (the cluster's pods in order, then the
+external addresses asked about); `members` lists its positions. The semantics are
+`evaluation.allowed`'s, side by side: a flow src -> dst is allowed when dst is in
+`allows(EGRESS, src)` and src in `allows(INGRESS, dst)`. Loopback (`Options.loopback_allowed`)
+is an exception for the pair, not a side, so it is left to the caller.
+
+Pods isolated by the same policies (with the same container ports, when an ingress rule names
+a port) share their sides: each class is computed once per port, like the matrix's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kubefacts.api import DIRECTIONS, Direction
+from reachability._bits import positions
+from reachability._index import ClusterIndex, cluster_index
+from reachability._ports import ports_admit
+from reachability.cluster import Cluster
+from reachability.evaluation import Verdict, check_port, verdict_in
+from reachability.matrix import _externals as checked_externals
+from reachability.model import Endpoint, ExternalIP
+
+Port = tuple[int, str]
+_EGRESS, _INGRESS = Direction.EGRESS, Direction.INGRESS
+
+
+def opposite(direction: Direction) -> Direction:
+    """The other side of the same flow: a source's egress meets the destination's ingress."""
+    return _EGRESS if direction == _INGRESS else _INGRESS
+
+
+@dataclass(frozen=True, slots=True)
+class _Classes:
+    """Endpoints of one direction grouped by what decides their side."""
+
+    selecting: tuple[tuple[int, ...], ...]  # per class: the isolating policies' positions
+    first: tuple[int, ...]  # per class: one member (whose container ports stand for all)
+    members: tuple[int, ...]  # per class: its members
+    class_of: tuple[int, ...]  # per endpoint: its class, -1 when not isolated
+    open: int  # endpoints this direction does not isolate (external, host network, no policy)
+
+
+@dataclass(frozen=True, slots=True)
+class _Transposed:
+    """`allowed_by` of one direction and port: open | (dense & ~minus[x]) | plus[x]."""
+
+    dense: int
+    minus: dict[int, int]
+    plus: dict[int, int]
+
+
+class SideSets:
+    """Both sides of every endpoint on each of `ports`, for one cluster and external addresses.
+
+    Built once and asked many questions; everything is computed when first asked for."""
+
+    def __init__(
+        self, cluster: Cluster, ports: Sequence[Port], externals: Sequence[str] = ()
+    ) -> None:
+        self.ports: tuple[Port, ...] = tuple(dict.fromkeys((int(p), proto) for p, proto in ports))
+        for port, protocol in self.ports:
+            check_port(port, protocol)
+        addresses = checked_externals(cluster, externals)
+        index = ClusterIndex(cluster, addresses) if addresses else cluster_index(cluster)
+        self.cluster = cluster
+        self.endpoints: tuple[Endpoint, ...] = index.endpoints
+        self.position: dict[str, int] = index.position
+        self.everything: int = index.all
+        self._index = index
+        self._port_position = {port: p for p, port in enumerate(self.ports)}
+        self._classes = {d: self._group(d) for d in DIRECTIONS}
+        self._sets: dict[tuple[Direction, int], tuple[int, ...]] = {}
+        self._per_policy: dict[tuple[Direction, int], tuple[tuple[int, ...], ...]] = {}
+        self._admits: dict[Direction, dict[int, tuple[int, ...]]] = {d: {} for d in DIRECTIONS}
+        self._named_admits: dict[tuple[object, ...], tuple[int, ...]] = {}
+        self._transposed: dict[tuple[Direction, int], _Transposed] = {}
+        self._named = {
+            k: any(rule.has_named_ports for rule in policy.ingress)
+            for k, policy in enumerate(cluster.policies)
+        }
+
+    @staticmethod
+    def members(bits: int) -> list[int]:
+        """The positions in a set, ascending."""
+        return positions(bits)
+
+    def port_position(self, port: int, protocol: str) -> int:
+        return self._port_position[(port, protocol)]
+
+    def policy_position(self, policy_id: str) -> int:
+        """Where `policy_id` is in `cluster.policies` (UnknownPolicy when it is not there)."""
+        self.cluster.policy(policy_id)
+        found = self.cluster._policy_position(policy_id)
+        assert found is not None
+        return found
+
+    def selected(self, policy_position: int) -> int:
+        """The pods the policy's podSelector selects (never host-network ones)."""
+        return self._index.selected[policy_position]
+
+    def isolating(self, direction: Direction, position: int) -> tuple[int, ...]:
+        """Positions of the policies isolating the endpoint in `direction` (none when its side
+        is open: external, host network, or no policy selects it)."""
+        classes = self._classes[direction]
+        c = classes.class_of[position]
+        return () if c < 0 else classes.selecting[c]
+
+    def allows(self, direction: Direction, position: int, port: int) -> int:
+        """The peers the endpoint's own side lets through on ports[port]: the destinations of
+        its egress, the sources of its ingress; every endpoint when the side is open."""
+        c = self._classes[direction].class_of[position]
+        return self.everything if c < 0 else self._class_sets(direction, port)[c]
+
+    def allowed_by(self, direction: Direction, position: int, port: int) -> int:
+        """The endpoints whose own `direction` side lets through the flow with this one: for
+        EGRESS the sources whose egress reaches it, for INGRESS the destinations whose ingress
+        admits it (`allows` transposed)."""
+        found = self._transposed.get((direction, port))
+        if found is None:
+            found = self._transposed[(direction, port)] = self._transpose(direction, port)
+        return (
+            self._classes[direction].open
+            | (found.dense & ~found.minus.get(position, 0))
+            | found.plus.get(position, 0)
+        )
+
+    def flows(self, direction: Direction, position: int, port: int) -> int:
+        """The allowed flows of the endpoint on ports[port], both sides agreeing: the
+        destinations it reaches (EGRESS) or the sources that reach it (INGRESS)."""
+        return self.allows(direction, position, port) & self.allowed_by(
+            opposite(direction), position, port
+        )
+
+    def admitted(self, direction: Direction, position: int, port: int) -> tuple[int, ...]:
+        """What each of `isolating(direction, position)` admits for the endpoint (`admits`,
+        in the same order), shared by its class."""
+        c = self._classes[direction].class_of[position]
+        return () if c < 0 else self._class_admits(direction, port)[c]
+
+    def verdict(self, src: int, dst: int, port: int) -> Verdict:
+        """`allowed`'s verdict with its reasons on the flow between two positions."""
+        number, protocol = self.ports[port]
+        return verdict_in(self._index, self.endpoints[src], self.endpoints[dst], number, protocol)
+
+    def admits(self, policy_position: int, direction: Direction, position: int, port: int) -> int:
+        """The peers the policy's `direction` rules admit on ports[port] for the endpoint at
+        `position` (a pod it selects): egress ports resolve on each destination, ingress ones on
+        this pod. Whether the policy isolates the pod is `isolating`'s question."""
+        if direction == _INGRESS and self._named[policy_position]:
+            target = self.endpoints[position]
+            key: tuple[object, ...] = (policy_position, getattr(target, "ports", ()))
+            found = self._named_admits.get(key)
+            if found is None:
+                found = self._named_admits[key] = self._per_port(policy_position, direction, target)
+            return found[port]
+        plain = self._admits[direction]
+        found = plain.get(policy_position)
+        if found is None:
+            found = plain[policy_position] = self._per_port(policy_position, direction, None)
+        return found[port]
+
+    def _per_port(
+        self, policy_position: int, direction: Direction, target: Endpoint | None
+    ) -> tuple[int, ...]:
+        """What the policy's rules admit on each port, for `target` (None: no ingress rule of
+        the policy names a port, so the target does not matter)."""
+        index = self._index
+        found = [0] * len(self.ports)
+        rules = self.cluster.policies[policy_position].rules(direction)
+        for r, rule in enumerate(rules):
+            peers = index.rule_peer_bits(policy_position, direction, r)
+            if not peers:
+                continue
+            for p, (number, protocol) in enumerate(self.ports):
+                if direction == _EGRESS:
+                    found[p] |= peers & index.destination_port_bits(rule.ports, number, protocol)
+                elif ports_admit(rule.ports, target, number, protocol):
+                    found[p] |= peers
+        return tuple(found)
+
+    def _group(self, direction: Direction) -> _Classes:
+        index = self._index
+        policies = self.cluster.policies
+        keys: dict[object, int] = {}
+        selecting: list[tuple[int, ...]] = []
+        first: list[int] = []
+        members: list[int] = []
+        class_of: list[int] = []
+        open_bits = 0
+        for i, chosen in enumerate(index.policies_selecting[direction]):
+            endpoint = self.endpoints[i]
+            if not chosen or isinstance(endpoint, ExternalIP) or endpoint.host_network:
+                open_bits |= 1 << i
+                class_of.append(-1)
+                continue
+            key: object = chosen
+            if direction == _INGRESS and any(
+                rule.has_named_ports for k in chosen for rule in policies[k].ingress
+            ):
+                key = (chosen, endpoint.ports)
+            c = keys.get(key)
+            if c is None:
+                c = keys[key] = len(selecting)
+                selecting.append(chosen)
+                first.append(i)
+                members.append(0)
+            members[c] |= 1 << i
+            class_of.append(c)
+        return _Classes(tuple(selecting), tuple(first), tuple(members), tuple(class_of), open_bits)
+
+    def _class_sets(self, direction: Direction, port: int) -> tuple[int, ...]:
+        found = self._sets.get((direction, port))
+        if found is None:
+            sets = []
+            for admitted in self._class_admits(direction, port):
+                bits = 0
+                for each in admitted:
+                    bits |= each
+                sets.append(bits)
+            found = self._sets[(direction, port)] = tuple(sets)
+        return found
+
+    def _class_admits(self, direction: Direction, port: int) -> tuple[tuple[int, ...], ...]:
+        found = self._per_policy.get((direction, port))
+        if found is None:
+            classes = self._classes[direction]
+            admits, plain, named = self.admits, self._admits[direction], self._named
+            ingress = direction == _INGRESS
+            found = self._per_policy[(direction, port)] = tuple(
+                tuple(
+                    admits(k, direction, first, port)
+                    if (ingress and named[k]) or k not in plain
+                    else plain[k][port]
+                    for k in chosen
+                )
+                for chosen, first in zip(classes.selecting, classes.first, strict=True)
+            )
+        return found
+
+    def _transpose(self, direction: Direction, port: int) -> _Transposed:
+        """Classes whose set holds most endpoints are stored by what they leave out, so that a
+        rule open to (nearly) everything costs what it leaves out, not every endpoint."""
+        classes = self._classes[direction]
+        everything = self.everything
+        half = len(self.endpoints) // 2
+        dense = 0
+        minus: dict[int, int] = {}
+        plus: dict[int, int] = {}
+        for bits, group in zip(self._class_sets(direction, port), classes.members, strict=True):
+            if bits.bit_count() > half:
+                dense |= group
+                for x in positions(everything & ~bits):
+                    minus[x] = minus.get(x, 0) | group
+            else:
+                for x in positions(bits):
+                    plus[x] = plus.get(x, 0) | group
+        return _Transposed(dense, minus, plus)
+
+
+def side_sets(cluster: Cluster, ports: Sequence[Port], externals: Sequence[str] = ()) -> SideSets:
+    """The cluster's SideSets for these ports and addresses, built once (kept in its cache)."""
+    key = ("side_sets", tuple(ports), tuple(externals))
+    found = cluster.cache.get(key)
+    if found is None:
+        found = cluster.cache[key] = SideSets(cluster, ports, externals)
+    return found

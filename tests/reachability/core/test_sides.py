@@ -1,0 +1,64 @@
+"""The side sets hold the matrix's verdicts one side at a time: on random clusters, a flow is in
+both endpoints' sides exactly when the matrix allows it, and `allowed_by` is `allows` read the
+other way round (its dense and sparse storage alike)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from kubefacts.api import DIRECTIONS, Direction
+from reachability import from_manifests, matrix, opposite, side_sets
+from tests.support.builders import egress_rule, netpol, pod
+from tests.support.strategies import cluster_strategy
+
+PORTS = [(80, "TCP"), (8080, "TCP"), (53, "UDP"), (53, "TCP"), (9090, "SCTP")]
+EXTERNALS = ["93.184.216.34", "10.1.0.200"]
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(cluster_strategy(pod_ip_blocks=True))
+def test_both_sides_agree_exactly_when_the_matrix_allows(docs: list[dict[str, Any]]) -> None:
+    cluster = from_manifests(docs)
+    cluster = dataclasses.replace(
+        cluster, options=dataclasses.replace(cluster.options, loopback_allowed=False)
+    )
+    sides = side_sets(cluster, PORTS, EXTERNALS)
+    rows = matrix(cluster, PORTS, EXTERNALS).rows
+    everyone = range(len(sides.endpoints))
+    for p in range(len(PORTS)):
+        for i in everyone:
+            assert sides.flows(Direction.EGRESS, i, p) == rows[p][i]
+            for direction in DIRECTIONS:
+                by = sides.allowed_by(direction, i, p)
+                assert by == sum(1 << j for j in everyone if sides.allows(direction, j, p) >> i & 1)
+                into = sides.flows(opposite(direction), i, p)
+                assert into == sides.allows(opposite(direction), i, p) & by
+
+
+def test_endpoints_left_out_by_several_wide_rules_are_left_out_by_each() -> None:
+    """Two pods whose egress reaches every pod but `quiet`: neither reaches it (the transpose
+    stores such wide sets by what they leave out, once per class)."""
+    names = ["a", "b", "c", "d", "quiet"]
+    docs: list[dict[str, Any]] = [pod("alpha", n, {"app": n}) for n in names]
+    wide = [
+        {
+            "podSelector": {
+                "matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["quiet"]}]
+            }
+        }
+    ]
+    for n in ("a", "b"):
+        docs.append(
+            netpol("alpha", f"wide-{n}", {"matchLabels": {"app": n}}, egress=[egress_rule(wide)])
+        )
+    cluster = from_manifests(docs)
+    sides = side_sets(cluster, [(80, "TCP")])
+    quiet = sides.position["alpha/quiet"]
+    senders = {
+        sides.endpoints[j].id for j in sides.members(sides.allowed_by(Direction.EGRESS, quiet, 0))
+    }
+    assert senders == {"alpha/c", "alpha/d", "alpha/quiet"}
