@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         name,
                         f"{run.seconds:.2f}",
                         f"{run.seconds / decode:.2f}",
-                        f"{run.peak_mib:.0f}",
+                        timing.mib(run),
                     ]
                 )
     print(f"best of {args.runs} rounds, in turn")

@@ -38,8 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 str(cluster.pods),
                 str(cluster.policies),
                 f"{run.seconds:.2f}",
-                f"{run.peak_mib:.0f}",
-                f"{run.peak_mib * 1024 / k:.0f}",
+                timing.mib(run),
+                f"{run.max_rss / 1024 / k:.0f}",
             ]
         )
         print(timing.table(["K", "pods", "policies", "seconds", "peak MiB", "KiB/env"], rows))

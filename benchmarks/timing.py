@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -133,39 +134,23 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
-    """One run of a command: wall-clock seconds and the child's own peak resident memory."""
-
-    seconds: float
-    peak_mib: float
-    returncode: int
-
-
 def measure(command: Sequence[str], ok: Sequence[int] = (0,)) -> Run:
-    """Run `command` once (stdout discarded); os.wait4 gives this child's own rusage, where
-    RUSAGE_CHILDREN would be the largest of every child so far. Raises on an exit code not
-    in `ok`."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in ok:
-        raise RuntimeError(
-            f"{' '.join(command)}: exit code {proc.returncode}: {err.strip()[-300:]}"
-        )
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode)
+    """`run_measured`, raising on an exit code not in `ok`."""
+    run = run_measured(command)
+    if run.returncode not in ok:
+        tail = run.stderr.strip()[-300:]
+        raise RuntimeError(f"{' '.join(command)}: exit code {run.returncode}: {tail}")
+    return run
 
 
 def best(runs: Sequence[Run]) -> Run:
     """The fastest run, with the highest peak memory seen in any of them."""
     fastest = min(runs, key=lambda run: run.seconds)
-    return Run(fastest.seconds, max(run.peak_mib for run in runs), fastest.returncode)
+    return dataclasses.replace(fastest, max_rss=max(run.max_rss for run in runs))
+
+
+def mib(run: Run) -> str:
+    return f"{run.max_rss / 2**20:.0f}"
 
 
 def reachability(*args: str | Path) -> list[str]:

@@ -106,7 +106,7 @@ class SideSets:
 
     def selected(self, policy_position: int) -> int:
         """The pods the policy's podSelector selects (never host-network ones)."""
-        return self._index.selected[policy_position]
+        return self._index.selected(policy_position)
 
     def isolating(self, direction: Direction, position: int) -> tuple[int, ...]:
         """Positions of the policies isolating the endpoint in `direction` (none when its side
