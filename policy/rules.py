@@ -14,9 +14,7 @@ in __main__.py, so this module imports (and unit-tests) without starting a polic
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -33,18 +31,11 @@ from kubefacts.layout import (
     DEFAULT_INGRESS_NAMESPACE,
 )
 from policy.config import PackConfig, PackConfigError, pack_config
-from policy.resources import StackObject, stack_objects
-from policy.stack import ENVIRONMENT, StackCluster, stack_cluster
-from reachability import (
-    ExternalIP,
-    ManifestError,
-    Options,
-    Pod,
-    Verdict,
-    allowed,
-    side_reason,
-)
-from reachability.lint import RULES, Finding, LintOptions, lint_manifests
+from policy.memo import cluster_of, lint_of, stack_input
+from policy.resources import urns_by_ref
+from policy.stack import ENVIRONMENT, StackCluster
+from reachability import ExternalIP, ManifestError, Pod, Verdict, allowed, side_reason
+from reachability.lint import RULES, LintOptions
 
 PACK_NAME = "catalyst-network-guardrails"
 DESCRIPTION = (
@@ -188,20 +179,17 @@ def lint_validator(rule_id: str) -> Validate:
     """A validate function reporting the findings of one lint rule on the stack's manifests."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        objects = stack_objects(args.resources)
-        if not any(o.kind in ("Namespace", "NetworkPolicy") for o in objects):
+        stack = stack_input(args.resources)
+        if not any(o.kind in ("Namespace", "NetworkPolicy") for o in stack.objects):
             return
         config = _config(args, report_violation)
         if config is None:
             return
         options = LintOptions(dns_namespace=config.dns_namespace, dns_labels=config.dns_pod_labels)
-        for item in _lint(objects, options):
+        for item, urn in lint_of(stack, options):
             if item.id != rule_id:
                 continue
-            report_violation(
-                f"{item.obj} {item.field}: {item.message}. Fix: {item.fix}",
-                next((o.urn for o in objects if o.ref == item.obj), None),
-            )
+            report_violation(f"{item.obj} {item.field}: {item.message}. Fix: {item.fix}", urn)
 
     validate.__name__ = f"validate_lint_{rule_id.lower()}"
     return validate
@@ -254,57 +242,20 @@ def policies() -> list[Policy]:
 
 def _stack(args: StackValidationArgs, report_violation: ReportViolation) -> StackCluster | None:
     """The stack as a cluster; None (after reporting why, if it is broken) when nothing to judge."""
-    objects = stack_objects(args.resources)
-    if not any(o.kind == "Namespace" for o in objects):
+    stack = stack_input(args.resources)
+    if not any(o.kind == "Namespace" for o in stack.objects):
         return None
     try:
-        return _cluster(objects)
+        return cluster_of(stack)
     except ManifestError as error:
+        urns = urns_by_ref(stack.objects)
         for problem in error.problems:
             obj = problem.obj
             report_violation(
                 f"cannot prove isolation: {obj} {problem.field}: {problem.message}",
-                next((o.urn for o in objects if o.ref == obj), None),
+                urns.get(obj),
             )
         return None
-
-
-def _cluster(objects: Sequence[StackObject]) -> StackCluster:
-    return _cached_cluster(_key(objects, None))
-
-
-@lru_cache(maxsize=8)
-def _cached_cluster(key: str) -> StackCluster:
-    objects = tuple(StackObject(urn, manifest) for urn, manifest in json.loads(key)["objects"])
-    return stack_cluster(objects, Options())
-
-
-def _lint(objects: Sequence[StackObject], options: LintOptions) -> tuple[Finding, ...]:
-    return _cached_lint(_key(objects, options))
-
-
-@lru_cache(maxsize=8)
-def _cached_lint(key: str) -> tuple[Finding, ...]:
-    data = json.loads(key)
-    options = LintOptions(
-        dns_namespace=data["options"]["dns_namespace"],
-        dns_labels=tuple((k, v) for k, v in data["options"]["dns_labels"]),
-    )
-    manifests = [manifest for _, manifest in data["objects"]]
-    return lint_manifests(manifests, source="<pulumi stack>", options=options)
-
-
-def _key(objects: Sequence[StackObject], options: LintOptions | None) -> str:
-    """A canonical text of the inputs: the memo key, and proof the cache cannot go stale."""
-    return json.dumps(
-        {
-            "objects": [[o.urn, o.manifest] for o in objects],
-            "options": None
-            if options is None
-            else {"dns_namespace": options.dns_namespace, "dns_labels": list(options.dns_labels)},
-        },
-        sort_keys=True,
-    )
 
 
 def _config(args: StackValidationArgs, report_violation: ReportViolation) -> PackConfig | None:

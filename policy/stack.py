@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from policy.resources import StackObject
+from policy.resources import StackObject, urns_by_ref
 from reachability import Cluster, Options, from_manifests, matrix, probe_ports
 
 TEAM = "catalyst.dev/team"
@@ -37,10 +37,12 @@ class StackCluster:
     ports: tuple[tuple[int, str], ...]
     flows: frozenset[tuple[str, str, int, str]]
     """Every allowed (src, dst, port, protocol) on `ports`, from the engine's matrix."""
+    urns: Mapping[str, str]
+    """ "Kind namespace/name" -> the URN of the first object so named."""
 
     def urn_of(self, ref: str) -> str | None:
         """The resource behind "Kind namespace/name" (as lint and the engine name objects)."""
-        return next((o.urn for o in self.objects if o.ref == ref), None)
+        return self.urns.get(ref)
 
     def environment_of(self, namespace: str) -> str | None:
         for ns in self.cluster.namespaces:
@@ -70,6 +72,7 @@ def stack_cluster(objects: Sequence[StackObject], options: Options) -> StackClus
         tuple(p["metadata"]["name"] for p in probes),
         ports,
         frozenset(matrix(cluster, ports).allowed_flows()),
+        urns_by_ref(objects),
     )
 
 

@@ -1,0 +1,71 @@
+"""What the pack's policies share within one analysis: the stack's objects, and what is built
+from them once per stack instead of once per policy (the completed cluster with its matrix, the
+lint findings).
+
+pulumi_policy's host gives every policy new PolicyResources (new proxies over a new decoding of
+the request), so nothing can be shared by identity. The memo key is the objects' canonical JSON
+text, and a memoized value is computed from that text alone (decoded again), never from the
+objects that came with it: equal keys give equal values, so the memo cannot go stale or mix up
+two stacks (JSON also keeps `true` apart from `1`, which `==` would not).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from policy.resources import ResourceLike, StackObject, stack_objects, urns_by_ref
+from policy.stack import StackCluster, stack_cluster
+from reachability import Options
+from reachability.lint import Finding, LintOptions, lint_manifests
+
+Located = tuple[Finding, str | None]
+"""A lint finding and the URN of the resource it is about (None: not one of the stack's)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StackInput:
+    """The stack's Kubernetes objects as one policy received them, and their memo key."""
+
+    objects: tuple[StackObject, ...]
+    key: str
+
+
+def stack_input(resources: Iterable[ResourceLike]) -> StackInput:
+    objects = stack_objects(resources)
+    key = json.dumps([[o.urn, o.manifest] for o in objects], sort_keys=True)
+    return StackInput(objects, key)
+
+
+def cluster_of(stack: StackInput) -> StackCluster:
+    """The completed cluster of the stack, built once per distinct stack."""
+    return _cluster(stack.key)
+
+
+def lint_of(stack: StackInput, options: LintOptions) -> tuple[Located, ...]:
+    """Every lint finding on the stack's objects, with its resource, once per stack and options."""
+    return _lint(stack.key, options.dns_namespace, tuple(options.dns_labels))
+
+
+def _objects(key: str) -> tuple[StackObject, ...]:
+    return tuple(StackObject(urn, manifest) for urn, manifest in json.loads(key))
+
+
+@lru_cache(maxsize=8)
+def _cluster(key: str) -> StackCluster:
+    return stack_cluster(_objects(key), Options())
+
+
+@lru_cache(maxsize=8)
+def _lint(
+    key: str, dns_namespace: str, dns_labels: tuple[tuple[str, str], ...]
+) -> tuple[Located, ...]:
+    objects = _objects(key)
+    options = LintOptions(dns_namespace=dns_namespace, dns_labels=dns_labels)
+    findings = lint_manifests(
+        [o.manifest for o in objects], source="<pulumi stack>", options=options
+    )
+    urns = urns_by_ref(objects)
+    return tuple((finding, urns.get(finding.obj)) for finding in findings)
