@@ -15,6 +15,7 @@ in __main__.py, so this module imports (and unit-tests) without starting a polic
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -33,7 +34,7 @@ from kubefacts.layout import (
 from policy.config import PackConfig, PackConfigError, pack_config
 from policy.memo import cluster_of, lint_of, stack_input
 from policy.resources import urns_by_ref
-from policy.stack import ENVIRONMENT, StackCluster
+from policy.stack import ENVIRONMENT, Flow, StackCluster
 from reachability import ExternalIP, ManifestError, Pod, Verdict, allowed, side_reason
 from reachability.lint import RULES, LintOptions
 
@@ -125,11 +126,13 @@ def validate_closed_to_other_namespaces(
     ingress_namespace = config.ingress_namespace
     ports = _ports(stack)
     for namespace in stack.created:
-        targets = _pods(stack, namespace)
-        sources = [
-            p for p in stack.cluster.pods if p.namespace not in (namespace, ingress_namespace)
-        ]
-        breaches = _breaches(stack, sources, targets, ports)
+        breaches = _breaches(
+            stack,
+            stack.flows_into(namespace),
+            ports,
+            source=partial(_outside, frozenset({namespace, ingress_namespace})),
+            target=partial(_inside, namespace),
+        )
         for urn, found in _by_admitting_policy(stack, breaches, "ingress", namespace).items():
             report_violation(
                 f"Namespace {namespace} is reachable from other namespaces (only {namespace} "
@@ -160,8 +163,13 @@ def validate_environments_isolated(
             for name, environment in environments.items()
             if name != namespace and (own is None or environment != own)
         ]
-        targets = [p for p in stack.cluster.pods if p.namespace in others]
-        breaches = _breaches(stack, _pods(stack, namespace), targets, ports)
+        breaches = _breaches(
+            stack,
+            stack.flows_from(namespace),
+            ports,
+            source=partial(_inside, namespace),
+            target=partial(_among, frozenset(others)),
+        )
         for urn, found in _by_admitting_policy(stack, breaches, "egress", namespace).items():
             report_violation(
                 f"Namespace {namespace} reaches other environments' namespaces (by their "
@@ -268,7 +276,20 @@ def _config(args: StackValidationArgs, report_violation: ReportViolation) -> Pac
 
 
 def _pods(stack: StackCluster, namespace: str) -> list[Pod]:
-    return [p for p in stack.cluster.pods if p.namespace == namespace and not p.host_network]
+    return [p for p in stack.cluster.pods if _inside(namespace, p)]
+
+
+def _inside(namespace: str, pod: Pod) -> bool:
+    """A pod of `namespace` the environment's policies govern (host-network pods are not)."""
+    return pod.namespace == namespace and not pod.host_network
+
+
+def _outside(namespaces: frozenset[str], pod: Pod) -> bool:
+    return pod.namespace not in namespaces
+
+
+def _among(namespaces: frozenset[str], pod: Pod) -> bool:
+    return pod.namespace in namespaces
 
 
 def _ports(stack: StackCluster) -> tuple[tuple[int, str], ...]:
@@ -288,25 +309,30 @@ Breach = tuple[Pod, Pod, int, str, Verdict]
 
 def _breaches(
     stack: StackCluster,
-    sources: Sequence[Pod],
-    targets: Sequence[Pod],
+    flows: Sequence[Flow],
     ports: Sequence[tuple[int, str]],
+    *,
+    source: Callable[[Pod], bool],
+    target: Callable[[Pod], bool],
 ) -> list[Breach]:
-    """Every (source, target) pair that connects, on the first probed port it connects on, with
-    the engine's verdict (the matrix finds them; `allowed` explains only those)."""
-    wanted_src = {p.id: p for p in sources}
-    wanted_dst = {p.id: p for p in targets}
+    """Every (source, target) pair of pods that connects, on the first probed port it connects
+    on, with the engine's verdict (the matrix finds them; `allowed` explains only those).
+    `flows` are the matrix's flows from or into the namespace asked about, so that each
+    namespace costs its own flows, not the whole matrix and every pod again."""
     first: dict[tuple[str, str], tuple[int, str]] = {}
     order = {port: i for i, port in enumerate(ports)}
-    for src, dst, port, protocol in stack.flows:
-        if src in wanted_src and dst in wanted_dst and (port, protocol) in order:
+    for src, dst, port, protocol in flows:
+        if (port, protocol) in order:
             key = (src, dst)
             if key not in first or order[(port, protocol)] < order[first[key]]:
                 first[key] = (port, protocol)
     found = []
     for (src, dst), (port, protocol) in sorted(first.items()):
+        src_pod, dst_pod = stack.pod(src), stack.pod(dst)
+        if src_pod is None or dst_pod is None or not (source(src_pod) and target(dst_pod)):
+            continue
         verdict = allowed(stack.cluster, src, dst, port, protocol)
-        found.append((wanted_src[src], wanted_dst[dst], port, protocol, verdict))
+        found.append((src_pod, dst_pod, port, protocol, verdict))
     return found
 
 
