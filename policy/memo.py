@@ -3,10 +3,11 @@ from them once per stack instead of once per policy (the completed cluster with 
 lint findings).
 
 pulumi_policy's host gives every policy new PolicyResources (new proxies over a new decoding of
-the request), so nothing can be shared by identity. The memo key is the objects' canonical JSON
-text, and a memoized value is computed from that text alone (decoded again), never from the
-objects that came with it: equal keys give equal values, so the memo cannot go stale or mix up
-two stacks (JSON also keeps `true` apart from `1`, which `==` would not).
+the request), so nothing can be shared by identity. The objects are found again by the
+resources' wire text (wire.py); the cluster and the findings are memoized on the objects'
+canonical JSON text and computed from that text alone (decoded again), never from the objects
+that came with it: equal keys give equal values, so the memo cannot go stale or mix up two
+stacks (JSON also keeps `true` apart from `1`, which `==` would not).
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from functools import lru_cache
 
 from policy.resources import ResourceLike, StackObject, stack_objects, urns_by_ref
 from policy.stack import StackCluster, stack_cluster
+from policy.wire import wire_text
 from reachability import Options
 from reachability.lint import Finding, LintOptions, lint_manifests
+
+MEMO_SIZE = 8
+"""Distinct stacks remembered (a process analyses one stack, or a preview's and an update's)."""
 
 Located = tuple[Finding, str | None]
 """A lint finding and the URN of the resource it is about (None: not one of the stack's)."""
@@ -33,10 +38,25 @@ class StackInput:
     key: str
 
 
+_INPUTS: dict[str, StackInput] = {}
+"""Wire text -> the stack's objects, least recently used first."""
+
+
 def stack_input(resources: Iterable[ResourceLike]) -> StackInput:
-    objects = stack_objects(resources)
-    key = json.dumps([[o.urn, o.manifest] for o in objects], sort_keys=True)
-    return StackInput(objects, key)
+    """The stack's objects, converted once per distinct stack: a policy whose resources have
+    the wire text of a stack converted before gets that stack's objects (see wire.py)."""
+    resources = list(resources)
+    text = wire_text(resources)
+    if text is not None and text in _INPUTS:
+        _INPUTS[text] = _INPUTS.pop(text)  # most recently used last
+        return _INPUTS[text]
+    objects = stack_objects(resources)  # through the proxies: unknown values raise here
+    made = StackInput(objects, json.dumps([[o.urn, o.manifest] for o in objects], sort_keys=True))
+    if text is not None:
+        if len(_INPUTS) >= MEMO_SIZE:
+            del _INPUTS[next(iter(_INPUTS))]
+        _INPUTS[text] = made
+    return made
 
 
 def cluster_of(stack: StackInput) -> StackCluster:
@@ -53,12 +73,12 @@ def _objects(key: str) -> tuple[StackObject, ...]:
     return tuple(StackObject(urn, manifest) for urn, manifest in json.loads(key))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=MEMO_SIZE)
 def _cluster(key: str) -> StackCluster:
     return stack_cluster(_objects(key), Options())
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=MEMO_SIZE)
 def _lint(
     key: str, dns_namespace: str, dns_labels: tuple[tuple[str, str], ...]
 ) -> tuple[Located, ...]:
