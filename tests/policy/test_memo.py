@@ -4,6 +4,7 @@ policy SDK hands every policy new resources, and a changed stack is never judged
 from __future__ import annotations
 
 import copy
+import gc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -62,3 +63,16 @@ def test_the_same_resources_with_other_content_are_judged_again(builds: dict[str
     assert "namespace-closed-to-other-namespaces" in reported
     assert builds == {"cluster": 2, "lint": 2}
     assert analyse(manifests) == {}  # and the first stack is still judged as itself
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_the_collector_is_left_as_it_was_even_when_a_build_fails(on: bool) -> None:
+    was_on = gc.isenabled()
+    (gc.enable if on else gc.disable)()
+    try:
+        with pytest.raises(ValueError), memo.collector_paused():
+            assert not gc.isenabled()
+            raise ValueError("a stack that cannot be built")
+        assert gc.isenabled() is on
+    finally:
+        (gc.enable if was_on else gc.disable)()
