@@ -76,6 +76,15 @@ def stack_objects(resources: Iterable[ResourceLike]) -> tuple[StackObject, ...]:
     )
 
 
+def urns_by_ref(objects: Iterable[StackObject]) -> dict[str, str]:
+    """ "Kind namespace/name" -> the URN of the first object so named, for naming the resource
+    of a finding in one lookup instead of a scan of the stack per finding."""
+    urns: dict[str, str] = {}
+    for obj in objects:
+        urns.setdefault(obj.ref, obj.urn)
+    return urns
+
+
 def to_manifest(resource: ResourceLike) -> dict[str, Any]:
     api_version, kind = TYPES[resource.resource_type]
     manifest = plain(resource.props)
@@ -96,11 +105,20 @@ def to_manifest(resource: ResourceLike) -> dict[str, Any]:
 
 
 def plain(value: Any) -> Any:
-    """Proxies -> dicts and lists; integral floats -> ints (ports, endPort)."""
+    """Proxies -> dicts and lists; integral floats -> ints (ports, endPort).
+
+    Every policy converts the whole stack again (the SDK hands each one new proxies), so the
+    leaves, most of the nodes, are told apart by exact type before the slower ABC checks. Each
+    item is still read through the proxy, which raises the SDK's UnknownValueError."""
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or value is None:
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else value
     if isinstance(value, Mapping):
         return {str(key): plain(value[key]) for key in value}
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return [plain(value[i]) for i in range(len(value))]
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer():  # a float subclass
         return int(value)
     return value

@@ -14,9 +14,8 @@ in __main__.py, so this module imports (and unit-tests) without starting a polic
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import partial
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -33,18 +32,11 @@ from kubefacts.layout import (
     DEFAULT_INGRESS_NAMESPACE,
 )
 from policy.config import PackConfig, PackConfigError, pack_config
-from policy.resources import StackObject, stack_objects
-from policy.stack import ENVIRONMENT, StackCluster, stack_cluster
-from reachability import (
-    ExternalIP,
-    ManifestError,
-    Options,
-    Pod,
-    Verdict,
-    allowed,
-    side_reason,
-)
-from reachability.lint import RULES, Finding, LintOptions, lint_manifests
+from policy.memo import cluster_of, lint_of, stack_input
+from policy.resources import urns_by_ref
+from policy.stack import ENVIRONMENT, Flow, StackCluster
+from reachability import ExternalIP, ManifestError, Pod, Verdict, allowed, side_reason
+from reachability.lint import RULES, LintOptions
 
 PACK_NAME = "catalyst-network-guardrails"
 DESCRIPTION = (
@@ -134,11 +126,13 @@ def validate_closed_to_other_namespaces(
     ingress_namespace = config.ingress_namespace
     ports = _ports(stack)
     for namespace in stack.created:
-        targets = _pods(stack, namespace)
-        sources = [
-            p for p in stack.cluster.pods if p.namespace not in (namespace, ingress_namespace)
-        ]
-        breaches = _breaches(stack, sources, targets, ports)
+        breaches = _breaches(
+            stack,
+            stack.flows_into(namespace),
+            ports,
+            source=partial(_outside, frozenset({namespace, ingress_namespace})),
+            target=partial(_inside, namespace),
+        )
         for urn, found in _by_admitting_policy(stack, breaches, "ingress", namespace).items():
             report_violation(
                 f"Namespace {namespace} is reachable from other namespaces (only {namespace} "
@@ -169,8 +163,13 @@ def validate_environments_isolated(
             for name, environment in environments.items()
             if name != namespace and (own is None or environment != own)
         ]
-        targets = [p for p in stack.cluster.pods if p.namespace in others]
-        breaches = _breaches(stack, _pods(stack, namespace), targets, ports)
+        breaches = _breaches(
+            stack,
+            stack.flows_from(namespace),
+            ports,
+            source=partial(_inside, namespace),
+            target=partial(_among, frozenset(others)),
+        )
         for urn, found in _by_admitting_policy(stack, breaches, "egress", namespace).items():
             report_violation(
                 f"Namespace {namespace} reaches other environments' namespaces (by their "
@@ -188,20 +187,17 @@ def lint_validator(rule_id: str) -> Validate:
     """A validate function reporting the findings of one lint rule on the stack's manifests."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        objects = stack_objects(args.resources)
-        if not any(o.kind in ("Namespace", "NetworkPolicy") for o in objects):
+        stack = stack_input(args.resources)
+        if not any(o.kind in ("Namespace", "NetworkPolicy") for o in stack.objects):
             return
         config = _config(args, report_violation)
         if config is None:
             return
         options = LintOptions(dns_namespace=config.dns_namespace, dns_labels=config.dns_pod_labels)
-        for item in _lint(objects, options):
+        for item, urn in lint_of(stack, options):
             if item.id != rule_id:
                 continue
-            report_violation(
-                f"{item.obj} {item.field}: {item.message}. Fix: {item.fix}",
-                next((o.urn for o in objects if o.ref == item.obj), None),
-            )
+            report_violation(f"{item.obj} {item.field}: {item.message}. Fix: {item.fix}", urn)
 
     validate.__name__ = f"validate_lint_{rule_id.lower()}"
     return validate
@@ -254,57 +250,20 @@ def policies() -> list[Policy]:
 
 def _stack(args: StackValidationArgs, report_violation: ReportViolation) -> StackCluster | None:
     """The stack as a cluster; None (after reporting why, if it is broken) when nothing to judge."""
-    objects = stack_objects(args.resources)
-    if not any(o.kind == "Namespace" for o in objects):
+    stack = stack_input(args.resources)
+    if not any(o.kind == "Namespace" for o in stack.objects):
         return None
     try:
-        return _cluster(objects)
+        return cluster_of(stack)
     except ManifestError as error:
+        urns = urns_by_ref(stack.objects)
         for problem in error.problems:
             obj = problem.obj
             report_violation(
                 f"cannot prove isolation: {obj} {problem.field}: {problem.message}",
-                next((o.urn for o in objects if o.ref == obj), None),
+                urns.get(obj),
             )
         return None
-
-
-def _cluster(objects: Sequence[StackObject]) -> StackCluster:
-    return _cached_cluster(_key(objects, None))
-
-
-@lru_cache(maxsize=8)
-def _cached_cluster(key: str) -> StackCluster:
-    objects = tuple(StackObject(urn, manifest) for urn, manifest in json.loads(key)["objects"])
-    return stack_cluster(objects, Options())
-
-
-def _lint(objects: Sequence[StackObject], options: LintOptions) -> tuple[Finding, ...]:
-    return _cached_lint(_key(objects, options))
-
-
-@lru_cache(maxsize=8)
-def _cached_lint(key: str) -> tuple[Finding, ...]:
-    data = json.loads(key)
-    options = LintOptions(
-        dns_namespace=data["options"]["dns_namespace"],
-        dns_labels=tuple((k, v) for k, v in data["options"]["dns_labels"]),
-    )
-    manifests = [manifest for _, manifest in data["objects"]]
-    return lint_manifests(manifests, source="<pulumi stack>", options=options)
-
-
-def _key(objects: Sequence[StackObject], options: LintOptions | None) -> str:
-    """A canonical text of the inputs: the memo key, and proof the cache cannot go stale."""
-    return json.dumps(
-        {
-            "objects": [[o.urn, o.manifest] for o in objects],
-            "options": None
-            if options is None
-            else {"dns_namespace": options.dns_namespace, "dns_labels": list(options.dns_labels)},
-        },
-        sort_keys=True,
-    )
 
 
 def _config(args: StackValidationArgs, report_violation: ReportViolation) -> PackConfig | None:
@@ -317,7 +276,20 @@ def _config(args: StackValidationArgs, report_violation: ReportViolation) -> Pac
 
 
 def _pods(stack: StackCluster, namespace: str) -> list[Pod]:
-    return [p for p in stack.cluster.pods if p.namespace == namespace and not p.host_network]
+    return [p for p in stack.cluster.pods if _inside(namespace, p)]
+
+
+def _inside(namespace: str, pod: Pod) -> bool:
+    """A pod of `namespace` the environment's policies govern (host-network pods are not)."""
+    return pod.namespace == namespace and not pod.host_network
+
+
+def _outside(namespaces: frozenset[str], pod: Pod) -> bool:
+    return pod.namespace not in namespaces
+
+
+def _among(namespaces: frozenset[str], pod: Pod) -> bool:
+    return pod.namespace in namespaces
 
 
 def _ports(stack: StackCluster) -> tuple[tuple[int, str], ...]:
@@ -337,25 +309,30 @@ Breach = tuple[Pod, Pod, int, str, Verdict]
 
 def _breaches(
     stack: StackCluster,
-    sources: Sequence[Pod],
-    targets: Sequence[Pod],
+    flows: Sequence[Flow],
     ports: Sequence[tuple[int, str]],
+    *,
+    source: Callable[[Pod], bool],
+    target: Callable[[Pod], bool],
 ) -> list[Breach]:
-    """Every (source, target) pair that connects, on the first probed port it connects on, with
-    the engine's verdict (the matrix finds them; `allowed` explains only those)."""
-    wanted_src = {p.id: p for p in sources}
-    wanted_dst = {p.id: p for p in targets}
+    """Every (source, target) pair of pods that connects, on the first probed port it connects
+    on, with the engine's verdict (the matrix finds them; `allowed` explains only those).
+    `flows` are the matrix's flows from or into the namespace asked about, so that each
+    namespace costs its own flows, not the whole matrix and every pod again."""
     first: dict[tuple[str, str], tuple[int, str]] = {}
     order = {port: i for i, port in enumerate(ports)}
-    for src, dst, port, protocol in stack.flows:
-        if src in wanted_src and dst in wanted_dst and (port, protocol) in order:
+    for src, dst, port, protocol in flows:
+        if (port, protocol) in order:
             key = (src, dst)
             if key not in first or order[(port, protocol)] < order[first[key]]:
                 first[key] = (port, protocol)
     found = []
     for (src, dst), (port, protocol) in sorted(first.items()):
+        src_pod, dst_pod = stack.pod(src), stack.pod(dst)
+        if src_pod is None or dst_pod is None or not (source(src_pod) and target(dst_pod)):
+            continue
         verdict = allowed(stack.cluster, src, dst, port, protocol)
-        found.append((wanted_src[src], wanted_dst[dst], port, protocol, verdict))
+        found.append((src_pod, dst_pod, port, protocol, verdict))
     return found
 
 

@@ -16,14 +16,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from policy.resources import StackObject
-from reachability import Cluster, Options, from_manifests, matrix, probe_ports
+from policy.resources import StackObject, urns_by_ref
+from reachability import Cluster, Options, Pod, from_manifests, matrix, probe_ports
 
 TEAM = "catalyst.dev/team"
 PROJECT = "catalyst.dev/project"
 ENVIRONMENT = "catalyst.dev/environment"
 TIER = "catalyst.dev/tier"
 FRESH = "probe"
+
+Flow = tuple[str, str, int, str]
+"""An allowed (src, dst, port, protocol), src and dst by endpoint id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +38,29 @@ class StackCluster:
     created: tuple[str, ...]
     probes: tuple[str, ...]
     ports: tuple[tuple[int, str], ...]
-    flows: frozenset[tuple[str, str, int, str]]
+    flows: frozenset[Flow]
     """Every allowed (src, dst, port, protocol) on `ports`, from the engine's matrix."""
+    urns: Mapping[str, str]
+    """ "Kind namespace/name" -> the URN of the first object so named."""
+    from_namespace: Mapping[str, tuple[Flow, ...]]
+    """The flows whose source is a pod of the namespace: each namespace's question is asked of
+    its own flows, not of the whole matrix again."""
+    into_namespace: Mapping[str, tuple[Flow, ...]]
+    """The flows whose destination is a pod of the namespace."""
+    pods_by_id: Mapping[str, Pod]
 
     def urn_of(self, ref: str) -> str | None:
         """The resource behind "Kind namespace/name" (as lint and the engine name objects)."""
-        return next((o.urn for o in self.objects if o.ref == ref), None)
+        return self.urns.get(ref)
+
+    def pod(self, pod_id: str) -> Pod | None:
+        return self.pods_by_id.get(pod_id)
+
+    def flows_from(self, namespace: str) -> tuple[Flow, ...]:
+        return self.from_namespace.get(namespace, ())
+
+    def flows_into(self, namespace: str) -> tuple[Flow, ...]:
+        return self.into_namespace.get(namespace, ())
 
     def environment_of(self, namespace: str) -> str | None:
         for ns in self.cluster.namespaces:
@@ -63,13 +83,28 @@ def stack_cluster(objects: Sequence[StackObject], options: Options) -> StackClus
         options=Options(ipblock_matches_pods=options.ipblock_matches_pods, representatives=True),
     )
     ports = probe_ports(cluster.policies, cluster.pods)
+    flows = matrix(cluster, ports).allowed_flows()
+    pods_by_id = {pod.id: pod for pod in cluster.pods}
+    namespace_of = {pod_id: pod.namespace for pod_id, pod in pods_by_id.items()}
+    from_namespace: dict[str, list[Flow]] = {}
+    into_namespace: dict[str, list[Flow]] = {}
+    for flow in flows:
+        src, dst = namespace_of.get(flow[0]), namespace_of.get(flow[1])
+        if src is not None:
+            from_namespace.setdefault(src, []).append(flow)
+        if dst is not None:
+            into_namespace.setdefault(dst, []).append(flow)
     return StackCluster(
         tuple(objects),
         cluster,
         created,
         tuple(p["metadata"]["name"] for p in probes),
         ports,
-        frozenset(matrix(cluster, ports).allowed_flows()),
+        frozenset(flows),
+        urns_by_ref(objects),
+        {namespace: tuple(found) for namespace, found in from_namespace.items()},
+        {namespace: tuple(found) for namespace, found in into_namespace.items()},
+        pods_by_id,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from components.cli import main
 from components.json_input import InputError
 from components.lifecycle import (
     Operation,
@@ -24,6 +25,7 @@ from components.lifecycle import (
     pull_request_from_json,
 )
 from tests.support.paths import DATA, REPO_ROOT
+from tests.support.processes import run_in_process
 
 OPEN_LABELLED = DATA / "lifecycle" / "pull-open-labelled.json"
 HEAD = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
@@ -41,9 +43,15 @@ def verdict(operation: Operation, sha: str | None = HEAD, **changes: Any) -> Ver
     return decide(pull, operation, sha=sha).verdict
 
 
-def guard(tmp_path: Path, pull: object, *args: str) -> subprocess.CompletedProcess[str]:
+def guard(
+    tmp_path: Path, pull: object, *args: str, process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``components guard`` on `pull` written to a file: through the CLI's main in-process,
+    or with `process` as the workflows run it, ``python -m components guard``."""
     file = tmp_path / "pull.json"
     file.write_text(json.dumps(pull) if not isinstance(pull, str) else pull)
+    if not process:
+        return run_in_process(main, "guard", "--pull", file, *args)
     return subprocess.run(
         [sys.executable, "-m", "components", "guard", "--pull", str(file), *args],
         cwd=REPO_ROOT,
@@ -98,10 +106,11 @@ def test_the_deploy_label_is_configurable() -> None:
 
 
 def test_the_cli_exits_0_to_go_on_and_1_to_stop_with_the_reason(tmp_path: Path) -> None:
-    go = guard(tmp_path, api_pull(), "--operation", "deploy", "--sha", HEAD)
+    go = guard(tmp_path, api_pull(), "--operation", "deploy", "--sha", HEAD, process=True)
     assert go.returncode == 0, go.stderr
     assert "deploy" in go.stdout
-    stop = guard(tmp_path, api_pull(state="closed"), "--operation", "preview", "--format", "json")
+    closed = api_pull(state="closed")
+    stop = guard(tmp_path, closed, "--operation", "preview", "--format", "json", process=True)
     assert stop.returncode == 1
     assert json.loads(stop.stdout) == {
         "proceed": False,

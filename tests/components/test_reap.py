@@ -14,16 +14,19 @@ from pathlib import Path
 
 import pytest
 
+from components.cli import main
 from components.json_input import InputError
 from components.reap import Reap, Reason, plan_reaps, pulls_from_json, stacks_from_json
 from tests.support.paths import DATA as ALL_DATA
 from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_in_process
 
 DATA = ALL_DATA / "reap"
 NOW = "2024-05-03T00:00:00Z"
 
 
-def reap(*args: str) -> subprocess.CompletedProcess[str]:
+def reap_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m components reap``, as the reaper workflow runs it."""
     return subprocess.run(
         [sys.executable, "-m", "components", "reap", *args],
         cwd=REPO_ROOT,
@@ -31,6 +34,12 @@ def reap(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def reap(*args: str) -> subprocess.CompletedProcess[str]:
+    """The same command through the CLI's main, in-process: the same status and output
+    without an interpreter start per call (the process itself: reap_process)."""
+    return run_in_process(main, "reap", *args)
 
 
 def fixture_args(*extra: str) -> list[str]:
@@ -47,7 +56,7 @@ def test_reasons_are_the_documented_closed_set() -> None:
 
 
 def test_closed_merged_and_missing_pull_requests_are_reaped_in_stack_order() -> None:
-    result = reap(*fixture_args("--now", NOW, "--format", "json"))
+    result = reap_process(*fixture_args("--now", NOW, "--format", "json"))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == json.loads((DATA / "expected.json").read_text())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -11,21 +12,30 @@ from pathlib import Path
 import pytest
 import yaml
 
+from e2e.cli import main
 from tests.support.paths import REPO_ROOT
-from tests.support.processes import run_module
+from tests.support.processes import run_in_process, run_module
 
 REPO = REPO_ROOT
 
 
-def run(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return run_module("e2e", *args, cwd=cwd)
+def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``python -m e2e``, as the Kind workflow runs it."""
+    return run_module("e2e", *args, cwd=REPO)
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The same through the CLI's main in-process, from the repository root (as run_process):
+    the same status and output without an interpreter start per call."""
+    with contextlib.chdir(REPO):
+        return run_in_process(main, *args)
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory, rendered_stacks: Callable[..., Path]) -> Path:
     work = tmp_path_factory.mktemp("e2e")
     shutil.copytree(rendered_stacks("pr-123", "production"), work / "rendered")
-    planned = run(
+    planned = run_process(
         "plan",
         "-f",
         work / "rendered",
@@ -38,7 +48,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory, rendered_stacks: Callable[
     )
     assert planned.returncode == 0, planned.stderr
     assert "8 probe pods in 2 environments" in planned.stdout
-    predicted = run(
+    predicted = run_process(
         "predict",
         "-f",
         work / "rendered",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 
@@ -50,16 +51,21 @@ def _literals(tree: ast.AST) -> Iterator[tuple[int, object]]:
             yield node.lineno, tuple(item.value for item in node.elts)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("fact", FACTS, ids=str)
-def test_no_source_module_writes_a_fact_again(fact: object) -> None:
-    """A second copy is how a newcomer changes one place and misses another."""
-    copies = [
-        f"{path.relative_to(REPO_ROOT)}:{line}"
+@functools.cache
+def _source_literals() -> tuple[tuple[str, object], ...]:
+    """("path:line", literal) of every source module, parsed once for all the facts."""
+    return tuple(
+        (f"{path.relative_to(REPO_ROOT)}:{line}", value)
         for folder in SOURCE_FOLDERS
         for path in sorted((REPO_ROOT / folder).rglob("*.py"))
         for line, value in _literals(ast.parse(path.read_text(encoding="utf-8")))
-        if value == fact
-    ]
+    )
+
+
+@pytest.mark.parametrize("fact", FACTS, ids=str)
+def test_no_source_module_writes_a_fact_again(fact: object) -> None:
+    """A second copy is how a newcomer changes one place and misses another."""
+    copies = [where for where, value in _source_literals() if value == fact]
     assert not copies, f"{fact!r} is written again outside kubefacts/: {copies}"
 
 

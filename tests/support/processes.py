@@ -3,6 +3,8 @@ documented ``python -m <package>`` process, from the repository root."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -43,3 +45,20 @@ def run_main(
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_in_process(
+    main: Callable[[Sequence[str]], int], *args: str | Path
+) -> subprocess.CompletedProcess[str]:
+    """``main(args)`` in this process, with what ``run_module`` returns for the same command:
+    exit status (SystemExit included), stdout and stderr. For tests about a command's output
+    and status rather than about its process (python -m start-up is tested once per CLI), so
+    that each call does not pay an interpreter start and the imports."""
+    argv = [str(a) for a in args]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(argv)
+        except SystemExit as stop:  # argparse's usage errors, as a process would exit
+            code = stop.code if isinstance(stop.code, int) else 1
+    return subprocess.CompletedProcess(["main", *argv], code, stdout.getvalue(), stderr.getvalue())

@@ -129,41 +129,51 @@ def cluster_strategy(
     maybe_ports = st.one_of(st.just(OMIT), st.lists(port_st, max_size=2))
     rule_st = st.tuples(maybe_peers, maybe_ports)
     maybe_rules = st.one_of(st.just(OMIT), st.lists(rule_st, max_size=2))
+    # Built once, drawn from for every example: building a strategy costs hypothesis more than
+    # drawing from it, and the same strategies give the same examples.
+    namespace_count = st.integers(2, 3)
+    namespace_of = {n: st.sampled_from(ns_names[:n]) for n in (2, 3)}
+    namespace_labels = _labels_st(ns_label_values)
+    pod_count = st.integers(1, max_pods)
+    pod_ports = st.lists(st.sampled_from(port_menu), max_size=3, unique_by=lambda p: p[0])
+    one_in_ten = st.integers(0, 9)
+    pod_labels = _labels_st(label_values)
+    policy_count = st.integers(0, max_policies)
+    policy_types = st.sampled_from([OMIT, ["Ingress"], ["Egress"], ["Ingress", "Egress"]])
+    pod_selector = _selector_st(label_values)
 
     @st.composite
     def build(draw: Any) -> list[Doc]:
-        n_ns = draw(st.integers(2, 3))
+        n_ns = draw(namespace_count)
         names = ns_names[:n_ns]
-        docs: list[Doc] = [namespace(n, draw(_labels_st(ns_label_values))) for n in names]
-        n_pods = draw(st.integers(1, max_pods))
+        docs: list[Doc] = [namespace(n, draw(namespace_labels)) for n in names]
+        n_pods = draw(pod_count)
         for i in range(n_pods):
-            ns = draw(st.sampled_from(names))
-            chosen = draw(
-                st.lists(st.sampled_from(port_menu), max_size=3, unique_by=lambda p: p[0])
-            )
+            ns = draw(namespace_of[n_ns])
+            chosen = draw(pod_ports)
             ports = [container_port(num, proto, pname) for pname, num, proto in chosen]
-            host = allow_host_network and draw(st.integers(0, 9)) == 0
+            host = allow_host_network and draw(one_in_ten) == 0
             docs.append(
                 pod(
                     ns,
                     f"p{i}",
-                    draw(_labels_st(label_values)),
+                    draw(pod_labels),
                     [f"10.1.0.{10 + 3 * i}"],
                     ports,
                     host_network=host,
                 )
             )
-        n_pol = draw(st.integers(0, max_policies))
+        n_pol = draw(policy_count)
         for i in range(n_pol):
-            ns = draw(st.sampled_from(names))
-            types = draw(st.sampled_from([OMIT, ["Ingress"], ["Egress"], ["Ingress", "Egress"]]))
+            ns = draw(namespace_of[n_ns])
+            types = draw(policy_types)
             ing = draw(maybe_rules)
             egr = draw(maybe_rules)
             docs.append(
                 netpol(
                     ns,
                     f"pol{i}",
-                    draw(_selector_st(label_values)),
+                    draw(pod_selector),
                     ingress=OMIT if ing is OMIT else [ingress_rule(a, b) for a, b in ing],
                     egress=OMIT if egr is OMIT else [egress_rule(a, b) for a, b in egr],
                     policy_types=types,
@@ -206,24 +216,28 @@ def policy_set_strategy(*, max_policies: int = 5) -> Any:
         st.one_of(st.just(OMIT), st.lists(port_st, min_size=1, max_size=2)),
     )
     rules_st = st.one_of(st.just(OMIT), st.lists(rule_st, max_size=2))
+    # Built once (see cluster_strategy).
+    namespace_count = st.integers(1, 3)
+    namespace_of = {n: st.sampled_from(POLICY_NAMESPACES[:n]) for n in (1, 2, 3)}
+    labels = _labels_st({"team": ["red", "blue"], "env": ["dev", "prod"]})
+    policy_count = st.integers(1, max_policies)
+    policy_types = st.sampled_from([OMIT, ["Ingress"], ["Egress"], ["Ingress", "Egress"]])
 
     @st.composite
     def build(draw: Any) -> list[Doc]:
-        names = POLICY_NAMESPACES[: draw(st.integers(1, 3))]
-        labels = _labels_st({"team": ["red", "blue"], "env": ["dev", "prod"]})
+        n_ns = draw(namespace_count)
+        names = POLICY_NAMESPACES[:n_ns]
         docs: list[Doc] = [namespace(n, draw(labels)) for n in names]
-        for i in range(draw(st.integers(1, max_policies))):
+        for i in range(draw(policy_count)):
             ingress, egress = draw(rules_st), draw(rules_st)
             docs.append(
                 netpol(
-                    draw(st.sampled_from(names)),
+                    draw(namespace_of[n_ns]),
                     f"pol{i}",
                     draw(pod_selector),
                     ingress=OMIT if ingress is OMIT else [ingress_rule(*r) for r in ingress],
                     egress=OMIT if egress is OMIT else [egress_rule(*r) for r in egress],
-                    policy_types=draw(
-                        st.sampled_from([OMIT, ["Ingress"], ["Egress"], ["Ingress", "Egress"]])
-                    ),
+                    policy_types=draw(policy_types),
                 )
             )
         return docs

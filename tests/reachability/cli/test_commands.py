@@ -14,7 +14,7 @@ import yaml
 from reachability.cli import Command, commands, main
 from tests.support.builders import dump_yaml
 from tests.support.paths import REPO_ROOT
-from tests.support.processes import run_main, run_module
+from tests.support.processes import run_in_process, run_main
 from tests.support.ref_builders import DENY_ALL, XY, cport, netpol, pod
 
 REPO = REPO_ROOT
@@ -388,7 +388,9 @@ def test_python_dash_m_runs_without_traceback(manifests: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_module("reachability", *args, timeout=60)
+    """The CLI's main in-process, with a process's status and output (the process itself:
+    test_python_dash_m_runs_without_traceback)."""
+    return run_in_process(main, *args)
 
 
 def _expect_file(tmp_path: Path) -> Path:

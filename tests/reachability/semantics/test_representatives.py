@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from reachability import Options, RuleRef, allowed, from_manifests
+from reachability.cli import main
 from tests.support.builders import (
     dump_yaml,
     egress_rule,
@@ -24,7 +25,7 @@ from tests.support.builders import (
     peer,
     selector,
 )
-from tests.support.processes import run_module
+from tests.support.processes import run_in_process
 from tests.support.verdicts import check
 
 ENV = "myteam-myproject-pr-123"
@@ -206,7 +207,8 @@ def test_representatives_are_not_added_when_pods_are_given() -> None:
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return run_module("reachability", *args, timeout=120, pythonpath=True)
+    """The CLI's main in-process (`python -m reachability` itself: cli/test_commands.py)."""
+    return run_in_process(main, *args)
 
 
 @pytest.fixture

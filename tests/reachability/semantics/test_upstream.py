@@ -12,7 +12,7 @@ self-pairs when it compares with a real CNI (``ignoreLoopback``, issue #95879); 
 ``Options(loopback_allowed=True)`` convention (every pod -> itself allowed) is asserted separately.
 Where upstream's newer versions probe only a subset of pods, the remaining pairs follow from the
 same policies (noted per case). Every ordered pod pair is asserted, through the public API, and a
-sample through ``python -m reachability check --format json``.
+sample through the CLI's ``check --format json`` (its main, in-process).
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ import pytest
 import yaml
 
 from reachability import Options, allowed, from_manifests
+from reachability.cli import main
 from tests.support.builders import dump_yaml, egress_rule, ingress_rule, np_port, peer, selector
-from tests.support.processes import run_module
+from tests.support.processes import run_in_process
 from tests.support.xyz_model import TruthTable, upstream_policy, xyz_ip, xyz_model, xyz_pod_ids
 
 PODS = xyz_pod_ids()
@@ -861,7 +862,8 @@ CLI_SAMPLE = [
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return run_module("reachability", *args, timeout=120, pythonpath=True)
+    """The CLI's main in-process (`python -m reachability` itself: cli/test_commands.py)."""
+    return run_in_process(main, *args)
 
 
 def write_case(c: Case, where: Path) -> Path:

@@ -1,0 +1,78 @@
+"""The pack's per-stack memo: one analysis builds the cluster and runs lint once, although the
+policy SDK hands every policy new resources, and a changed stack is never judged by an old one."""
+
+from __future__ import annotations
+
+import copy
+import gc
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pulumi_policy import StackValidationArgs
+
+from policy import memo, rules
+from tests.policy.test_pack import from_manifests, stack_manifests
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """How often the memo builds a cluster and lints, from an empty memo."""
+    counted = {"cluster": 0, "lint": 0}
+
+    def counting(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            counted[name] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(memo, "stack_cluster", counting("cluster", memo.stack_cluster))
+    monkeypatch.setattr(memo, "lint_manifests", counting("lint", memo.lint_manifests))
+    memo._cluster.cache_clear()
+    memo._lint.cache_clear()
+    yield counted
+    memo._cluster.cache_clear()
+    memo._lint.cache_clear()
+
+
+def analyse(manifests: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Every policy, each on new resources as the SDK's host builds them per policy."""
+    reported: dict[str, list[str]] = {}
+    for policy in rules.policies():
+        found: list[str] = []
+        args = StackValidationArgs(from_manifests(manifests), {})
+        policy.validate(args, lambda message, urn=None, found=found: found.append(message))
+        if found:
+            reported[policy.name] = found
+    return reported
+
+
+def test_one_analysis_builds_the_cluster_and_lints_once(builds: dict[str, int]) -> None:
+    assert analyse(stack_manifests("pr-123")) == {}
+    assert builds == {"cluster": 1, "lint": 1}
+
+
+def test_the_same_resources_with_other_content_are_judged_again(builds: dict[str, int]) -> None:
+    manifests = stack_manifests("pr-123")
+    assert analyse(manifests) == {}
+    opened = copy.deepcopy(manifests)
+    deny = next(m for m in opened if m["metadata"]["name"] == "default-deny-all")
+    deny["spec"]["ingress"] = [{}]  # same URNs, one rule more: every pod may now be reached
+    reported = analyse(opened)
+    assert "namespace-closed-to-other-namespaces" in reported
+    assert builds == {"cluster": 2, "lint": 2}
+    assert analyse(manifests) == {}  # and the first stack is still judged as itself
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_the_collector_is_left_as_it_was_even_when_a_build_fails(on: bool) -> None:
+    was_on = gc.isenabled()
+    (gc.enable if on else gc.disable)()
+    try:
+        with pytest.raises(ValueError), memo.collector_paused():
+            assert not gc.isenabled()
+            raise ValueError("a stack that cannot be built")
+        assert gc.isenabled() is on
+    finally:
+        (gc.enable if was_on else gc.disable)()
