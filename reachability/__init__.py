@@ -14,6 +14,7 @@ from reachability.cluster import Cluster
 from reachability.evaluation import Reason, RuleRef, SideVerdict, Verdict, allowed
 from reachability.explain import endpoints_note, pod_list, side_reason
 from reachability.load import from_manifests, load, read_documents
+from reachability.located import Lines, located_documents
 from reachability.matrix import Matrix, matrix
 from reachability.model import (
     HOST_NETWORK_CONVENTIONS,
@@ -58,6 +59,7 @@ __all__ = [
     "InvalidQuery",
     "LabelSelector",
     "Labels",
+    "Lines",
     "ManifestError",
     "Matrix",
     "Namespace",
@@ -84,6 +86,7 @@ __all__ = [
     "expand_lists",
     "from_manifests",
     "load",
+    "located_documents",
     "matrix",
     "opposite",
     "plain_copy",

@@ -1,8 +1,7 @@
 """The line of each finding's field, so that editors and annotations point at it.
 
 Best effort: a file that cannot be read or an object not found gives no line, never an error.
-The file is read again only when it has a finding, by the fast block-YAML reader where it can
-(which notes every key's line as it goes) and by libyaml's composer otherwise.
+The file is read again only when it has a finding (`reachability.located_documents`).
 """
 
 from __future__ import annotations
@@ -15,12 +14,9 @@ from typing import Any
 
 import yaml
 
-from reachability import _block_yaml
+from reachability import Lines, located_documents
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes ~10x faster
-Lines = dict[int, dict[Any, int]]
-"""id of a mapping or list -> its keys' (or items') 1-based lines, and its own under None."""
 
 
 def line_of(file: str, obj: str, field: str) -> int | None:
@@ -54,33 +50,8 @@ def line_of(file: str, obj: str, field: str) -> int | None:
 @lru_cache(maxsize=64)
 def _located(path: str, _mtime: int) -> tuple[tuple[Any, ...], Lines]:
     with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    lines: Lines = {}
-    documents = _block_yaml.documents(text, lines)
-    if documents is None:
-        lines = {}
-        documents = [_from_node(n, lines) for n in yaml.compose_all(text, Loader=_Loader)]
+        documents, lines = located_documents(handle.read())
     return tuple(_objects(documents)), lines
-
-
-def _from_node(node: yaml.Node | None, lines: Lines) -> Any:
-    """A composed node as plain values (scalars as written), noting lines as the reader does."""
-    if isinstance(node, yaml.MappingNode):
-        value: dict[Any, Any] = {}
-        found = lines[id(value)] = {None: node.start_mark.line + 1}
-        for key, item in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value not in value:
-                value[key.value] = _from_node(item, lines)
-                found[key.value] = key.start_mark.line + 1
-        return value
-    if isinstance(node, yaml.SequenceNode):
-        items: list[Any] = []
-        found = lines[id(items)] = {None: node.start_mark.line + 1}
-        for i, item in enumerate(node.value):
-            items.append(_from_node(item, lines))
-            found[i] = item.start_mark.line + 1
-        return items
-    return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def _objects(values: list[Any]) -> Iterator[dict[Any, Any]]:

@@ -1,0 +1,50 @@
+"""YAML or JSON text -> its documents and the line of every key and item in them, for tools that
+point at a field (lint's findings, editors, annotations).
+
+Block-style text is read by the fast reader, which notes lines as it goes; anything else is
+composed by libyaml and its nodes turned into the same form (scalars as written). JSON is YAML
+for this purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from reachability import _block_yaml
+
+Lines = dict[int, dict[Any, int]]
+"""id of a mapping or list -> its keys' (or items') 1-based lines, and its own under None. The
+ids are those of the returned documents' containers: valid while the documents are alive."""
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes ~10x faster
+
+
+def located_documents(text: str) -> tuple[list[Any], Lines]:
+    """The documents of `text` and their lines (yaml.YAMLError when it is not YAML)."""
+    lines: Lines = {}
+    documents = _block_yaml.documents(text, lines)
+    if documents is None:
+        lines = {}
+        documents = [_from_node(node, lines) for node in yaml.compose_all(text, Loader=_Loader)]
+    return documents, lines
+
+
+def _from_node(node: yaml.Node | None, lines: Lines) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        value: dict[Any, Any] = {}
+        found = lines[id(value)] = {None: node.start_mark.line + 1}
+        for key, item in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value not in value:
+                value[key.value] = _from_node(item, lines)
+                found[key.value] = key.start_mark.line + 1
+        return value
+    if isinstance(node, yaml.SequenceNode):
+        items: list[Any] = []
+        found = lines[id(items)] = {None: node.start_mark.line + 1}
+        for i, item in enumerate(node.value):
+            items.append(_from_node(item, lines))
+            found[i] = item.start_mark.line + 1
+        return items
+    return node.value if isinstance(node, yaml.ScalarNode) else None
