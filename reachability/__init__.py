@@ -14,7 +14,7 @@ from reachability.cluster import Cluster
 from reachability.evaluation import Reason, RuleRef, SideVerdict, Verdict, allowed
 from reachability.explain import endpoints_note, pod_list, side_reason
 from reachability.load import from_manifests, load, read_documents
-from reachability.located import Lines, located_documents
+from reachability.located import Lines, Located, located_documents, objects_of
 from reachability.matrix import Matrix, matrix
 from reachability.model import (
     HOST_NETWORK_CONVENTIONS,
@@ -60,6 +60,7 @@ __all__ = [
     "LabelSelector",
     "Labels",
     "Lines",
+    "Located",
     "ManifestError",
     "Matrix",
     "Namespace",
@@ -88,6 +89,7 @@ __all__ = [
     "load",
     "located_documents",
     "matrix",
+    "objects_of",
     "opposite",
     "plain_copy",
     "pod_list",

@@ -83,10 +83,14 @@ def documents(text: str, lines: dict[int, dict[Any, int]] | None = None) -> list
         text = text.replace("\r\n", "\n")
     if not text.isascii():
         return None
+    noted: dict[int, dict[Any, int]] | None = None if lines is None else {}
     try:
-        return _read(text, lines)
+        found = _read(text, noted)
     except _Outside:
-        return None
+        return None  # and nothing noted: the half-read containers are gone, their ids free
+    if lines is not None and noted:
+        lines.update(noted)
+    return found
 
 
 # What a line holds: (kind, indent, key, value, column of the key after a dash).

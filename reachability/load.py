@@ -30,6 +30,7 @@ from reachability import _block_yaml
 from reachability._frozen import plain_copy
 from reachability._parse import Document, parse_documents
 from reachability.cluster import Cluster, build_cluster
+from reachability.located import Lines, Located
 from reachability.model import DEFAULT_OPTIONS, Options
 from reachability.problems import ManifestError, Problem
 
@@ -73,15 +74,20 @@ def load(
     *,
     options: Options = DEFAULT_OPTIONS,
     namespaces: Iterable[str] | None = None,
+    located: Located | None = None,
 ) -> Cluster:
     """Every Namespace, Pod and NetworkPolicy in `paths`; ManifestError lists every problem.
 
     `namespaces`: read only these namespaces' Namespace, Pods, workloads and NetworkPolicies,
     for a question that cannot involve any other object: a file that cannot hold one of them is
-    not even decoded, and problems of the other objects go unreported."""
+    not even decoded, and problems of the other objects go unreported.
+    `located`: filled with the documents read and the lines of their keys (see Located)."""
     within = None if namespaces is None else frozenset(namespaces)
     with _collector_paused():
-        documents, problems = read_documents(paths, within)
+        lines = None if located is None else located.lines
+        documents, problems = read_documents(paths, within, lines)
+        if located is not None:
+            located.documents.extend(documents)
         try:
             parsed = parse_documents(documents, within)
         except ManifestError as error:
@@ -131,14 +137,17 @@ def manifest_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Proble
 
 
 def read_documents(
-    paths: Sequence[str | Path], within: frozenset[str] | None = None
+    paths: Sequence[str | Path],
+    within: frozenset[str] | None = None,
+    lines: Lines | None = None,
 ) -> tuple[list[Document], list[Problem]]:
     """Every decoded document of `paths`, and the problems of paths that could not be read;
-    with `within`, only of the files that may hold an object of those namespaces."""
+    with `within`, only of the files that may hold an object of those namespaces; with `lines`,
+    noting the lines of what the fast reader decodes."""
     files, problems = manifest_files(paths)
     documents: list[Document] = []
     for path in files:
-        found, problem = _read(path, within)
+        found, problem = _read(path, within, lines)
         documents.extend(found)
         if problem is not None:
             problems.append(problem)
@@ -146,7 +155,7 @@ def read_documents(
 
 
 def _read(
-    path: Path, within: frozenset[str] | None = None
+    path: Path, within: frozenset[str] | None = None, lines: Lines | None = None
 ) -> tuple[list[Document], Problem | None]:
     name = str(path)
     try:
@@ -171,7 +180,7 @@ def _read(
             return [], Problem(name, "", "", "is not valid JSON: nesting is too deep")
     documents: list[Document] = []
     try:
-        for i, body in enumerate(yaml_documents(text)):
+        for i, body in enumerate(yaml_documents(text, lines)):
             documents.append(Document(name, f"document {i + 1}", body))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
@@ -196,10 +205,10 @@ def _may_hold(text: str, namespaces: frozenset[str]) -> bool:
     )
 
 
-def yaml_documents(text: str) -> Iterator[Any]:
+def yaml_documents(text: str, lines: Lines | None = None) -> Iterator[Any]:
     """Every document of a YAML stream, decoded as `yaml.safe_load_all` would (a key written
-    twice is an error)."""
-    fast = _block_yaml.documents(text)
+    twice is an error); with `lines`, noting the lines of what the fast reader decodes."""
+    fast = _block_yaml.documents(text, lines)
     if fast is not None:
         yield from fast
         return

@@ -8,11 +8,15 @@ for this purpose.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import yaml
 
 from reachability import _block_yaml
+from reachability._parse import Document
 
 Lines = dict[int, dict[Any, int]]
 """id of a mapping or list -> its keys' (or items') 1-based lines, and its own under None. The
@@ -48,3 +52,43 @@ def _from_node(node: yaml.Node | None, lines: Lines) -> Any:
             found[i] = item.start_mark.line + 1
         return items
     return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+@dataclass
+class Located:
+    """What a load read, with the lines the fast reader noted as it went, kept (the documents
+    alive, so the ids in `lines` stay theirs) for pointing at fields without reading again.
+    Pass one to `load(..., located=...)`; files read by libyaml (or JSON) have no lines here."""
+
+    documents: list[Document] = field(default_factory=list)
+    lines: Lines = field(default_factory=dict)
+
+    def objects(self, file: str) -> tuple[dict[Any, Any], ...] | None:
+        """The top-level objects of `file` (items of `List` kinds), or None when its lines
+        were not noted."""
+        return self._by_file.get(file)
+
+    @cached_property
+    def _by_file(self) -> dict[str, tuple[dict[Any, Any], ...]]:
+        bodies: dict[str, list[Any]] = {}
+        for document in self.documents:
+            bodies.setdefault(document.source, []).append(document.body)
+        return {
+            source: tuple(objects_of(found))
+            for source, found in bodies.items()
+            if any(id(body) in self.lines for body in found)
+        }
+
+
+def objects_of(values: list[Any]) -> Iterator[dict[Any, Any]]:
+    """Top-level objects, and the items of `List` kinds."""
+    for value in values:
+        if isinstance(value, list):
+            yield from objects_of(value)
+        elif isinstance(value, dict):
+            kind = value.get("kind")
+            items = value.get("items")
+            if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+                yield from objects_of(items)
+            else:
+                yield value

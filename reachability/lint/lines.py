@@ -1,32 +1,37 @@
 """The line of each finding's field, so that editors and annotations point at it.
 
 Best effort: a file that cannot be read or an object not found gives no line, never an error.
-The file is read again only when it has a finding (`reachability.located_documents`).
+Lint's own load notes every key's line as it reads (`reachability.Located`); a file it could
+not note (read by libyaml, or JSON) is read again only when it has a finding.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from reachability import Lines, located_documents
+from reachability import Lines, Located, located_documents, objects_of
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def line_of(file: str, obj: str, field: str) -> int | None:
-    """1-based line of `field` (e.g. "spec.egress[0].to") in the object `obj` ("Kind ns/name")."""
+def line_of(file: str, obj: str, field: str, located: Located | None = None) -> int | None:
+    """1-based line of `field` (e.g. "spec.egress[0].to") in the object `obj` ("Kind ns/name");
+    from what a load noted in `located` when it has the file, else by reading it again."""
     kind, _, ref = obj.partition(" ")
     namespace, _, name = ref.rpartition("/")
-    try:
-        objects, lines = _located(str(Path(file).resolve()), Path(file).stat().st_mtime_ns)
-    except (OSError, yaml.YAMLError, ValueError, RecursionError):
-        return None
+    noted = None if located is None else located.objects(file)
+    if noted is not None:
+        objects, lines = noted, located.lines  # type: ignore[union-attr]
+    else:
+        try:
+            objects, lines = _located(str(Path(file).resolve()), Path(file).stat().st_mtime_ns)
+        except (OSError, yaml.YAMLError, ValueError, RecursionError):
+            return None
     candidates = [
         o for o in objects if _get(o, "kind") == kind and _get(o, "metadata", "name") == name
     ]
@@ -51,21 +56,7 @@ def line_of(file: str, obj: str, field: str) -> int | None:
 def _located(path: str, _mtime: int) -> tuple[tuple[Any, ...], Lines]:
     with open(path, encoding="utf-8") as handle:
         documents, lines = located_documents(handle.read())
-    return tuple(_objects(documents)), lines
-
-
-def _objects(values: list[Any]) -> Iterator[dict[Any, Any]]:
-    """Top-level objects, and the items of `List` kinds."""
-    for value in values:
-        if isinstance(value, list):
-            yield from _objects(value)
-        elif isinstance(value, dict):
-            kind = value.get("kind")
-            items = value.get("items")
-            if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
-                yield from _objects(items)
-            else:
-                yield value
+    return tuple(objects_of(documents)), lines
 
 
 def _has(value: Any, step: Any) -> bool:

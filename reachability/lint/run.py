@@ -10,7 +10,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reachability import Cluster, ManifestError, Problem, endpoints_note, from_manifests, load
+from reachability import (
+    Cluster,
+    Located,
+    ManifestError,
+    Problem,
+    endpoints_note,
+    from_manifests,
+    load,
+)
 
 from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, LintOptions, analyse
 from .dns import NP003, dns_findings
@@ -41,15 +49,16 @@ def lint_report(
 ) -> tuple[tuple[Finding, ...], str | None]:
     """`lint_paths`' findings and the endpoints line the text formats print (None when the
     manifests are invalid, so nothing was analysed)."""
+    located = Located()  # every key's line, noted as the files are read
     try:
-        cluster = load(paths, options=options.engine_options())
+        cluster = load(paths, options=options.engine_options(), located=located)
     except ManifestError as error:
         if any(not p.obj for p in error.problems):
             raise  # a missing or unreadable file is a usage error, not a finding
-        return finish(invalid(error.problems), options, {}), None
+        return finish(invalid(error.problems), options, {}, located), None
     # Given pods and workloads: lint also questions representatives where a namespace has none.
     note = endpoints_note(cluster.representative, elsewhere=not cluster.representative)
-    return lint_cluster(cluster, options), note
+    return lint_cluster(cluster, options, located), note
 
 
 def lint_manifests(
@@ -70,8 +79,9 @@ def lint_manifests(
 def lint_cluster(
     cluster: Cluster,
     options: LintOptions = DEFAULT_LINT_OPTIONS,
+    located: Located | None = None,
 ) -> tuple[Finding, ...]:
-    """Every rule over a loaded cluster."""
+    """Every rule over a loaded cluster (`located`: what its load noted of the lines)."""
     # The input's namespaces: stand-ins synthesized for a selector (no source) carry its labels.
     namespace_labels = {
         ns.name: dict(ns.labels) for ns in cluster.namespaces if ns.source is not None
@@ -94,7 +104,7 @@ def lint_cluster(
     found += undefined_named_ports(analysis)
     found += namespaces_without_default_deny(analysis)
     ignored = {p.id: _ignored(p.manifest) for p in cluster.policies}
-    return finish(found, options, ignored)
+    return finish(found, options, ignored, located)
 
 
 def invalid(problems: Iterable[Problem]) -> list[Finding]:
@@ -113,14 +123,17 @@ def invalid(problems: Iterable[Problem]) -> list[Finding]:
 
 
 def finish(
-    found: Iterable[Finding], options: LintOptions, ignored: Mapping[str, frozenset[str]]
+    found: Iterable[Finding],
+    options: LintOptions,
+    ignored: Mapping[str, frozenset[str]],
+    located: Located | None = None,
 ) -> tuple[Finding, ...]:
     """Drop suppressed findings and duplicates, add line numbers, sort by place."""
     kept: dict[Finding, None] = {}
     for item in found:
         if item.id in options.ignore or item.id in ignored.get(_policy_id(item.obj), ()):
             continue
-        kept.setdefault(_with_line(item), None)
+        kept.setdefault(_with_line(item, located), None)
     return tuple(sorted(kept, key=sort_key))
 
 
@@ -128,10 +141,10 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == "error" for f in findings)
 
 
-def _with_line(item: Finding) -> Finding:
+def _with_line(item: Finding, located: Located | None) -> Finding:
     if item.line is not None or not item.file or item.file.startswith("<"):
         return item
-    return replace(item, line=line_of(item.file, item.obj, item.field))
+    return replace(item, line=line_of(item.file, item.obj, item.field, located))
 
 
 def _policy_id(obj: str) -> str:

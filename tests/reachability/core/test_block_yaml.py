@@ -238,3 +238,10 @@ def test_mutated_manifests_are_read_exactly_or_not_at_all(
         at = int(where * len(text))
         text = text[:at] + noise + text[at + (0 if insert else 1) :]
     assert _agrees(text)
+
+
+def test_a_text_left_to_libyaml_notes_no_lines() -> None:
+    """Containers of a half-read text are freed, and their ids reused: none may stay noted."""
+    lines: dict[int, dict[Any, int]] = {}
+    assert documents(KUBECTL + "extra: [1, 2]\n", lines) is None
+    assert lines == {}
