@@ -52,22 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "matrix", "-f", json_dir, *ports, "--format=json"
                 ),
             }
-            runs: dict[str, list[timing.Run]] = {name: [] for name in commands}
-            for _ in range(args.runs):
-                for name, command in commands.items():
-                    runs[name].append(timing.measure(command))
-            found = {name: timing.best(each) for name, each in runs.items()}
-            decode = found["decode"].seconds
-            for name, run in found.items():
-                rows.append(
-                    [
-                        str(k),
-                        name,
-                        f"{run.seconds:.2f}",
-                        f"{run.seconds / decode:.2f}",
-                        timing.mib(run),
-                    ]
-                )
+            rows += timing.in_turn(k, commands, args.runs, "decode")
     print(f"best of {args.runs} rounds, in turn")
     print(timing.table(["K", "command", "seconds", "/ decode", "peak MiB"], rows))
     return 0

@@ -67,22 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "check", "-f", cluster, "--expect", expect, "--format=json"
                 ),
             }
-            runs: dict[str, list[timing.Run]] = {name: [] for name in commands}
-            for _ in range(args.runs):
-                for name, command in commands.items():
-                    runs[name].append(timing.measure(command, ok=(0, 1)))
-            found = {name: timing.best(each) for name, each in runs.items()}
-            whole = found["matrix"].seconds
-            for name, run in found.items():
-                rows.append(
-                    [
-                        str(k),
-                        name,
-                        f"{run.seconds:.2f}",
-                        f"{run.seconds / whole:.2f}",
-                        timing.mib(run),
-                    ]
-                )
+            rows += timing.in_turn(k, commands, args.runs, "matrix", ok=(0, 1))
     print(f"best of {args.runs} rounds, in turn")
     print(timing.table(["K", "command", "seconds", "/ matrix", "peak MiB"], rows))
     return 0

@@ -149,6 +149,23 @@ def best(runs: Sequence[Run]) -> Run:
     return dataclasses.replace(fastest, max_rss=max(run.max_rss for run in runs))
 
 
+def in_turn(
+    k: int, commands: dict[str, list[str]], runs: int, against: str, ok: Sequence[int] = (0,)
+) -> list[list[str]]:
+    """Run every command once a round, `runs` rounds, so that all see the same machine load;
+    table rows of each one's best time, its ratio to `against`'s, and its peak memory."""
+    found: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            found[name].append(measure(command, ok))
+    fastest = {name: best(each) for name, each in found.items()}
+    base = fastest[against].seconds
+    return [
+        [str(k), name, f"{run.seconds:.2f}", f"{run.seconds / base:.2f}", mib(run)]
+        for name, run in fastest.items()
+    ]
+
+
 def mib(run: Run) -> str:
     return f"{run.max_rss / 2**20:.0f}"
 
