@@ -14,11 +14,14 @@ the memo cannot go stale or mix up two stacks. The objects are never changed onc
 
 from __future__ import annotations
 
+import functools
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from pulumi_policy import ReportViolation, StackValidationArgs
 
 from policy.resources import ResourceLike, StackObject, stack_objects, urns_by_ref
 from policy.stack import SOURCE, StackCluster, stack_cluster
@@ -26,6 +29,7 @@ from policy.wire import canonical, objects_of, wire_text
 from reachability import Cluster, ManifestError, Options, from_manifests
 from reachability.lint import Finding, LintOptions, lint_cluster, lint_manifests
 
+Validate = Callable[[StackValidationArgs, ReportViolation], None]
 MEMO_SIZE = 8
 """Distinct stacks remembered (a process analyses one stack, or a preview's and an update's)."""
 
@@ -122,6 +126,19 @@ def _lint(
             findings = lint_cluster(parsed, options)
     urns = urns_by_ref(stack.objects)
     return tuple((finding, urns.get(finding.obj)) for finding in findings)
+
+
+def without_collections(validate: Validate) -> Validate:
+    """`validate` with the cyclic collector paused while it runs (see `collector_paused`): a
+    policy's own values (verdicts, messages) are acyclic and freed by reference counting, and
+    a full collection during a policy would re-scan the SDK's proxies of every resource."""
+
+    @functools.wraps(validate)
+    def run(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        with collector_paused():
+            validate(args, report_violation)
+
+    return run
 
 
 @contextmanager

@@ -19,6 +19,8 @@ cannot hold exactly such as NaN) gives None, and the caller converts as before.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -85,6 +87,21 @@ def _fast_target(value: Any) -> Any:
     raise _Unreadable(type(value).__name__)
 
 
+def _collecting_target(dicts: list[dict[Any, Any]], value: Any) -> Any:
+    """`_fast_target`, with the dicts' keys left to be checked all at once afterwards (one C
+    pass, `_keys_are_strings`): each dict is added to `dicts`."""
+    if type(value) is _DictProxy:
+        target = value._DictProxy__target
+        if type(target) is dict:
+            dicts.append(target)
+            return target
+    elif type(value) is _ListProxy:
+        target = value._ListProxy__target
+        if type(target) is list:
+            return target
+    raise _Unreadable(type(value).__name__)
+
+
 def _target_reader() -> Any:
     """`_fast_target` if this SDK's proxies keep their content where it reads it, else the slow
     reader."""
@@ -116,13 +133,23 @@ def wire_text(resources: Iterable[ResourceLike]) -> str | None:
     ]
     if any(type(props) is not _DictProxy for _, _, _, props in read):
         return None  # not the SDK's: its dicts could hold keys that JSON would turn into text
+    dicts: list[dict[Any, Any]] = []
+    target = _target
+    if target is _fast_target:
+        target = functools.partial(_collecting_target, dicts)
     try:
         # No NaN or infinity (JSON has no such values: Python's own spelling of them would be
         # read back only by Python); trees, so no check for cycles (a cycle ends in
         # RecursionError).
-        return json.dumps(read, default=_target, check_circular=False, allow_nan=False)
+        text = json.dumps(read, default=target, check_circular=False, allow_nan=False)
     except (_Unreadable, TypeError, ValueError, RecursionError):
         return None
+    return text if _keys_are_strings(dicts) else None
+
+
+def _keys_are_strings(dicts: Iterable[dict[Any, Any]]) -> bool:
+    """Every key of every dict a `str` (no subclass): one pass in C over all of them."""
+    return _STR_ONLY.issuperset(map(type, itertools.chain.from_iterable(dicts)))
 
 
 def objects_of(text: str) -> tuple[StackObject, ...] | None:
