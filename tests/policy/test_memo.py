@@ -113,3 +113,22 @@ def test_the_collector_is_left_as_it_was_even_when_a_build_fails(on: bool) -> No
         assert gc.isenabled() is on
     finally:
         (gc.enable if was_on else gc.disable)()
+
+
+def test_resources_without_the_sdks_proxies_are_keyed_by_their_objects(
+    builds: dict[str, int],
+) -> None:
+    """No wire text (plain dicts, not the SDK's proxies): the canonical text of the converted
+    objects is the key, so equal stacks still share one analysis."""
+    manifests = stack_manifests("pr-123")
+
+    def plain_resources() -> list[Any]:
+        made = from_manifests(manifests)
+        for made_resource, manifest in zip(made, manifests, strict=True):
+            made_resource.props = copy.deepcopy(manifest)
+        return made
+
+    first, again = memo.stack_input(plain_resources()), memo.stack_input(plain_resources())
+    assert first.key.startswith("objects ") and first == again
+    assert memo.cluster_of(first) is memo.cluster_of(again)
+    assert builds["cluster"] == 1
