@@ -5,11 +5,13 @@ cluster with its matrix, the lint findings).
 pulumi_policy's host gives every policy new PolicyResources (new proxies over a new decoding of
 the request), so nothing can be shared by identity. A stack is recognised by its resources'
 wire text (wire.py), or, when the resources give none, by the canonical JSON text of the objects
-converted from them: that text is the memo key. Equal keys mean equal objects (wire.py says why
-for its text; JSON keeps `true` apart from `1`, which `==` would not), so whatever is computed
-from the objects of the first policy that brought a key serves every later one with that key:
-the memo cannot go stale or mix up two stacks. The objects are never changed once converted
-(the engine parses them without a copy, see `from_manifests(copy=False)`).
+converted from them: that text is the memo key. The objects are decoded from the key's text
+(wire.objects_of, wire.canonical: keys sorted, as the pack has always analysed them), and equal
+keys mean equal objects (wire.py says why for its text; JSON keeps `true` apart from `1`, which
+`==` would not), so whatever is computed from the objects of the first policy that brought a key
+serves every later one with that key: the memo cannot go stale or mix up two stacks. The
+objects are never changed once decoded (the engine parses them without a copy,
+`from_manifests(copy=False)`).
 """
 
 from __future__ import annotations
