@@ -135,6 +135,12 @@ def run_pack(
         except UnknownValueError:
             unknown.append(policy.name)
         validate += time.perf_counter() - started
+        # The SDK drops a policy's arguments as its loop moves on to the next policy: freeing
+        # them (a million proxies at K=200) is the host's work. Left to the loop variable, it
+        # would happen inside the next policy's validate time.
+        started = time.perf_counter()
+        args = calls = None  # type: ignore[assignment]
+        host += time.perf_counter() - started
         if found:
             violations[policy.name] = len(found)
     return PackRun(host, validate, violations, tuple(unknown))

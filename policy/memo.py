@@ -1,30 +1,37 @@
 """What the pack's policies share within one analysis: the stack's objects, and what is built
-from them once per stack instead of once per policy (the completed cluster with its matrix, the
-lint findings).
+from them once per stack instead of once per policy (one parse of the objects, the completed
+cluster with its matrix, the lint findings).
 
 pulumi_policy's host gives every policy new PolicyResources (new proxies over a new decoding of
-the request), so nothing can be shared by identity. The objects are found again by the
-resources' wire text (wire.py); the cluster and the findings are memoized on the objects'
-canonical JSON text and computed from that text alone (decoded again), never from the objects
-that came with it: equal keys give equal values, so the memo cannot go stale or mix up two
-stacks (JSON also keeps `true` apart from `1`, which `==` would not).
+the request), so nothing can be shared by identity. A stack is recognised by its resources'
+wire text (wire.py), or, when the resources give none, by the canonical JSON text of the objects
+converted from them: that text is the memo key. The objects are decoded from the key's text
+(wire.objects_of, wire.canonical: keys sorted, as the pack has always analysed them), and equal
+keys mean equal objects (wire.py says why for its text; JSON keeps `true` apart from `1`, which
+`==` would not), so whatever is computed from the objects of the first policy that brought a key
+serves every later one with that key: the memo cannot go stale or mix up two stacks. The
+objects are never changed once decoded (the engine parses them without a copy,
+`from_manifests(copy=False)`).
 """
 
 from __future__ import annotations
 
+import functools
 import gc
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from policy.resources import ResourceLike, StackObject, stack_objects, urns_by_ref
-from policy.stack import StackCluster, stack_cluster
-from policy.wire import wire_text
-from reachability import Options
-from reachability.lint import Finding, LintOptions, lint_manifests
+from pulumi_policy import ReportViolation, StackValidationArgs
 
+from policy.resources import ResourceLike, StackObject, stack_objects, urns_by_ref
+from policy.stack import SOURCE, StackCluster, stack_cluster
+from policy.wire import canonical, objects_of, wire_text
+from reachability import Cluster, ManifestError, Options, from_manifests
+from reachability.lint import Finding, LintOptions, lint_cluster, lint_manifests
+
+Validate = Callable[[StackValidationArgs, ReportViolation], None]
 MEMO_SIZE = 8
 """Distinct stacks remembered (a process analyses one stack, or a preview's and an update's)."""
 
@@ -34,9 +41,10 @@ Located = tuple[Finding, str | None]
 
 @dataclass(frozen=True, slots=True)
 class StackInput:
-    """The stack's Kubernetes objects as one policy received them, and their memo key."""
+    """The stack's Kubernetes objects as one policy received them, and their memo key: equal
+    and hashed by the key alone (equal keys mean equal objects)."""
 
-    objects: tuple[StackObject, ...]
+    objects: tuple[StackObject, ...] = field(compare=False)
     key: str
 
 
@@ -53,48 +61,86 @@ def stack_input(resources: Iterable[ResourceLike]) -> StackInput:
         _INPUTS[text] = _INPUTS.pop(text)  # most recently used last
         return _INPUTS[text]
     with collector_paused():
-        objects = stack_objects(resources)  # through the proxies: unknown values raise here
-        key = json.dumps([[o.urn, o.manifest] for o in objects], sort_keys=True)
-    made = StackInput(objects, key)
-    if text is not None:
-        if len(_INPUTS) >= MEMO_SIZE:
-            del _INPUTS[next(iter(_INPUTS))]
-        _INPUTS[text] = made
+        objects = None if text is None else objects_of(text)
+        if objects is None:
+            converted = stack_objects(resources)  # through the proxies: unknown values raise
+            canonical_text, objects = canonical(converted)
+    if text is None:  # a wire text starts with "[", this key never does
+        return StackInput(objects, "objects " + canonical_text)
+    made = StackInput(objects, text)
+    if len(_INPUTS) >= MEMO_SIZE:
+        del _INPUTS[next(iter(_INPUTS))]
+    _INPUTS[text] = made
     return made
 
 
 def cluster_of(stack: StackInput) -> StackCluster:
-    """The completed cluster of the stack, built once per distinct stack."""
-    return _cluster(stack.key)
+    """The completed cluster of the stack, built once per distinct stack; ManifestError when
+    its objects are invalid."""
+    return _cluster(stack)
 
 
 def lint_of(stack: StackInput, options: LintOptions) -> tuple[Located, ...]:
     """Every lint finding on the stack's objects, with its resource, once per stack and options."""
-    return _lint(stack.key, options.dns_namespace, tuple(options.dns_labels))
+    return _lint(stack, options.dns_namespace, tuple(options.dns_labels))
 
 
-def _objects(key: str) -> tuple[StackObject, ...]:
-    return tuple(StackObject(urn, manifest) for urn, manifest in json.loads(key))
+ENGINE_OPTIONS = LintOptions().engine_options()
+"""How the stack is parsed once for everything: as lint parses it (the pack's lint options
+change only the DNS pods), with the stack's own pods; the completed cluster reassembles it."""
 
 
 @lru_cache(maxsize=MEMO_SIZE)
-def _cluster(key: str) -> StackCluster:
+def _parsed(stack: StackInput) -> Cluster | ManifestError:
     with collector_paused():
-        return stack_cluster(_objects(key), Options())
+        try:
+            return from_manifests(
+                [o.manifest for o in stack.objects],
+                source=SOURCE,
+                options=ENGINE_OPTIONS,
+                copy=False,  # the objects are the memo's, and nothing changes them
+            )
+        except ManifestError as error:
+            return error.with_traceback(None)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _cluster(stack: StackInput) -> StackCluster:
+    parsed = _parsed(stack)
+    if isinstance(parsed, ManifestError):
+        raise ManifestError(parsed.problems)
+    with collector_paused():
+        return stack_cluster(stack.objects, Options(), parsed)
 
 
 @lru_cache(maxsize=MEMO_SIZE)
 def _lint(
-    key: str, dns_namespace: str, dns_labels: tuple[tuple[str, str], ...]
+    stack: StackInput, dns_namespace: str, dns_labels: tuple[tuple[str, str], ...]
 ) -> tuple[Located, ...]:
     options = LintOptions(dns_namespace=dns_namespace, dns_labels=dns_labels)
+    parsed = _parsed(stack)
     with collector_paused():
-        objects = _objects(key)
-        findings = lint_manifests(
-            [o.manifest for o in objects], source="<pulumi stack>", options=options
-        )
-    urns = urns_by_ref(objects)
+        if isinstance(parsed, ManifestError) or options.engine_options() != ENGINE_OPTIONS:
+            # lint's own way: the invalid objects' findings
+            docs = [o.manifest for o in stack.objects]
+            findings = lint_manifests(docs, source=SOURCE, options=options)
+        else:
+            findings = lint_cluster(parsed, options)
+    urns = urns_by_ref(stack.objects)
     return tuple((finding, urns.get(finding.obj)) for finding in findings)
+
+
+def without_collections(validate: Validate) -> Validate:
+    """`validate` with the cyclic collector paused while it runs (see `collector_paused`): a
+    policy's own values (verdicts, messages) are acyclic and freed by reference counting, and
+    a full collection during a policy would re-scan the SDK's proxies of every resource."""
+
+    @functools.wraps(validate)
+    def run(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        with collector_paused():
+            validate(args, report_violation)
+
+    return run
 
 
 @contextmanager

@@ -86,8 +86,15 @@ def urns_by_ref(objects: Iterable[StackObject]) -> dict[str, str]:
 
 
 def to_manifest(resource: ResourceLike) -> dict[str, Any]:
-    api_version, kind = TYPES[resource.resource_type]
-    manifest = plain(resource.props)
+    return manifest_of(resource.resource_type, resource.name, plain(resource.props))
+
+
+def manifest_of(resource_type: str, name: str, props: Any) -> dict[str, Any]:
+    """The manifest of a resource of a type in TYPES, from its plain properties (changed in
+    place): apiVersion and kind from the type when absent, the logical name for a missing
+    metadata.name, and so on."""
+    api_version, kind = TYPES[resource_type]
+    manifest = props
     if not isinstance(manifest, dict):
         manifest = {}
     manifest.setdefault("apiVersion", api_version)
@@ -98,7 +105,7 @@ def to_manifest(resource: ResourceLike) -> dict[str, Any]:
     if not isinstance(metadata, dict):
         metadata = manifest["metadata"] = {}
     # Auto-named resources have no name until created; the logical name stands in for it.
-    metadata.setdefault("name", resource.name)
+    metadata.setdefault("name", name)
     if kind in NAMESPACED:
         metadata.setdefault("namespace", "default")
     return manifest

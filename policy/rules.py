@@ -32,7 +32,7 @@ from kubefacts.layout import (
     DEFAULT_INGRESS_NAMESPACE,
 )
 from policy.config import PackConfig, PackConfigError, pack_config
-from policy.memo import cluster_of, lint_of, stack_input
+from policy.memo import cluster_of, lint_of, stack_input, without_collections
 from policy.resources import urns_by_ref
 from policy.stack import ENVIRONMENT, Flow, StackCluster
 from reachability import ExternalIP, ManifestError, Pod, Verdict, allowed, side_reason
@@ -213,14 +213,14 @@ def policies() -> list[Policy]:
             name="namespace-default-deny",
             description="Every Namespace the stack creates has a default-deny policy for both "
             "ingress and egress.",
-            validate=validate_default_deny,
+            validate=without_collections(validate_default_deny),
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
         StackValidationPolicy(
             name="namespace-closed-to-other-namespaces",
             description="No namespace other than the environment's own and the ingress "
             "controller's can reach its pods.",
-            validate=validate_closed_to_other_namespaces,
+            validate=without_collections(validate_closed_to_other_namespaces),
             enforcement_level=EnforcementLevel.MANDATORY,
             config_schema=INGRESS_SCHEMA,
         ),
@@ -228,7 +228,7 @@ def policies() -> list[Policy]:
             name="environments-isolated",
             description="No other environment's namespace (by the catalyst.dev labels) is "
             "reachable from an environment's namespace.",
-            validate=validate_environments_isolated,
+            validate=without_collections(validate_environments_isolated),
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
     ]
@@ -236,7 +236,7 @@ def policies() -> list[Policy]:
         StackValidationPolicy(
             name=f"lint-{rule.id.lower()}",
             description=f"{rule.id}: {rule.title} (python -m reachability lint).",
-            validate=lint_validator(rule.id),
+            validate=without_collections(lint_validator(rule.id)),
             enforcement_level=EnforcementLevel.ADVISORY,
             config_schema=LINT_SCHEMA,
         )
@@ -319,19 +319,22 @@ def _breaches(
     on, with the engine's verdict (the matrix finds them; `allowed` explains only those).
     `flows` are the matrix's flows from or into the namespace asked about, so that each
     namespace costs its own flows, not the whole matrix and every pod again."""
-    first: dict[tuple[str, str], tuple[int, str]] = {}
-    order = {port: i for i, port in enumerate(ports)}
+    first: dict[tuple[str, str], int] = {}  # (src, dst) -> position in `ports`
+    order = {port: i for i, port in enumerate(ports)}.get
     for src, dst, port, protocol in flows:
-        if (port, protocol) in order:
-            key = (src, dst)
-            if key not in first or order[(port, protocol)] < order[first[key]]:
-                first[key] = (port, protocol)
+        rank = order((port, protocol))
+        if rank is not None:
+            known = first.get((src, dst))
+            if known is None or rank < known:
+                first[(src, dst)] = rank
     found = []
-    for (src, dst), (port, protocol) in sorted(first.items()):
-        src_pod, dst_pod = stack.pod(src), stack.pod(dst)
+    pod = stack.pods_by_id.get
+    for (src, dst), rank in sorted(first.items()):
+        src_pod, dst_pod = pod(src), pod(dst)
         if src_pod is None or dst_pod is None or not (source(src_pod) and target(dst_pod)):
             continue
-        verdict = allowed(stack.cluster, src, dst, port, protocol)
+        port, protocol = ports[rank]
+        verdict = allowed(stack.cluster, src_pod, dst_pod, port, protocol)
         found.append((src_pod, dst_pod, port, protocol, verdict))
     return found
 

@@ -12,6 +12,7 @@ more often than Pods).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ PROJECT = "catalyst.dev/project"
 ENVIRONMENT = "catalyst.dev/environment"
 TIER = "catalyst.dev/tier"
 FRESH = "probe"
+SOURCE = "<pulumi stack>"
 
 Flow = tuple[str, str, int, str]
 """An allowed (src, dst, port, protocol), src and dst by endpoint id."""
@@ -69,19 +71,21 @@ class StackCluster:
         return None
 
 
-def stack_cluster(objects: Sequence[StackObject], options: Options) -> StackCluster:
-    docs = [o.manifest for o in objects]
+def stack_cluster(
+    objects: Sequence[StackObject], options: Options, parsed: Cluster | None = None
+) -> StackCluster:
+    """The completed cluster of the stack's objects and what the policies ask of it.
+
+    `parsed`: the objects as `from_manifests` made them into a cluster with their own pods
+    (`representatives` None or False), e.g. lint's: the stack is then not parsed again."""
     created = tuple(o.name for o in objects if o.kind == "Namespace")
     taken = {o.name for o in objects if o.kind == "Namespace"}
     probes = [
         *environment_probes([o.manifest for o in objects if o.kind == "Namespace"], taken),
     ]
-    cluster = from_manifests(
-        [*docs, *probes],
-        source="<pulumi stack>",
-        # Representatives: a pod talking to "itself" stands for two of its kind; policies decide.
-        options=Options(ipblock_matches_pods=options.ipblock_matches_pods, representatives=True),
-    )
+    if parsed is None:
+        parsed = from_manifests([o.manifest for o in objects], source=SOURCE)
+    cluster = completed(parsed, probes, options)
     ports = probe_ports(cluster.policies, cluster.pods)
     flows = matrix(cluster, ports).allowed_flows()
     pods_by_id = {pod.id: pod for pod in cluster.pods}
@@ -106,6 +110,33 @@ def stack_cluster(objects: Sequence[StackObject], options: Options) -> StackClus
         {namespace: tuple(found) for namespace, found in into_namespace.items()},
         pods_by_id,
     )
+
+
+def completed(parsed: Cluster, probes: Sequence[Mapping[str, Any]], options: Options) -> Cluster:
+    """`parsed` with the probe Namespaces, and representative pods throughout: the cluster
+    `from_manifests([*docs, *probes], representatives=True)` builds, without parsing the docs
+    again (parsing does not depend on the options; assembling does, and is done anew)."""
+    if parsed.representative and parsed.options.representatives:
+        raise ValueError("the stack's cluster must hold its own pods (representatives None/False)")
+    added = from_manifests(
+        probes, source=SOURCE, options=Options(representatives=False), copy=False
+    ).namespaces
+    names = {ns.name for ns in added}
+    # Given pods: every namespace is the input's or one its objects live in. Synthesized pods
+    # (the stack has none): the input's are those with a source; the rest are stand-ins.
+    namespaces = [
+        ns
+        for ns in parsed.namespaces
+        if ns.name not in names and (not parsed.representative or ns.source is not None)
+    ]
+    cluster = Cluster.build(
+        (*namespaces, *added),
+        () if parsed.representative else parsed.pods,
+        parsed.policies,
+        # Representatives: a pod talking to "itself" stands for two of its kind; policies decide.
+        Options(ipblock_matches_pods=options.ipblock_matches_pods, representatives=True),
+    )
+    return dataclasses.replace(cluster, notes=parsed.notes) if parsed.notes else cluster
 
 
 def environment_probes(

@@ -104,10 +104,17 @@ def from_manifests(
     *,
     source: str = "<memory>",
     options: Options = DEFAULT_OPTIONS,
+    copy: bool = True,
 ) -> Cluster:
-    """The same from already-decoded manifests (what components/ renders, what CrossGuard sees)."""
+    """The same from already-decoded manifests (what components/ renders, what CrossGuard sees).
+
+    The documents are deep-copied first, so that later changes by the caller cannot reach the
+    cluster. `copy=False` is for a caller that hands over plain dicts and lists (no read-only
+    views) which neither it nor anyone else will change: they are used as they are (a policy's
+    `manifest` is then a read-only view of the caller's dict), without the copy's cost."""
     documents = [
-        Document(source, f"document {i + 1}", plain_copy(doc)) for i, doc in enumerate(docs)
+        Document(source, f"document {i + 1}", plain_copy(doc) if copy else doc)
+        for i, doc in enumerate(docs)
     ]
     return build_cluster(parse_documents(documents), options)
 

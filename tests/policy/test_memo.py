@@ -5,35 +5,60 @@ from __future__ import annotations
 
 import copy
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
 from pulumi_policy import StackValidationArgs
 
-from policy import memo, rules
+from policy import memo, rules, stack
+from reachability import from_manifests as from_manifests_
+from reachability.lint import run
 from tests.policy.test_pack import from_manifests, stack_manifests
+
+
+def counting(counted: dict[str, int], name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        counted[name] += 1
+        return real(*args, **kwargs)
+
+    return call
+
+
+def clear() -> None:
+    memo._parsed.cache_clear()
+    memo._cluster.cache_clear()
+    memo._lint.cache_clear()
 
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """How often the memo builds a cluster and lints, from an empty memo."""
     counted = {"cluster": 0, "lint": 0}
-
-    def counting(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            counted[name] += 1
-            return real(*args, **kwargs)
-
-        return call
-
-    monkeypatch.setattr(memo, "stack_cluster", counting("cluster", memo.stack_cluster))
-    monkeypatch.setattr(memo, "lint_manifests", counting("lint", memo.lint_manifests))
-    memo._cluster.cache_clear()
-    memo._lint.cache_clear()
+    monkeypatch.setattr(memo, "stack_cluster", counting(counted, "cluster", memo.stack_cluster))
+    monkeypatch.setattr(memo, "lint_cluster", counting(counted, "lint", memo.lint_cluster))
+    monkeypatch.setattr(memo, "lint_manifests", counting(counted, "lint", memo.lint_manifests))
+    clear()
     yield counted
-    memo._cluster.cache_clear()
-    memo._lint.cache_clear()
+    clear()
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """How many documents each parse took (the pack's and the engine's lint's), from an empty
+    memo."""
+    sizes: list[int] = []
+
+    def parsing(docs: Iterable[Any], **kwargs: Any) -> Any:
+        docs = list(docs)
+        sizes.append(len(docs))
+        return from_manifests_(docs, **kwargs)
+
+    for module in (memo, stack, run):
+        monkeypatch.setattr(module, "from_manifests", parsing)
+    clear()
+    yield sizes
+    clear()
 
 
 def analyse(manifests: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -51,6 +76,18 @@ def analyse(manifests: list[dict[str, Any]]) -> dict[str, list[str]]:
 def test_one_analysis_builds_the_cluster_and_lints_once(builds: dict[str, int]) -> None:
     assert analyse(stack_manifests("pr-123")) == {}
     assert builds == {"cluster": 1, "lint": 1}
+
+
+def test_one_analysis_parses_the_stack_once(parses: list[int]) -> None:
+    """Lint and the completed cluster share one parse (the probe namespaces are parsed apart)."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "status": {"podIP": "10.0.0.1"}}
+    pod["metadata"] = {"name": "web", "namespace": "myteam-myproject-pr-123"}
+    docs = [*stack_manifests("pr-123"), pod]
+    analyse(docs)
+    read = [d for d in docs if d["kind"] in ("Namespace", "Pod", "NetworkPolicy")]
+    namespaces = [d for d in read if d["kind"] == "Namespace"]
+    probes = stack.environment_probes(namespaces, {d["metadata"]["name"] for d in namespaces})
+    assert sorted(parses) == sorted([len(read), len(probes)])
 
 
 def test_the_same_resources_with_other_content_are_judged_again(builds: dict[str, int]) -> None:
@@ -76,3 +113,22 @@ def test_the_collector_is_left_as_it_was_even_when_a_build_fails(on: bool) -> No
         assert gc.isenabled() is on
     finally:
         (gc.enable if was_on else gc.disable)()
+
+
+def test_resources_without_the_sdks_proxies_are_keyed_by_their_objects(
+    builds: dict[str, int],
+) -> None:
+    """No wire text (plain dicts, not the SDK's proxies): the canonical text of the converted
+    objects is the key, so equal stacks still share one analysis."""
+    manifests = stack_manifests("pr-123")
+
+    def plain_resources() -> list[Any]:
+        made = from_manifests(manifests)
+        for made_resource, manifest in zip(made, manifests, strict=True):
+            made_resource.props = copy.deepcopy(manifest)
+        return made
+
+    first, again = memo.stack_input(plain_resources()), memo.stack_input(plain_resources())
+    assert first.key.startswith("objects ") and first == again
+    assert memo.cluster_of(first) is memo.cluster_of(again)
+    assert builds["cluster"] == 1

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError
 
 from policy import memo
-from policy.wire import wire_text
-from tests.policy.test_pack import resource
+from policy.resources import stack_objects
+from policy.wire import canonical, objects_of, wire_text
+from tests.policy.test_pack import from_manifests, resource, stack_manifests
 
 NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
@@ -65,3 +66,66 @@ def test_a_known_stack_is_converted_once() -> None:
     again = memo.stack_input([resource(NETPOL, "p", policy_with(53))])
     assert again is first
     assert first.objects[0].manifest["spec"]["egress"][0]["ports"][0]["port"] == 53
+
+
+def converted(resources: list[Any]) -> tuple[Any, ...]:
+    """The objects as the proxies convert them, in canonical form (what the memo keeps)."""
+    return canonical(stack_objects(resources))[1]
+
+
+def stack_of(manifests: list[dict[str, Any]]) -> list[Any]:
+    return from_manifests(manifests)
+
+
+@pytest.mark.parametrize("stack", ["pr-123", "production"])
+def test_objects_decoded_from_the_text_are_the_converted_ones(stack: str) -> None:
+    pod = {"kind": "Pod", "metadata": {"name": "web"}, "status": {"podIP": "10.0.0.1"}}
+    odd = policy_with(8080.5)  # a float that stays one
+    del odd["metadata"]["name"]  # the logical name stands in
+    resources = [
+        *stack_of(stack_manifests(stack)),
+        resource("kubernetes:core/v1:Pod", "web", pod),
+        resource(NETPOL, "odd", odd),
+    ]
+    text = wire_text(resources)
+    assert text is not None
+    decoded = objects_of(text)
+    assert decoded == converted(resources)
+    assert decoded is not None and [list(o.manifest) for o in decoded] == [
+        sorted(o.manifest) for o in decoded
+    ]  # keys sorted, as the canonical text gives them
+
+
+@pytest.mark.parametrize("sentinel", [UNKNOWN_STRING_VALUE, UNKNOWN_NUMBER_VALUE])
+def test_a_text_with_an_unknown_sentinel_anywhere_is_not_decoded(sentinel: str) -> None:
+    as_value = wire_text([resource(NETPOL, "p", {"metadata": {"namespace": sentinel}})])
+    in_a_string = wire_text([resource(NETPOL, "p", {"metadata": {"name": f"x{sentinel}"}})])
+    assert as_value is not None and in_a_string is not None
+    assert objects_of(as_value) is None and objects_of(in_a_string) is None
+
+
+def test_values_json_cannot_hold_exactly_get_no_text() -> None:
+    assert wire_text([resource(NETPOL, "p", policy_with(float("nan")))]) is None
+    assert wire_text([resource(NETPOL, "p", policy_with(float("inf")))]) is None
+
+
+def test_a_key_that_is_no_str_anywhere_gets_no_text() -> None:
+    """Keys are checked in one pass after the text is written: one deep key is enough."""
+
+    class Key(str):
+        def __str__(self) -> str:
+            return "other"
+
+    deep = policy_with(53)
+    deep["spec"]["egress"][0]["ports"][0][Key("extra")] = 1
+    assert wire_text([resource(NETPOL, "p", deep)]) is None
+    for key in (True, None, 2.5):
+        assert wire_text([resource(NETPOL, "p", {"spec": {"x": [{key: 1}]}})]) is None
+
+
+def test_a_stack_first_seen_with_a_sentinel_inside_a_string_is_still_converted() -> None:
+    name = f"x{UNKNOWN_STRING_VALUE}"
+    first = memo.stack_input([resource(NETPOL, "p", {"metadata": {"name": name}})])
+    assert first.objects[0].manifest["metadata"]["name"] == name
+    again = memo.stack_input([resource(NETPOL, "p", {"metadata": {"name": name}})])
+    assert again is first
