@@ -232,11 +232,11 @@ def _fresh(value: Any) -> Any:
 
 def _classify(line: str) -> _Line:
     """What one line holds (raises _Outside for anything this reader leaves to libyaml)."""
+    if _CONTROL.search(line):  # comments too: a lone CR is a line break, others are refused
+        raise _Outside
     content = line.lstrip(" ")
     if not content or content[0] == "#":
         return (_SKIP, 0, None, None, 0)
-    if _CONTROL.search(line):
-        raise _Outside
     indent = len(line) - len(content)
     content = content.rstrip(" ")
     if indent == 0 and (content.startswith("---") or content.startswith("...")):

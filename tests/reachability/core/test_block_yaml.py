@@ -121,6 +121,8 @@ OUTSIDE_SUBSET = {
     "multi-line plain scalar": "a: one\n  two\n",
     "tags": "a: !!str 1\n",
     "a tab": "a:\t1\n",
+    "a lone carriage return in a comment": "a: 1\n #--\r b: []\n",
+    "a control character in a comment": "a: 1 # \x01\n",
     "non-ASCII text": "a: é\n",
     "escapes in double quotes": 'a: "\\x41"\n',
     "a duplicate key": "a: 1\na: 2\n",
