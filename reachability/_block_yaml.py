@@ -62,7 +62,11 @@ class _Scalars:
             elif tag in _FALLBACK_TAGS:
                 raise _Outside
             else:
-                found = self._loader.yaml_constructors[tag](self._loader, ScalarNode(tag, text))
+                try:
+                    found = self._loader.yaml_constructors[tag](self._loader, ScalarNode(tag, text))
+                except ValueError:
+                    raise _Outside from None  # 2024-02-31: libyaml's path reports it
+
             self._cache[text] = found
         return found
 

@@ -198,6 +198,10 @@ def _read(
         where = f"document {len(documents) + 1}"
         detail = "an alias refers to a node that contains it (or nesting is too deep)"
         return documents, Problem(name, "", where, f"is not valid YAML: {detail}")
+    except ValueError as error:  # a timestamp that is no date: 2024-02-31, year 0
+        where = f"document {len(documents) + 1}"
+        detail = f"a value YAML reads as a timestamp is no date ({error}): quote it"
+        return documents, Problem(name, "", where, f"is not valid YAML: {detail}")
     return documents, None
 
 

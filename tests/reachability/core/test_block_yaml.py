@@ -247,3 +247,7 @@ def test_a_text_left_to_libyaml_notes_no_lines() -> None:
     lines: dict[int, dict[Any, int]] = {}
     assert documents(KUBECTL + "extra: [1, 2]\n", lines) is None
     assert lines == {}
+
+
+def test_a_timestamp_that_is_no_date_is_left_to_libyaml() -> None:
+    assert documents("a: 2024-02-31\n") is None

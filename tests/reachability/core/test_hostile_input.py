@@ -190,3 +190,19 @@ def test_a_name_with_a_line_break_character_is_still_one_line(
     (tmp_path / "c.json").write_text(json.dumps(namespace(name)), encoding="utf-8")
     assert main(["matrix", "-f", str(tmp_path)]) == 2
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("value", ["2024-02-31", "0000-01-01", "!!timestamp 2024-13-01"])
+def test_a_timestamp_that_is_no_date_is_one_problem_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """YAML 1.1 reads `2024-02-31` as a timestamp, which Python cannot construct."""
+    path = tmp_path / "ns.yaml"
+    path.write_text(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  x: {value}\n")
+    with pytest.raises(ManifestError) as raised:
+        load([path])
+    (problem,) = raised.value.problems
+    assert str(problem).startswith(f"{path}: document 1: is not valid YAML: ")
+    assert main(["matrix", "-f", str(path), "--port", "80"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and len(err.strip().splitlines()) == 1
