@@ -26,6 +26,9 @@ from yaml.nodes import ScalarNode
 
 _STR: Final = "tag:yaml.org,2002:str"
 _FALLBACK_TAGS: Final = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+_KEY_MAX: Final = 1000
+"""A simple key's `:` must come within 1024 characters of its start (libyaml's rule); longer
+keys, rare enough, are left to libyaml to judge."""
 _MAX_DEPTH: Final = 100
 """Deeper nesting is left to libyaml, whose recursion limit decides what is refused."""
 
@@ -296,14 +299,19 @@ def _split(content: str) -> tuple[Any, str]:
             return _MISSING, content
         if len(rest) > 1 and rest[1] != " ":
             raise _Outside
+        if len(content) - len(rest) > _KEY_MAX:
+            raise _Outside
         return value, rest[1:].lstrip(" ")
     at = content.find(": ")
     if at < 0:
         if content[-1] != ":":
             return _MISSING, content
+        at = len(content) - 1
         key_text, rest = content[:-1], ""
     else:
         key_text, rest = content[:at], content[at + 2 :].lstrip(" ")
+    if at > _KEY_MAX:
+        raise _Outside
     key_text = key_text.rstrip(" ")
     if not key_text or " #" in key_text:
         raise _Outside

@@ -251,3 +251,15 @@ def test_a_text_left_to_libyaml_notes_no_lines() -> None:
 
 def test_a_timestamp_that_is_no_date_is_left_to_libyaml() -> None:
     assert documents("a: 2024-02-31\n") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["k" * 1025 + ": 1\n", "a: 1\n" + "b" * 1030 + ": 2\n", "- " + "k" * 1100 + ": 1\n",
+     "'" + "k" * 1100 + "': 1\n"],
+    ids=["plain", "second key", "in an item", "quoted"],
+)  # fmt: skip
+def test_a_key_longer_than_yaml_allows_is_left_to_libyaml(text: str) -> None:
+    """A simple key ends within 1024 characters of its start, or libyaml refuses it."""
+    assert _reference(text) is None
+    assert documents(text) is None
