@@ -115,7 +115,7 @@ def load_for(args: argparse.Namespace, refs: Sequence[str]) -> Cluster:
     if refs and all("/" in ref for ref in refs):
         scope = {ref.partition("/")[0] for ref in refs}
         cluster = load(args.paths, options=engine_options(args), namespaces=scope)
-        if cluster.pods and all(_known(cluster, ref) for ref in refs):
+        if cluster.pods and not cluster.representative and all(_known(cluster, r) for r in refs):
             return noted(cluster)
     return load_cluster(args)
 

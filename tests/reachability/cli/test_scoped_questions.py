@@ -112,3 +112,18 @@ def test_files_that_cannot_hold_the_scope_are_skipped_and_escapes_are_not_missed
         main, capsys, "query", "-f", folder, "--from", "shop/db", "--to", "shop/web", "--port", 80
     )
     assert code == 1 and "shop/deny" in out
+
+
+def test_a_scope_without_pods_is_not_answered_with_stand_ins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The input has pods (elsewhere): a namespace without any has no `pod` to ask about."""
+    folder = _write(
+        tmp_path / "cluster",
+        [netpol("alpha", "deny", selector(), policy_types=["Ingress"]), pod("beta", "web")],
+    )
+    code, _, err = run_main(
+        main, capsys, "query", "-f", folder, "--from", "alpha/pod", "--to", "alpha/pod",
+        "--port", 80,
+    )  # fmt: skip
+    assert code == 2 and "no pods in namespace 'alpha' (have: beta)" in err
