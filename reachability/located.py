@@ -63,13 +63,13 @@ class Located:
     documents: list[Document] = field(default_factory=list)
     lines: Lines = field(default_factory=dict)
 
-    def objects(self, file: str) -> tuple[dict[Any, Any], ...] | None:
-        """The top-level objects of `file` (items of `List` kinds), or None when its lines
-        were not noted."""
+    def objects(self, file: str) -> tuple[tuple[Any, dict[Any, Any]], ...] | None:
+        """(kind, object) of `file`'s objects (see objects_of), or None when its lines were
+        not noted."""
         return self._by_file.get(file)
 
     @cached_property
-    def _by_file(self) -> dict[str, tuple[dict[Any, Any], ...]]:
+    def _by_file(self) -> dict[str, tuple[tuple[Any, dict[Any, Any]], ...]]:
         bodies: dict[str, list[Any]] = {}
         for document in self.documents:
             bodies.setdefault(document.source, []).append(document.body)
@@ -80,15 +80,16 @@ class Located:
         }
 
 
-def objects_of(values: list[Any]) -> Iterator[dict[Any, Any]]:
-    """Top-level objects, and the items of `List` kinds."""
+def objects_of(values: list[Any], kind: Any = None) -> Iterator[tuple[Any, dict[Any, Any]]]:
+    """(kind, object) of the top-level objects and the items of `List` kinds; an item of a
+    typed list (`PodList`) that omits its kind has the list's, as the loader reads it."""
     for value in values:
         if isinstance(value, list):
-            yield from objects_of(value)
+            yield from objects_of(value, kind)
         elif isinstance(value, dict):
-            kind = value.get("kind")
+            own = value.get("kind", kind)
             items = value.get("items")
-            if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
-                yield from objects_of(items)
+            if isinstance(own, str) and own.endswith("List") and isinstance(items, list):
+                yield from objects_of(items, own[: -len("List")] or None)
             else:
-                yield value
+                yield own, value

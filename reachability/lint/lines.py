@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from kubefacts.api import DEFAULT_NAMESPACE
 from reachability import Lines, Located, located_documents, objects_of
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -32,12 +33,12 @@ def line_of(file: str, obj: str, field: str, located: Located | None = None) -> 
             objects, lines = _located(str(Path(file).resolve()), Path(file).stat().st_mtime_ns)
         except (OSError, yaml.YAMLError, ValueError, RecursionError):
             return None
-    candidates = [
-        o for o in objects if _get(o, "kind") == kind and _get(o, "metadata", "name") == name
-    ]
-    if len(candidates) > 1:
+    candidates = [o for k, o in objects if k == kind and _get(o, "metadata", "name") == name]
+    if len(candidates) > 1:  # the same name in several namespaces (none written: `default`)
         candidates = [
-            o for o in candidates if _get(o, "metadata", "namespace") in (namespace, None)
+            o
+            for o in candidates
+            if (_get(o, "metadata", "namespace") or DEFAULT_NAMESPACE) == namespace
         ] or candidates
     if not candidates:
         return None
@@ -53,7 +54,7 @@ def line_of(file: str, obj: str, field: str, located: Located | None = None) -> 
 
 
 @lru_cache(maxsize=64)
-def _located(path: str, _mtime: int) -> tuple[tuple[Any, ...], Lines]:
+def _located(path: str, _mtime: int) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines]:
     with open(path, encoding="utf-8") as handle:
         documents, lines = located_documents(handle.read())
     return tuple(objects_of(documents)), lines

@@ -115,3 +115,29 @@ def test_lines_are_the_same_whichever_reader_reads_the_file(tmp_path: Path) -> N
     composed = {(f.id, f.field): f.line for f in lint_paths([anchored])}
     assert fast == composed
     assert fast[("NP001", "spec.egress[0].to")] == 20
+
+
+def test_a_finding_points_into_its_own_object_when_another_has_its_name(tmp_path: Path) -> None:
+    """The same kind and name in `default` (no namespace written) and in `prod`."""
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np\n"
+        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np\n"
+        "  namespace: prod\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock:\n"
+        "        cidr: 10.0.0.0/8\n        except: [192.168.0.0/16]\n"
+    )
+    [found] = [f for f in lint_paths([path]) if f.obj == "NetworkPolicy prod/np"]
+    assert found.line == 20  # `except:`, not the first object's `spec:` (line 5)
+
+
+def test_items_of_a_typed_list_without_their_kind_have_lines(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicyList\nitems:\n- metadata:\n"
+        "    name: np\n    namespace: prod\n  spec:\n    podSelector: {}\n    ingress:\n"
+        "    - from:\n      - ipBlock:\n          cidr: 10.0.0.0/8\n"
+        "          except: [192.168.0.0/16]\n"
+    )
+    [found] = [f for f in lint_paths([path]) if f.obj == "NetworkPolicy prod/np"]
+    assert found.line == 13
