@@ -17,6 +17,7 @@ Peer semantics (networking.k8s.io/v1):
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 from kubefacts.api import DIRECTIONS, Direction
 from reachability._bits import positions
@@ -34,6 +35,19 @@ from reachability.model import (
 )
 from reachability.problems import UnknownEndpoint
 from reachability.selectors import LabelSelector
+
+
+@dataclass(frozen=True, slots=True)
+class SideClasses:
+    """Endpoints grouped by what decides one side of their flows: the policies isolating them in
+    that direction and, on the ingress side when one of their rules names a port, their
+    container ports. Endpoints the direction does not isolate (external, host network, selected
+    by no policy) are `open`, in no class. Classes are numbered by their first member."""
+
+    selecting: tuple[tuple[int, ...], ...]  # per class: the isolating policies' positions
+    members: tuple[tuple[int, ...], ...]  # per class: its positions, ascending
+    class_of: tuple[int, ...]  # per endpoint: its class, -1 when open
+    open: tuple[int, ...]
 
 
 class ClusterIndex:
@@ -79,6 +93,7 @@ class ClusterIndex:
         self._rule_memo: dict[tuple[int, str, int], tuple[int, int]] = {}
         self._peers: list[Peer] = []
         self._named: dict[tuple[str, int, str], int] | None = None
+        self._side_classes: dict[Direction, SideClasses] = {}
 
         # Which policies select each endpoint, per direction (policy positions, ascending).
         self._selected: list[tuple[int, int]] = []
@@ -99,6 +114,42 @@ class ClusterIndex:
         """The pods the policy's spec.podSelector selects."""
         base, bits = self._selected[policy_position]
         return bits << base
+
+    def side_classes(self, direction: Direction) -> SideClasses:
+        """The endpoints' classes for `direction` (the matrix's and lint's unit of work)."""
+        found = self._side_classes.get(direction)
+        if found is None:
+            found = self._side_classes[direction] = self._group(direction)
+        return found
+
+    def _group(self, direction: Direction) -> SideClasses:
+        policies = self.cluster.policies
+        keys: dict[object, int] = {}
+        selecting: list[tuple[int, ...]] = []
+        members: list[list[int]] = []
+        class_of: list[int] = []
+        open_: list[int] = []
+        for i, chosen in enumerate(self.policies_selecting[direction]):
+            endpoint = self.endpoints[i]
+            if not chosen or isinstance(endpoint, ExternalIP) or endpoint.host_network:
+                open_.append(i)
+                class_of.append(-1)
+                continue
+            key: object = chosen
+            if direction == Direction.INGRESS and any(
+                rule.has_named_ports for k in chosen for rule in policies[k].ingress
+            ):
+                key = (chosen, endpoint.ports)  # a named port resolves per pod
+            c = keys.get(key)
+            if c is None:
+                c = keys[key] = len(selecting)
+                selecting.append(chosen)
+                members.append([])
+            members[c].append(i)
+            class_of.append(c)
+        return SideClasses(
+            tuple(selecting), tuple(map(tuple, members)), tuple(class_of), tuple(open_)
+        )
 
     def pod_selector_bits(self, selector: LabelSelector, namespace: str) -> int:
         """Pods of `namespace` (never host-network ones) whose labels `selector` matches."""

@@ -119,52 +119,33 @@ class _Class:
     bits: int
 
 
-def _class(selecting: tuple[int, ...], members: list[int]) -> _Class:
+def _class(selecting: tuple[int, ...], members: Sequence[int]) -> _Class:
     first = members[0] if members else 0
     bits = 0
     for i in members:
         bits |= 1 << (i - first)
-    return _Class(selecting, members, first, bits)
+    return _Class(selecting, list(members), first, bits)
 
 
 @dataclass(frozen=True, slots=True)
 class _Classes:
-    """Both sides' classes, which no port changes: built once per matrix."""
+    """Both sides' classes (the index's), the open ones first: class_of[i] == 0 on ingress."""
 
-    egress: list[_Class]  # the open class (not isolated for egress) first
-    ingress: list[_Class]  # the open class first: class_of[i] == 0
+    egress: list[_Class]
+    ingress: list[_Class]
     class_of: list[int]
 
     @staticmethod
     def of(index: ClusterIndex) -> _Classes:
-        endpoints = index.endpoints
-        policies = index.cluster.policies
-        sides: dict[Direction, dict[tuple[object, ...], list[int]]] = {}
+        sides = {}
         for direction in (Direction.EGRESS, Direction.INGRESS):
-            members: dict[tuple[object, ...], list[int]] = {(): []}
-            for i, selecting in enumerate(index.policies_selecting[direction]):
-                endpoint = endpoints[i]
-                if not selecting or isinstance(endpoint, ExternalIP) or endpoint.host_network:
-                    members[()].append(i)
-                    continue
-                key: tuple[object, ...] = (selecting,)
-                if direction is Direction.INGRESS and any(
-                    rule.has_named_ports for k in selecting for rule in policies[k].ingress
-                ):
-                    key = (selecting, endpoint.ports)  # a named port resolves per pod
-                members.setdefault(key, []).append(i)
-            sides[direction] = members
-        egress = [
-            _class(key[0] if key else (), found) for key, found in sides[Direction.EGRESS].items()
-        ]
-        ingress = [
-            _class(key[0] if key else (), found) for key, found in sides[Direction.INGRESS].items()
-        ]
-        class_of = [0] * len(endpoints)
-        for c, found in enumerate(ingress):
-            for i in found.members:
-                class_of[i] = c
-        return _Classes(egress, ingress, class_of)
+            found = index.side_classes(direction)
+            sides[direction] = [
+                _class((), found.open),
+                *(_class(s, m) for s, m in zip(found.selecting, found.members, strict=True)),
+            ]
+        class_of = [c + 1 for c in index.side_classes(Direction.INGRESS).class_of]
+        return _Classes(sides[Direction.EGRESS], sides[Direction.INGRESS], class_of)
 
 
 def _rows(

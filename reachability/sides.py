@@ -28,7 +28,7 @@ from reachability._ports import ports_admit
 from reachability.cluster import Cluster
 from reachability.evaluation import Verdict, check_port, verdict_in
 from reachability.matrix import _externals as checked_externals
-from reachability.model import Endpoint, ExternalIP
+from reachability.model import Endpoint
 
 Port = tuple[int, str]
 _EGRESS, _INGRESS = Direction.EGRESS, Direction.INGRESS
@@ -189,34 +189,18 @@ class SideSets:
         return tuple(found)
 
     def _group(self, direction: Direction) -> _Classes:
-        index = self._index
-        policies = self.cluster.policies
-        keys: dict[object, int] = {}
-        selecting: list[tuple[int, ...]] = []
-        first: list[int] = []
-        members: list[int] = []
-        class_of: list[int] = []
+        found = self._index.side_classes(direction)
+        members = []
+        for group in found.members:
+            bits = 0
+            for i in group:
+                bits |= 1 << i
+            members.append(bits)
         open_bits = 0
-        for i, chosen in enumerate(index.policies_selecting[direction]):
-            endpoint = self.endpoints[i]
-            if not chosen or isinstance(endpoint, ExternalIP) or endpoint.host_network:
-                open_bits |= 1 << i
-                class_of.append(-1)
-                continue
-            key: object = chosen
-            if direction == _INGRESS and any(
-                rule.has_named_ports for k in chosen for rule in policies[k].ingress
-            ):
-                key = (chosen, endpoint.ports)
-            c = keys.get(key)
-            if c is None:
-                c = keys[key] = len(selecting)
-                selecting.append(chosen)
-                first.append(i)
-                members.append(0)
-            members[c] |= 1 << i
-            class_of.append(c)
-        return _Classes(tuple(selecting), tuple(first), tuple(members), tuple(class_of), open_bits)
+        for i in found.open:
+            open_bits |= 1 << i
+        first = tuple(group[0] for group in found.members)
+        return _Classes(found.selecting, first, tuple(members), found.class_of, open_bits)
 
     def _class_sets(self, direction: Direction, port: int) -> tuple[int, ...]:
         found = self._sets.get((direction, port))
