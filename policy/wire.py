@@ -60,65 +60,51 @@ class _Unreadable(Exception):
     """Content that cannot be keyed by its JSON text."""
 
 
-def _slow_target(value: Any) -> Any:
-    """What a proxy holds, asked as the SDK asks (any SDK version that has the key)."""
-    if type(value) is _DictProxy:
-        target = value["__target"]
-        if type(target) is dict and _STR_ONLY.issuperset(map(type, target)):
-            return target
-    elif type(value) is _ListProxy:
-        target = value["__target"]
-        if type(target) is list:
-            return target
-    raise _Unreadable(type(value).__name__)
+def _by_key(proxy: Any) -> Any:
+    """What a proxy holds, asked as the SDK's serialize_properties asks."""
+    return proxy["__target"]
 
 
-def _fast_target(value: Any) -> Any:
-    """The same from the private attributes: no Python-level `__getitem__` per proxy (json.dumps
-    calls this for every proxy of the stack, tens of thousands per policy)."""
-    if type(value) is _DictProxy:
-        target = value._DictProxy__target
-        if type(target) is dict and _STR_ONLY.issuperset(map(type, target)):
-            return target
-    elif type(value) is _ListProxy:
-        target = value._ListProxy__target
-        if type(target) is list:
-            return target
-    raise _Unreadable(type(value).__name__)
+def _by_attribute(proxy: Any) -> Any:
+    """The same from the private attribute: no Python-level `__getitem__` per proxy (json.dumps
+    asks for every proxy of the stack, tens of thousands per policy)."""
+    return proxy._DictProxy__target if type(proxy) is _DictProxy else proxy._ListProxy__target
 
 
-def _collecting_target(dicts: list[dict[Any, Any]], value: Any) -> Any:
-    """`_fast_target`, with the dicts' keys left to be checked all at once afterwards (one C
-    pass, `_keys_are_strings`): each dict is added to `dicts`."""
-    if type(value) is _DictProxy:
-        target = value._DictProxy__target
-        if type(target) is dict:
-            dicts.append(target)
-            return target
-    elif type(value) is _ListProxy:
-        target = value._ListProxy__target
-        if type(target) is list:
-            return target
-    raise _Unreadable(type(value).__name__)
-
-
-def _target_reader() -> Any:
-    """`_fast_target` if this SDK's proxies keep their content where it reads it, else the slow
-    reader."""
+def _reader() -> Any:
+    """`_by_attribute` if this SDK's proxies keep their content where it looks, else `_by_key`;
+    None without the SDK's proxy types."""
     if _DictProxy is None:
         return None
     try:
         probe_dict, probe_list = {"k": []}, [1]
-        inner = _DictProxy(probe_dict, [])
-        outer = _ListProxy(probe_list, [])
-        if _fast_target(inner) is probe_dict and _fast_target(outer) is probe_list:
-            return _fast_target
-    except (AttributeError, TypeError, _Unreadable):  # pragma: no cover - another SDK
+        if (
+            _by_attribute(_DictProxy(probe_dict, [])) is probe_dict
+            and _by_attribute(_ListProxy(probe_list, [])) is probe_list
+        ):
+            return _by_attribute
+    except (AttributeError, TypeError):  # pragma: no cover - another SDK
         pass
-    return _slow_target  # pragma: no cover - another SDK
+    return _by_key  # pragma: no cover - another SDK
 
 
-_target = _target_reader()
+_read = _reader()
+
+
+def _target(dicts: list[dict[Any, Any]], value: Any) -> Any:
+    """json.dumps' `default`: a proxy's dict or list, each dict added to `dicts` so that its
+    keys are checked all at once afterwards (`_keys_are_strings`); anything else is
+    unreadable."""
+    if type(value) is _DictProxy:
+        target = _read(value)
+        if type(target) is dict:
+            dicts.append(target)
+            return target
+    elif type(value) is _ListProxy:
+        target = _read(value)
+        if type(target) is list:
+            return target
+    raise _Unreadable(type(value).__name__)
 
 
 def wire_text(resources: Iterable[ResourceLike]) -> str | None:
@@ -126,7 +112,7 @@ def wire_text(resources: Iterable[ResourceLike]) -> str | None:
 
     Equal texts mean equal objects: keys are strings, and JSON keeps strings, numbers, booleans
     and null apart. Texts that differ where the conversion does not (1.0 and 1) only miss."""
-    if _target is None:
+    if _read is None:
         return None
     read = [
         [r.resource_type, r.urn, r.name, r.props] for r in resources if r.resource_type in TYPES
@@ -134,9 +120,7 @@ def wire_text(resources: Iterable[ResourceLike]) -> str | None:
     if any(type(props) is not _DictProxy for _, _, _, props in read):
         return None  # not the SDK's: its dicts could hold keys that JSON would turn into text
     dicts: list[dict[Any, Any]] = []
-    target = _target
-    if target is _fast_target:
-        target = functools.partial(_collecting_target, dicts)
+    target = functools.partial(_target, dicts)
     try:
         # No NaN or infinity (JSON has no such values: Python's own spelling of them would be
         # read back only by Python); trees, so no check for cycles (a cycle ends in
