@@ -1,5 +1,5 @@
-"""Names and closed sets defined by the Kubernetes API (core/v1, networking.k8s.io/v1, and the
-pod controllers of apps/v1 and batch/v1)."""
+"""Names and closed sets defined by the Kubernetes API (core/v1, networking.k8s.io/v1, the pod
+controllers of apps/v1 and batch/v1) and by the network-policy-api's ClusterNetworkPolicy."""
 
 from __future__ import annotations
 
@@ -30,6 +30,37 @@ DEFAULT_NAMESPACE: Final = "default"
 """The namespace of a namespaced object that names none."""
 
 NETWORK_POLICY_API_VERSION: Final = "networking.k8s.io/v1"
+
+CLUSTER_NETWORK_POLICY_KIND: Final = "ClusterNetworkPolicy"
+CLUSTER_NETWORK_POLICY_API_VERSION: Final = "policy.networking.k8s.io/v1alpha2"
+"""kubernetes-sigs/network-policy-api v0.2.0 (April 2026): apis/v1alpha2/
+clusternetworkpolicy_types.go and its CRD, read at commit 0eec1b0e5fa9."""
+
+
+class Tier(StrEnum):
+    """Where a ClusterNetworkPolicy is evaluated: Admin before the namespaces' NetworkPolicies
+    (its Accept and Deny are final), Baseline after them (only for pods no NetworkPolicy
+    isolates in that direction)."""
+
+    ADMIN = "Admin"
+    BASELINE = "Baseline"
+
+
+class Action(StrEnum):
+    """A ClusterNetworkPolicy rule's effect on the traffic it matches: Accept and Deny end the
+    side's evaluation; Pass skips the rest of its tier."""
+
+    ACCEPT = "Accept"
+    DENY = "Deny"
+    PASS = "Pass"
+
+
+CLUSTER_POLICY_MAX_PRIORITY: Final = 1000
+CLUSTER_POLICY_MAX_ITEMS: Final = 25
+"""The CRD's maxItems for rules per direction, peers per rule, protocols per rule and networks
+per peer."""
+CLUSTER_POLICY_RULE_NAME_MAX: Final = 100
+CLUSTER_POLICY_CIDR_MAX: Final = 43
 
 
 class Direction(StrEnum):

@@ -86,7 +86,7 @@ def stack_cluster(
     if parsed is None:
         parsed = from_manifests([o.manifest for o in objects], source=SOURCE)
     cluster = completed(parsed, probes, options)
-    ports = probe_ports(cluster.policies, cluster.pods)
+    ports = probe_ports((*cluster.policies, *cluster.cluster_policies), cluster.pods)
     flows = matrix(cluster, ports).allowed_flows()
     pods_by_id = {pod.id: pod for pod in cluster.pods}
     namespace_of = {pod_id: pod.namespace for pod_id, pod in pods_by_id.items()}

@@ -12,6 +12,12 @@ Peer semantics (networking.k8s.io/v1):
 - host-network pods are their node's address: selectors never match them, ipBlocks do (whatever
   the option), and no policy isolates them;
 - a rule without peers (`from`/`to` missing or empty) matches every endpoint.
+
+ClusterNetworkPolicy subjects and peers (policy.networking.k8s.io/v1alpha2) use the same sets:
+`namespaces` is every pod of the matching namespaces, `pods` the pods matching both selectors,
+never host-network ones; `networks` matches every address in its CIDRs, pod addresses included
+whatever `Options.ipblock_matches_pods` says (the API checks cluster-internal traffic against
+them too); `nodes: {}` is every node, so every host-network pod.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from dataclasses import dataclass
 
 from kubefacts.api import DIRECTIONS, Direction
 from reachability._bits import positions
-from reachability._ports import spec_admits
+from reachability._ports import cluster_ports_admit, spec_admits
 from reachability.cluster import Cluster
+from reachability.cluster_policy import ClusterPeer
 from reachability.model import (
     Endpoint,
     ExternalIP,
@@ -40,11 +47,13 @@ from reachability.selectors import LabelSelector
 @dataclass(frozen=True, slots=True)
 class SideClasses:
     """Endpoints grouped by what decides one side of their flows: the policies isolating them in
-    that direction and, on the ingress side when one of their rules names a port, their
-    container ports. Endpoints the direction does not isolate (external, host network, selected
-    by no policy) are `open`, in no class. Classes are numbered by their first member."""
+    that direction, the ClusterNetworkPolicies whose subject they are and, on the ingress side
+    when one of those rules names a port, their container ports. Endpoints no policy of either
+    kind governs in the direction (external, host network, selected by none) are `open`, in no
+    class. Classes are numbered by their first member."""
 
     selecting: tuple[tuple[int, ...], ...]  # per class: the isolating policies' positions
+    tiers: tuple[tuple[int, ...], ...]  # per class: cluster policies, in evaluation order
     members: tuple[tuple[int, ...], ...]  # per class: its positions, ascending
     class_of: tuple[int, ...]  # per endpoint: its class, -1 when open
     open: tuple[int, ...]
@@ -94,6 +103,8 @@ class ClusterIndex:
         self._peers: list[Peer] = []
         self._named: dict[tuple[str, int, str], int] | None = None
         self._side_classes: dict[Direction, SideClasses] = {}
+        self._cluster_rule_memo: dict[tuple[int, Direction, int], int] = {}
+        self._every_address: list[tuple[int, IPAddress]] | None = None
 
         # Which policies select each endpoint, per direction (policy positions, ascending).
         self._selected: list[tuple[int, int]] = []
@@ -110,6 +121,23 @@ class ClusterIndex:
             d: tuple(tuple(found) for found in selecting[d]) for d in DIRECTIONS
         }
 
+        # Which ClusterNetworkPolicies take each endpoint as subject, per direction in which
+        # they have rules (positions in cluster.cluster_policies: evaluation order).
+        subjects = {direction: [[] for _ in self.endpoints] for direction in DIRECTIONS}
+        for k, cluster_policy in enumerate(cluster.cluster_policies):
+            bits = self.selector_pair_bits(
+                cluster_policy.namespace_selector, cluster_policy.pod_selector
+            )
+            for direction in DIRECTIONS:
+                if cluster_policy.rules(direction):
+                    lists = subjects[direction]
+                    for i in positions(bits):
+                        lists[i].append(k)
+        empty: tuple[int, ...] = ()
+        self.cluster_selecting: dict[str, tuple[tuple[int, ...], ...]] = {
+            d: tuple(tuple(found) if found else empty for found in subjects[d]) for d in DIRECTIONS
+        }
+
     def selected(self, policy_position: int) -> int:
         """The pods the policy's spec.podSelector selects."""
         base, bits = self._selected[policy_position]
@@ -124,31 +152,46 @@ class ClusterIndex:
 
     def _group(self, direction: Direction) -> SideClasses:
         policies = self.cluster.policies
+        cluster_policies = self.cluster.cluster_policies
+        ingress = direction == Direction.INGRESS
         keys: dict[object, int] = {}
         selecting: list[tuple[int, ...]] = []
+        tiers: list[tuple[int, ...]] = []
         members: list[list[int]] = []
         class_of: list[int] = []
         open_: list[int] = []
+        governing = self.cluster_selecting[direction]
         for i, chosen in enumerate(self.policies_selecting[direction]):
             endpoint = self.endpoints[i]
-            if not chosen or isinstance(endpoint, ExternalIP) or endpoint.host_network:
+            tiered = governing[i]
+            if (
+                (not chosen and not tiered)
+                or isinstance(endpoint, ExternalIP)
+                or endpoint.host_network
+            ):
                 open_.append(i)
                 class_of.append(-1)
                 continue
-            key: object = chosen
-            if direction == Direction.INGRESS and any(
-                rule.has_named_ports for k in chosen for rule in policies[k].ingress
+            key: object = (chosen, tiered) if tiered else chosen
+            if ingress and (
+                any(rule.has_named_ports for k in chosen for rule in policies[k].ingress)
+                or any(rule.has_named_ports for k in tiered for rule in cluster_policies[k].ingress)
             ):
-                key = (chosen, endpoint.ports)  # a named port resolves per pod
+                key = (key, endpoint.ports)  # a named port resolves per pod
             c = keys.get(key)
             if c is None:
                 c = keys[key] = len(selecting)
                 selecting.append(chosen)
+                tiers.append(tiered)
                 members.append([])
             members[c].append(i)
             class_of.append(c)
         return SideClasses(
-            tuple(selecting), tuple(map(tuple, members)), tuple(class_of), tuple(open_)
+            tuple(selecting),
+            tuple(tiers),
+            tuple(map(tuple, members)),
+            tuple(class_of),
+            tuple(open_),
         )
 
     def pod_selector_bits(self, selector: LabelSelector, namespace: str) -> int:
@@ -178,6 +221,24 @@ class ClusterIndex:
                 name for name, labels in self.namespace_labels.items() if selector.matches(labels)
             )
             self._namespace_memo[selector] = found
+        return found
+
+    def selector_pair_bits(
+        self, namespace_selector: LabelSelector, pod_selector: LabelSelector | None
+    ) -> int:
+        """Pods (never host-network ones) of the namespaces `namespace_selector` matches, those
+        `pod_selector` matches when given: a NetworkPolicy peer with a namespaceSelector, a
+        ClusterNetworkPolicy subject or `namespaces`/`pods` peer."""
+        key = (namespace_selector, pod_selector)
+        found = self._namespace_peer_memo.get(key)
+        if found is None:
+            found = 0
+            for namespace in self.namespaces_matching(namespace_selector):
+                if pod_selector is None:
+                    found |= self._namespace_bits.get(namespace, 0) << self._base.get(namespace, 0)
+                else:
+                    found |= self.pod_selector_bits(pod_selector, namespace)
+            self._namespace_peer_memo[key] = found
         return found
 
     def ip_block_bits(self, block: IPBlock) -> int:
@@ -213,16 +274,81 @@ class ClusterIndex:
 
     def _namespace_peer_bits(self, peer: Peer) -> int:
         assert peer.namespace_selector is not None
-        key = (peer.namespace_selector, peer.pod_selector)
-        found = self._namespace_peer_memo.get(key)
+        return self.selector_pair_bits(peer.namespace_selector, peer.pod_selector)
+
+    def cluster_rule_bits(
+        self, policy_position: int, direction: Direction, rule_position: int
+    ) -> int:
+        """Every endpoint a ClusterNetworkPolicy rule's `from`/`to` matches."""
+        key = (policy_position, direction, rule_position)
+        found = self._cluster_rule_memo.get(key)
         if found is None:
+            rule = self.cluster.cluster_policies[policy_position].rules(direction)[rule_position]
             found = 0
-            for namespace in self.namespaces_matching(peer.namespace_selector):
-                if peer.pod_selector is None:
-                    found |= self._namespace_bits.get(namespace, 0) << self._base.get(namespace, 0)
-                else:
-                    found |= self.pod_selector_bits(peer.pod_selector, namespace)
-            self._namespace_peer_memo[key] = found
+            for peer in rule.peers:
+                found |= self.cluster_peer_bits(peer)
+            self._cluster_rule_memo[key] = found
+        return found
+
+    def cluster_peer_bits(self, peer: ClusterPeer) -> int:
+        if peer.nodes:
+            return self.host_network_bits
+        if peer.networks:
+            found = 0
+            for i, address in self._addresses_of_all():
+                if any(
+                    address.version == network.version and address in network
+                    for network in peer.networks
+                ):
+                    found |= 1 << i
+            return found
+        assert peer.namespace_selector is not None
+        return self.selector_pair_bits(peer.namespace_selector, peer.pod_selector)
+
+    def cluster_rule_admits(
+        self, policy_position: int, direction: Direction, rule_position: int, endpoint: Endpoint
+    ) -> bool:
+        """Whether a ClusterNetworkPolicy rule's peers hold `endpoint`, which may be an address
+        outside the index."""
+        i = self.position.get(endpoint.id)
+        if i is not None and self.endpoints[i] == endpoint:
+            return bool(self.cluster_rule_bits(policy_position, direction, rule_position) >> i & 1)
+        if not isinstance(endpoint, ExternalIP):
+            raise UnknownEndpoint(f"{endpoint.id} is not a pod of this cluster")
+        address = ipaddress.ip_address(endpoint.ip)
+        rule = self.cluster.cluster_policies[policy_position].rules(direction)[rule_position]
+        return any(
+            address.version == network.version and address in network
+            for peer in rule.peers
+            for network in peer.networks
+        )
+
+    def _addresses_of_all(self) -> list[tuple[int, IPAddress]]:
+        """Every endpoint's addresses: the external ones, pods' and host-network pods'."""
+        if self._every_address is None:
+            found: list[tuple[int, IPAddress]] = []
+            for i, endpoint in enumerate(self.endpoints):
+                texts = (endpoint.ip,) if isinstance(endpoint, ExternalIP) else endpoint.ips
+                found.extend((i, ipaddress.ip_address(ip)) for ip in texts)
+            self._every_address = found
+        return self._every_address
+
+    def cluster_destination_port_bits(
+        self,
+        policy_position: int,
+        direction: Direction,
+        rule_position: int,
+        port: int,
+        protocol: str,
+    ) -> int:
+        """Destinations for which a ClusterNetworkPolicy egress rule's `protocols` match."""
+        rule = self.cluster.cluster_policies[policy_position].rules(direction)[rule_position]
+        if rule.ports is None or cluster_ports_admit(rule.ports, None, port, protocol):
+            return self.all
+        found = 0
+        for spec in rule.ports:
+            if spec.name is not None:
+                found |= self.named_port_bits(spec.name, port, protocol)
         return found
 
     def rule_peer_bits(self, policy_position: int, direction: Direction, rule_position: int) -> int:

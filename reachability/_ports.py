@@ -3,11 +3,13 @@
 The destination decides named ports: a name resolves against the destination pod's container
 ports with the same protocol (for ingress rules the destination is the selected pod itself; for
 egress rules it is the peer). External addresses and host-network pods have no container ports a
-CNI can see, so a name never matches them.
+CNI can see, so a name never matches them. A ClusterNetworkPolicy's `destinationNamedPort`
+resolves the same way, on a container port of the connection's protocol.
 """
 
 from __future__ import annotations
 
+from reachability.cluster_policy import ClusterPort
 from reachability.model import ContainerPort, Endpoint, Pod, PolicyPort
 
 
@@ -45,3 +47,22 @@ def ports_admit(
 def admits_every_target(ports: tuple[PolicyPort, ...] | None, port: int, protocol: str) -> bool:
     """True when the list admits (port, protocol) whatever the destination (no name needed)."""
     return ports_admit(ports, None, port, protocol)
+
+
+def cluster_port_admits(
+    spec: ClusterPort, target: Endpoint | None, port: int, protocol: str
+) -> bool:
+    """One ClusterNetworkPolicy `protocols` entry; `target` None: numbered entries only."""
+    if spec.name is None:
+        return spec.protocol == protocol and spec.start <= port <= spec.end
+    if not resolves_names(target):
+        return False
+    assert isinstance(target, Pod)
+    return any(named_port_matches(c, spec.name, port, protocol) for c in target.ports)
+
+
+def cluster_ports_admit(
+    ports: tuple[ClusterPort, ...] | None, target: Endpoint | None, port: int, protocol: str
+) -> bool:
+    """A rule's whole `protocols` list: None (not given) matches every port and protocol."""
+    return ports is None or any(cluster_port_admits(s, target, port, protocol) for s in ports)

@@ -20,14 +20,17 @@ Namespaces:
 
 Pods, per namespace N: the selectors that can apply to N's pods are the podSelector of every
 policy in N, every peer podSelector without a namespaceSelector in a policy of N, and every peer
-podSelector whose namespaceSelector matches N's labels (effective rules only). One pod per class
+podSelector whose namespaceSelector matches N's labels (effective rules only). A
+ClusterNetworkPolicy's subject and its `namespaces`/`pods` peers are namespaceSelectors (with
+podSelectors scoped by them), counted the same way. One pod per class
 of label sets over those selectors. Since the label-less set is always the cheapest of its class,
 every namespace has a pod named `pod`; the others are named after their labels, `key-value`
 sanitized to a DNS label and joined by `.` (e.g. `app-postgres`, `app-web.tier-any`).
 
-Representatives have no IP and no container ports: an ipBlock or a named port never matches
-them, which holds for real pods on private addresses; question an ipBlock covering pod
-addresses, or a named port, with real pods.
+Representatives have no IP and no container ports: an ipBlock, a ClusterNetworkPolicy's
+`networks` or a named port never matches them, which holds for real pods on private addresses
+that no such CIDR covers; question a CIDR covering pod addresses, or a named port, with real
+pods.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
 from kubefacts.validation import dns_label_problem
 from reachability._label_classes import label_classes, order
+from reachability.cluster_policy import ClusterNetworkPolicy
 from reachability.model import Labels, Namespace, NetworkPolicy, Pod
 from reachability.selectors import LabelSelector
 
@@ -48,11 +52,14 @@ _DNS_LABEL = 63
 
 
 def synthesize(
-    namespaces: Sequence[Namespace], policies: Sequence[NetworkPolicy]
+    namespaces: Sequence[Namespace],
+    policies: Sequence[NetworkPolicy],
+    cluster_policies: Sequence[ClusterNetworkPolicy] = (),
 ) -> tuple[tuple[Namespace, ...], tuple[Pod, ...]]:
     """All namespaces (input plus synthesized) and one representative pod per class in each."""
     known = {ns.name: ns for ns in namespaces}
-    namespace_selectors = _namespace_selectors(policies)
+    scoped = _cluster_selectors(cluster_policies)
+    namespace_selectors = list(dict.fromkeys((*_namespace_selectors(policies), *scoped)))
     mentioned = _names_mentioned(namespace_selectors)
     for name in (*(p.namespace for p in policies), *mentioned):
         if name not in known and dns_label_problem(name) is None:
@@ -61,6 +68,9 @@ def synthesize(
     for stand_in in _other_namespaces(namespace_selectors, known, mentioned | governed):
         known[stand_in.name] = stand_in
     local, by_namespace_selector = _pod_selectors(policies)
+    for namespace_selector, selectors in scoped.items():
+        listed = by_namespace_selector.setdefault(namespace_selector, [])
+        listed.extend(s for s in selectors if s not in listed)
     pods: list[Pod] = []
     for name in sorted(known):
         applicable = list(local.get(name, ()))
@@ -92,6 +102,29 @@ def _namespace_selectors(policies: Iterable[NetworkPolicy]) -> list[LabelSelecto
                     if peer.namespace_selector is not None:
                         found.append(peer.namespace_selector)
     return list(dict.fromkeys(found))
+
+
+def _cluster_selectors(
+    policies: Iterable[ClusterNetworkPolicy],
+) -> dict[LabelSelector, list[LabelSelector]]:
+    """Every namespaceSelector of the ClusterNetworkPolicies (subjects and peers), with the pod
+    selectors each scopes (none for a `namespaces` subject or peer)."""
+    found: dict[LabelSelector, list[LabelSelector]] = {}
+
+    def add(namespaces: LabelSelector | None, pods: LabelSelector | None) -> None:
+        if namespaces is None:
+            return
+        listed = found.setdefault(namespaces, [])
+        if pods is not None and pods not in listed:
+            listed.append(pods)
+
+    for policy in policies:
+        add(policy.namespace_selector, policy.pod_selector)
+        for direction in Direction:
+            for rule in policy.rules(direction):
+                for peer in rule.peers:
+                    add(peer.namespace_selector, peer.pod_selector)
+    return found
 
 
 def _names_mentioned(selectors: Iterable[LabelSelector]) -> set[str]:

@@ -1,4 +1,5 @@
-"""The analysed cluster: namespaces, pods (real or representative) and policies, as one value.
+"""The analysed cluster: namespaces, pods (real or representative), NetworkPolicies and
+ClusterNetworkPolicies, as one value.
 
 A Cluster is immutable; derived indexes (which pods each selector matches, ...) are memoized in
 `cache`, which takes no part in equality and is rebuilt by every function that returns a new
@@ -25,6 +26,7 @@ from kubefacts.api import (
 from reachability._addresses import parse_ip
 from reachability._parse import Parsed
 from reachability._representatives import synthesize
+from reachability.cluster_policy import ClusterNetworkPolicy, ClusterPeer
 from reachability.model import (
     DEFAULT_OPTIONS,
     Endpoint,
@@ -48,6 +50,8 @@ class Cluster:
     policies: tuple[NetworkPolicy, ...]
     representative: bool = False  # the pods were synthesized (see _representatives.py)
     options: Options = DEFAULT_OPTIONS
+    # In evaluation order: Admin tier, then Baseline, each by priority then name.
+    cluster_policies: tuple[ClusterNetworkPolicy, ...] = ()
     # What loading accepted but the user should know of (e.g. a name derived from generateName).
     notes: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     cache: dict[Any, Any] = field(
@@ -61,10 +65,11 @@ class Cluster:
         pods: Iterable[Pod] = (),
         policies: Iterable[NetworkPolicy] = (),
         options: Options = DEFAULT_OPTIONS,
+        cluster_policies: Iterable[ClusterNetworkPolicy] = (),
     ) -> Cluster:
         """A cluster of model values, assembled as `load` assembles parsed ones: sorted, with
         the namespaces objects live in, and representative pods as `options` asks."""
-        return assemble(namespaces, pods, policies, options)
+        return assemble(namespaces, pods, policies, options, cluster_policies)
 
     def endpoint(self, ref: str) -> Endpoint:
         """`namespace/pod` or `namespace/kind/name` (kind as kubectl accepts it in `TYPE/NAME`:
@@ -124,6 +129,7 @@ class Cluster:
         policies: Iterable[NetworkPolicy] = (),
         *,
         options: Options | None = None,
+        cluster_policies: Iterable[ClusterNetworkPolicy] = (),
     ) -> Cluster:
         """This cluster plus more objects, every pod (representatives included) now a given pod:
         no representatives are synthesized, whatever `options` says. An object whose namespace,
@@ -136,12 +142,13 @@ class Cluster:
             (*self.pods, *(pod for pod in pods if pod.id not in taken)),
             (*self.policies, *policies),
             dataclasses.replace(chosen, representatives=False),
+            (*self.cluster_policies, *cluster_policies),
         )
 
     def with_representatives(self) -> Cluster:
         """The same namespaces and policies, with representative pods in place of any pods."""
         options = dataclasses.replace(self.options, representatives=True)
-        return assemble(self.namespaces, (), self.policies, options)
+        return assemble(self.namespaces, (), self.policies, options, self.cluster_policies)
 
     def with_policy_prefix(self, prefix: str) -> Cluster:
         """Every policy renamed `prefix + name`: two policy sets can then share one cluster."""
@@ -158,7 +165,8 @@ class Cluster:
         namespaces = [_renamed_namespace(ns, mapping) for ns in self.namespaces]
         pods = () if self.representative else (_renamed_pod(p, mapping) for p in self.pods)
         policies = [renamed_policy(p, mapping) for p in self.policies]
-        return assemble(namespaces, pods, policies, self.options)
+        cluster_policies = [renamed_cluster_policy(p, mapping) for p in self.cluster_policies]
+        return assemble(namespaces, pods, policies, self.options, cluster_policies)
 
     def _policy_position(self, policy_id: str) -> int | None:
         """Where `policy_id` is in `policies` (memoized: lint asks once per policy)."""
@@ -256,7 +264,9 @@ def endpoint_order(pod: Pod) -> tuple[str, bool, str]:
 
 
 def build_cluster(parsed: Parsed, options: Options = DEFAULT_OPTIONS) -> Cluster:
-    cluster = assemble(parsed.namespaces, parsed.pods, parsed.policies, options)
+    cluster = assemble(
+        parsed.namespaces, parsed.pods, parsed.policies, options, parsed.cluster_policies
+    )
     return dataclasses.replace(cluster, notes=parsed.notes) if parsed.notes else cluster
 
 
@@ -265,6 +275,7 @@ def assemble(
     pods: Iterable[Pod],
     policies: Iterable[NetworkPolicy],
     options: Options = DEFAULT_OPTIONS,
+    cluster_policies: Iterable[ClusterNetworkPolicy] = (),
 ) -> Cluster:
     """Sort everything, add namespaces that objects live in, synthesize pods when asked to."""
     known = {ns.name: ns for ns in namespaces}
@@ -274,6 +285,7 @@ def assemble(
             dataclasses.replace(p, host_network=False) if p.host_network else p for p in pods
         )
     policies = tuple(sorted(policies, key=lambda p: (p.namespace, p.name)))
+    tiers = tuple(sorted(cluster_policies, key=lambda p: p.order))
     for obj in (*pods, *policies):
         if obj.namespace not in known:
             known[obj.namespace] = Namespace(
@@ -283,16 +295,17 @@ def assemble(
     if representative is None:
         representative = not pods
     if representative:
-        if not known:  # nothing to stand for
-            return Cluster((), (), policies, True, options)
-        all_namespaces, synthesized = synthesize(list(known.values()), policies)
-        return Cluster(all_namespaces, synthesized, policies, True, options)
+        if not known and not tiers:  # nothing to stand for
+            return Cluster((), (), policies, True, options, tiers)
+        all_namespaces, synthesized = synthesize(list(known.values()), policies, tiers)
+        return Cluster(all_namespaces, synthesized, policies, True, options, tiers)
     return Cluster(
         tuple(known[name] for name in sorted(known)),
         tuple(sorted(pods, key=endpoint_order)),
         policies,
         False,
         options,
+        tiers,
     )
 
 
@@ -318,6 +331,29 @@ def renamed_policy(policy: NetworkPolicy, mapping: Mapping[str, str]) -> Network
         namespace=mapping.get(policy.namespace, policy.namespace),
         ingress=rules(policy.ingress),
         egress=rules(policy.egress),
+    )
+
+
+def renamed_cluster_policy(
+    policy: ClusterNetworkPolicy, mapping: Mapping[str, str]
+) -> ClusterNetworkPolicy:
+    """`policy` with the `kubernetes.io/metadata.name` values of its namespace selectors renamed."""
+
+    def peer(value: ClusterPeer) -> ClusterPeer:
+        if value.namespace_selector is None:
+            return value
+        selector = renamed_selector(value.namespace_selector, mapping)
+        return dataclasses.replace(value, namespace_selector=selector)
+
+    return dataclasses.replace(
+        policy,
+        namespace_selector=renamed_selector(policy.namespace_selector, mapping),
+        ingress=tuple(
+            dataclasses.replace(r, peers=tuple(map(peer, r.peers))) for r in policy.ingress
+        ),
+        egress=tuple(
+            dataclasses.replace(r, peers=tuple(map(peer, r.peers))) for r in policy.egress
+        ),
     )
 
 

@@ -9,6 +9,11 @@ reaching itself is decided by the policies like any other pair (upstream's truth
 `Options.loopback_allowed` says a pod may always reach itself (what most CNIs do; note
 "loopback"); never in a representative cluster, where `a -> a` stands for two pods with the same
 labels.
+
+ClusterNetworkPolicies (`_tiers.py`) come first and last: an Admin-tier rule that matches decides
+the side before any NetworkPolicy (unless it passes), a Baseline-tier rule decides it only when
+no NetworkPolicy isolates the pod. The verdict names the rule that decided (`decided_by`) and
+any Admin rule that passed the connection on (`passed_by`).
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kubefacts.api import PROTOCOLS, Direction
+from kubefacts.api import PROTOCOLS, Action, Direction, Tier
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
+from reachability._tiers import first_match
 from reachability.cluster import Cluster
 from reachability.model import Endpoint, ExternalIP, Pod
 from reachability.problems import InvalidQuery, UnknownEndpoint
@@ -33,6 +39,8 @@ class Reason(StrEnum):
     EXTERNAL = "external endpoint"
     HOST_NETWORK = "host network"
     LOOPBACK = "loopback"
+    ADMIN = "admin tier"  # an Admin ClusterNetworkPolicy rule decided: decided_by
+    BASELINE = "baseline tier"  # a Baseline one did, no NetworkPolicy isolating: decided_by
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +53,31 @@ class RuleRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterRuleRef:
+    """A ClusterNetworkPolicy rule: the policy's name, its tier, the rule's 0-based position in
+    spec.ingress / spec.egress, its name ("" when it has none) and its action."""
+
+    policy: str
+    tier: Tier
+    index: int
+    name: str
+    action: Action
+
+    def describe(self, direction: Direction) -> str:
+        named = f" ({self.name})" if self.name else ""
+        return f"{self.tier} ClusterNetworkPolicy {self.policy} {direction}[{self.index}]{named}"
+
+
+@dataclass(frozen=True, slots=True)
 class SideVerdict:
     direction: Direction  # egress: the source's side; ingress: the destination's side
     allowed: bool
-    isolated: bool  # some policy selects the pod for this direction
-    allowed_by: tuple[RuleRef, ...]  # every rule that admits the connection
-    isolated_by: tuple[str, ...]  # ids of the policies that isolate the pod in this direction
+    isolated: bool  # some NetworkPolicy selects the pod for this direction
+    allowed_by: tuple[RuleRef, ...]  # every NetworkPolicy rule that admits the connection
+    isolated_by: tuple[str, ...]  # ids of the NetworkPolicies isolating the pod in this direction
     note: Reason
+    decided_by: ClusterRuleRef | None = None  # the ClusterNetworkPolicy rule that decided
+    passed_by: ClusterRuleRef | None = None  # an Admin rule that passed it on to the next tier
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +156,20 @@ def _side(
     if position is None or index.endpoints[position] != subject:
         raise UnknownEndpoint(f"{subject.id} is not a pod of this cluster")
     selecting = index.policies_selecting[direction][position]
+    tiers = index.cluster_selecting[direction][position]
+    passed = None
+    if tiers:
+        isolated_by = tuple(index.cluster.policies[k].id for k in selecting)
+        found = _decided(index, direction, tiers, Tier.ADMIN, peer, target, port, protocol)
+        if found is not None and found.action != Action.PASS:
+            return _by_rule(direction, found, Reason.ADMIN, bool(selecting), isolated_by, loopback)
+        passed = found
+        if not selecting:
+            found = _decided(index, direction, tiers, Tier.BASELINE, peer, target, port, protocol)
+            if found is not None and found.action != Action.PASS:
+                return _by_rule(direction, found, Reason.BASELINE, False, (), loopback, passed)
     if not selecting:
-        return SideVerdict(direction, True, False, (), (), Reason.NOT_ISOLATED)
+        return SideVerdict(direction, True, False, (), (), Reason.NOT_ISOLATED, passed_by=passed)
     policies = index.cluster.policies
     admitted: list[RuleRef] = []
     for k in selecting:
@@ -146,12 +184,62 @@ def _side(
     isolated_by = tuple(policies[k].id for k in selecting)
     note = Reason.LOOPBACK if loopback else Reason.POLICIES
     return SideVerdict(
-        direction, bool(admitted) or loopback, True, tuple(admitted), isolated_by, note
+        direction,
+        bool(admitted) or loopback,
+        True,
+        tuple(admitted),
+        isolated_by,
+        note,
+        passed_by=passed,
+    )
+
+
+def _decided(
+    index: ClusterIndex,
+    direction: Direction,
+    tiers: tuple[int, ...],
+    tier: Tier,
+    peer: Endpoint,
+    target: Endpoint,
+    port: int,
+    protocol: str,
+) -> ClusterRuleRef | None:
+    found = first_match(index, direction, tiers, tier, peer, target, port, protocol)
+    if found is None:
+        return None
+    k, r, rule = found
+    return ClusterRuleRef(index.cluster.cluster_policies[k].name, tier, r, rule.name, rule.action)
+
+
+def _by_rule(
+    direction: Direction,
+    rule: ClusterRuleRef,
+    reason: Reason,
+    isolated: bool,
+    isolated_by: tuple[str, ...],
+    loopback: bool,
+    passed: ClusterRuleRef | None = None,
+) -> SideVerdict:
+    """A side a ClusterNetworkPolicy rule decided (loopback still lets a pod reach itself)."""
+    accepted = rule.action == Action.ACCEPT
+    note = Reason.LOOPBACK if loopback and not accepted else reason
+    return SideVerdict(
+        direction, accepted or loopback, isolated, (), isolated_by, note, rule, passed
     )
 
 
 def _explain(side: SideVerdict, peer: Endpoint, where: str) -> str:
+    passed = side.passed_by
+    said = _explain_side(side, peer, where)
+    return f"passed on by {passed.describe(side.direction)}, then {said}" if passed else said
+
+
+def _explain_side(side: SideVerdict, peer: Endpoint, where: str) -> str:
     rules = ", ".join(ref.describe(side.direction) for ref in side.allowed_by)
+    decided = side.decided_by
+    if decided is not None and side.note in (Reason.ADMIN, Reason.BASELINE):
+        verb = "accepted" if side.allowed else "denied"
+        return f"{verb} by {decided.describe(side.direction)}"
     match side.note:
         case Reason.EXTERNAL:
             return "external endpoint, no NetworkPolicy applies outside the cluster"
@@ -160,6 +248,9 @@ def _explain(side: SideVerdict, peer: Endpoint, where: str) -> str:
         case Reason.NOT_ISOLATED:
             return f"not isolated (no NetworkPolicy selects it for {side.direction})"
         case Reason.LOOPBACK:
+            if decided is not None:
+                over = f"{decided.action} of {decided.describe(side.direction)}"
+                return f"loopback, a pod may always reach itself (over the {over})"
             return "loopback, a pod may always reach itself" + (f" (also {rules})" if rules else "")
     if side.allowed:
         return f"allowed by {rules}"

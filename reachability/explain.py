@@ -11,12 +11,16 @@ MAX_LISTED = 4
 
 
 def side_reason(side: SideVerdict, namespace: str | None = None) -> str:
-    """One side of a verdict in a few words: who isolates, who admits. Policies of `namespace`
-    are named without it, to keep lines short."""
+    """One side of a verdict in a few words: the ClusterNetworkPolicy rule that decided it, or
+    who isolates and who admits. Policies of `namespace` are named without it, to keep lines
+    short."""
 
     def name(policy_id: str) -> str:
         return policy_id.removeprefix(f"{namespace}/") if namespace else policy_id
 
+    if side.decided_by is not None and side.note in (Reason.ADMIN, Reason.BASELINE):
+        verb = "accepted" if side.allowed else "denied"
+        return f"{side.direction} {verb} by {side.decided_by.describe(side.direction)}"
     if not side.isolated:
         return f"{side.direction} not isolated" + (
             f" ({side.note})" if side.note not in (Reason.POLICIES, Reason.NOT_ISOLATED) else ""

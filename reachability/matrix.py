@@ -7,6 +7,8 @@ names a port. Per port, each egress class gets the bitset of destinations its ru
 ingress class the bitset of sources its rules admit, once. A flow src -> dst exists when dst is in
 src's egress set and src in dst's ingress set; we visit only the ingress classes that some egress
 set reaches, so the work grows with the number of allowed flows, not with pods squared.
+Pods that ClusterNetworkPolicies govern are also classed by those policies, and their sets go
+through the tiers (`_tiers.tiered_peers`).
 Semantics are `evaluation.allowed`'s, and tests hold the two to the same answers: a pod's flow to
 itself is the policies' verdict like any other, unless `Options.loopback_allowed` adds every
 pod -> itself (never in a representative cluster, where `a -> a` stands for two pods).
@@ -24,6 +26,7 @@ from reachability._addresses import parse_ip
 from reachability._bits import positions
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
+from reachability._tiers import tiered_peers
 from reachability.cluster import Cluster
 from reachability.evaluation import check_port
 from reachability.model import ExternalIP, Pod
@@ -114,17 +117,18 @@ class _Class:
     relative to the first (a class other than the open one lies in one namespace)."""
 
     selecting: tuple[int, ...]
+    tiers: tuple[int, ...]  # the ClusterNetworkPolicies whose subject the members are
     members: list[int]
     first: int
     bits: int
 
 
-def _class(selecting: tuple[int, ...], members: Sequence[int]) -> _Class:
+def _class(selecting: tuple[int, ...], tiers: tuple[int, ...], members: Sequence[int]) -> _Class:
     first = members[0] if members else 0
     bits = 0
     for i in members:
         bits |= 1 << (i - first)
-    return _Class(selecting, list(members), first, bits)
+    return _Class(selecting, tiers, list(members), first, bits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +145,8 @@ class _Classes:
         for direction in (Direction.EGRESS, Direction.INGRESS):
             found = index.side_classes(direction)
             sides[direction] = [
-                _class((), found.open),
-                *(_class(s, m) for s, m in zip(found.selecting, found.members, strict=True)),
+                _class((), (), found.open),
+                *map(_class, found.selecting, found.tiers, found.members),
             ]
         class_of = [c + 1 for c in index.side_classes(Direction.INGRESS).class_of]
         return _Classes(sides[Direction.EGRESS], sides[Direction.INGRESS], class_of)
@@ -168,6 +172,9 @@ def _rows(
             for r, rule in enumerate(policies[k].ingress):
                 if ports_admit(rule.ports, target, port, protocol):
                     sources |= index.rule_peer_bits(k, ingress, r)
+        if found.tiers:
+            isolated = sources if found.selecting else None
+            sources = tiered_peers(index, ingress, found.tiers, target, port, protocol, isolated)
         admitted.append(_sources(sources, everything))
 
     # Egress classes, one at a time: the destinations their rules admit. Each source is in
@@ -179,13 +186,16 @@ def _rows(
     for sender in classes.egress:
         if not sender.members:
             continue
-        if sender.selecting:
+        if sender.selecting or sender.tiers:
             reach = 0
             for k in sender.selecting:
                 for r, rule in enumerate(policies[k].egress):
                     reach |= index.rule_peer_bits(k, egress, r) & index.destination_port_bits(
                         rule.ports, port, protocol
                     )
+            if sender.tiers:
+                isolated = reach if sender.selecting else None
+                reach = tiered_peers(index, egress, sender.tiers, None, port, protocol, isolated)
             if not reach:
                 continue
         else:

@@ -3,7 +3,9 @@
 Shared by lint, diff and the policy pack, which all question the engine on the same probes.
 
 Verdicts only differ at ports and addresses the policies (or pods) name, so probing those, plus a
-small default set for policies that name none, sees every difference a policy can make.
+small default set for policies that name none, sees every difference a policy can make. The
+policies are NetworkPolicies and ClusterNetworkPolicies alike (`protocols` name ports, `networks`
+name CIDRs).
 """
 
 from __future__ import annotations
@@ -11,17 +13,17 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Iterator, Sequence, Set
 
+from reachability.cluster_policy import ClusterNetworkPolicy, ClusterPeer, ClusterPort
 from reachability.model import (
     IPAddress,
     IPBlock,
     IPNetwork,
     NetworkPolicy,
     Pod,
-    PolicyPort,
-    Rule,
 )
 
 Port = tuple[int, str]
+AnyPolicy = NetworkPolicy | ClusterNetworkPolicy
 
 DEFAULT_PORTS: tuple[Port, ...] = (
     (53, "UDP"),
@@ -48,7 +50,7 @@ samples of the blocks that contain them."""
 
 
 def probe_ports(
-    policies: Iterable[NetworkPolicy],
+    policies: Iterable[AnyPolicy],
     pods: Iterable[Pod] = (),
     defaults: Sequence[Port] = DEFAULT_PORTS,
 ) -> tuple[Port, ...]:
@@ -61,17 +63,16 @@ def probe_ports(
                 named.setdefault(port.name, set()).add((port.port, port.protocol))
     found: set[Port] = set(defaults)
     found.update((p.port, p.protocol) for pod in pods for p in pod.ports)
-    for entry in _rule_ports(policies):
-        if isinstance(entry.port, str):
-            found.update(p for p in named.get(entry.port, ()) if p[1] == entry.protocol)
-        elif entry.port is not None:
-            found.add((entry.port, entry.protocol))
-            if entry.end_port is not None:
-                found.add((entry.end_port, entry.protocol))
+    for protocol, first, last, name in _rule_ports(policies):
+        if name is not None:
+            found.update(p for p in named.get(name, ()) if protocol in (None, p[1]))
+        elif first is not None and protocol is not None:
+            found.add((first, protocol))
+            found.add((last if last is not None else first, protocol))
     return tuple(sorted(found, key=lambda p: (p[0], p[1])))
 
 
-def probe_externals(policies: Iterable[NetworkPolicy], pods: Iterable[Pod] = ()) -> tuple[str, ...]:
+def probe_externals(policies: Iterable[AnyPolicy], pods: Iterable[Pod] = ()) -> tuple[str, ...]:
     """Addresses that tell every ipBlock apart: one inside each block and one inside each except,
     none of them an address of `pods` (the matrix asks about a pod's address as that pod, so an
     "external" probe there would be refused; a block that holds only pod addresses is probed
@@ -116,20 +117,29 @@ def _sample(
     return None
 
 
-def _rules(policies: Iterable[NetworkPolicy]) -> Iterator[Rule]:
-    """Every rule as written, whether or not policyTypes lets it take effect."""
+_Spec = tuple[str | None, int | None, int | None, str | None]  # protocol, first, last, name
+
+
+def _rule_ports(policies: Iterable[AnyPolicy]) -> Iterator[_Spec]:
+    """Every port entry of every rule as written (whether or not policyTypes lets it take
+    effect); a ClusterNetworkPolicy's named port has no protocol of its own."""
     for policy in policies:
-        yield from policy.ingress
-        yield from policy.egress
+        for rule in (*policy.ingress, *policy.egress):
+            for entry in rule.ports or ():
+                if isinstance(entry, ClusterPort):
+                    yield entry.protocol, entry.start, entry.end, entry.name
+                elif isinstance(entry.port, str):
+                    yield entry.protocol, None, None, entry.port
+                else:
+                    yield entry.protocol, entry.port, entry.end_port, None
 
 
-def _rule_ports(policies: Iterable[NetworkPolicy]) -> Iterator[PolicyPort]:
-    for rule in _rules(policies):
-        yield from rule.ports or ()
-
-
-def _ip_blocks(policies: Iterable[NetworkPolicy]) -> Iterator[IPBlock]:
-    for rule in _rules(policies):
-        for peer in rule.peers or ():
-            if peer.ip_block is not None:
-                yield peer.ip_block
+def _ip_blocks(policies: Iterable[AnyPolicy]) -> Iterator[IPBlock]:
+    """Every ipBlock, and every ClusterNetworkPolicy network as a block without excepts."""
+    for policy in policies:
+        for rule in (*policy.ingress, *policy.egress):
+            for peer in rule.peers or ():
+                if isinstance(peer, ClusterPeer):
+                    yield from (IPBlock(network) for network in peer.networks)
+                elif peer.ip_block is not None:
+                    yield peer.ip_block

@@ -13,7 +13,9 @@ external addresses asked about); `members` lists its positions. The semantics ar
 is an exception for the pair, not a side, so it is left to the caller.
 
 Pods isolated by the same policies (with the same container ports, when an ingress rule names
-a port) share their sides: each class is computed once per port, like the matrix's.
+a port) share their sides: each class is computed once per port, like the matrix's. A side that
+ClusterNetworkPolicies govern goes through the tiers (`allows`); what each NetworkPolicy admits
+(`admits`, `admitted`) is the NetworkPolicies' own answer, before the tiers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from kubefacts.api import DIRECTIONS, Direction
 from reachability._bits import positions
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
+from reachability._tiers import tiered_peers
 from reachability.cluster import Cluster
 from reachability.evaluation import Verdict, check_port, verdict_in
 from reachability.matrix import _externals as checked_externals
@@ -44,6 +47,7 @@ class _Classes:
     """Endpoints of one direction grouped by what decides their side."""
 
     selecting: tuple[tuple[int, ...], ...]  # per class: the isolating policies' positions
+    tiers: tuple[tuple[int, ...], ...]  # per class: its ClusterNetworkPolicies
     first: tuple[int, ...]  # per class: one member (whose container ports stand for all)
     members: tuple[int, ...]  # per class: its members
     class_of: tuple[int, ...]  # per endpoint: its class, -1 when not isolated
@@ -200,16 +204,27 @@ class SideSets:
         for i in found.open:
             open_bits |= 1 << i
         first = tuple(group[0] for group in found.members)
-        return _Classes(found.selecting, first, tuple(members), found.class_of, open_bits)
+        return _Classes(
+            found.selecting, found.tiers, first, tuple(members), found.class_of, open_bits
+        )
 
     def _class_sets(self, direction: Direction, port: int) -> tuple[int, ...]:
         found = self._sets.get((direction, port))
         if found is None:
+            classes = self._classes[direction]
+            number, protocol = self.ports[port]
             sets = []
-            for admitted in self._class_admits(direction, port):
+            for c, admitted in enumerate(self._class_admits(direction, port)):
                 bits = 0
                 for each in admitted:
                     bits |= each
+                tiers = classes.tiers[c]
+                if tiers:
+                    target = self.endpoints[classes.first[c]] if direction == _INGRESS else None
+                    isolated = bits if classes.selecting[c] else None
+                    bits = tiered_peers(
+                        self._index, direction, tiers, target, number, protocol, isolated
+                    )
                 sets.append(bits)
             found = self._sets[(direction, port)] = tuple(sets)
         return found

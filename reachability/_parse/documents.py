@@ -1,5 +1,5 @@
-"""Decoded documents -> Namespaces, Pods, workloads and NetworkPolicies, every problem reported at
-once.
+"""Decoded documents -> Namespaces, Pods, workloads, NetworkPolicies and ClusterNetworkPolicies,
+every problem reported at once.
 
 The checks mirror pkg/apis/networking/validation and apimachinery's label-selector validation,
 plus the decoding errors a typed client would raise (a label value that YAML turned into a boolean,
@@ -18,7 +18,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reachability._parse.metadata import namespace, namespace_of, object_name
+from kubefacts.api import CLUSTER_NETWORK_POLICY_KIND
+from reachability._parse.cluster_policy import cluster_policy
+from reachability._parse.metadata import (
+    CLUSTER_SCOPED_KINDS,
+    namespace,
+    namespace_of,
+    object_name,
+)
 from reachability._parse.pod import pod
 from reachability._parse.policy import policy
 from reachability._parse.problems import Context
@@ -29,6 +36,7 @@ from reachability._parse.workload import (
     is_workload,
     workload,
 )
+from reachability.cluster_policy import ClusterNetworkPolicy
 from reachability.model import Namespace, NetworkPolicy, Pod
 from reachability.problems import ManifestError, Problem
 
@@ -48,26 +56,33 @@ class Parsed:
     pods: tuple[Pod, ...]  # and workloads
     policies: tuple[NetworkPolicy, ...]
     notes: tuple[Problem, ...] = ()  # accepted, but worth saying (a name derived from generateName)
+    cluster_policies: tuple[ClusterNetworkPolicy, ...] = ()
 
 
 def parse_documents(documents: Iterable[Document], within: frozenset[str] | None = None) -> Parsed:
-    """Parse every Namespace, Pod, workload and NetworkPolicy; raise ManifestError with every
-    problem. Workloads are endpoints beside the Pods; a Pod they control is folded into them.
+    """Parse every Namespace, Pod, workload, NetworkPolicy and ClusterNetworkPolicy; raise
+    ManifestError with every problem. Workloads are endpoints beside the Pods; a Pod they
+    control is folded into them.
 
     `within`: only the Pods, workloads and NetworkPolicies of these namespaces (every Namespace
-    object still), for questions that cannot involve the others."""
+    and ClusterNetworkPolicy still), for questions that cannot involve the others."""
     problems: list[Problem] = []
     notes: list[Problem] = []
     seen: dict[tuple[str, str], tuple[Any, str]] = {}
     namespaces: list[Namespace] = []
     endpoints: list[Controlled] = []
     policies: list[NetworkPolicy] = []
+    cluster_policies: list[ClusterNetworkPolicy] = []
     for document in expand_lists(documents):
         body = document.body
         kind = body.get("kind")
-        if kind not in ("Namespace", "Pod", "NetworkPolicy") and not is_workload(body):
+        if kind not in _KINDS and not is_workload(body):
             continue  # other kinds play no part in reachability
-        if within is not None and kind != "Namespace" and namespace_of(body) not in within:
+        if (
+            within is not None
+            and kind not in CLUSTER_SCOPED_KINDS
+            and namespace_of(body) not in within
+        ):
             continue
         ctx = Context(document.source, object_name(body, kind, document.position), problems, notes)
         before = len(problems)
@@ -77,6 +92,8 @@ def parse_documents(documents: Iterable[Document], within: frozenset[str] | None
             value = Controlled(pod(ctx, body), controller(ctx, body))
         elif kind == "NetworkPolicy":
             value = policy(ctx, body, document.source)
+        elif kind == CLUSTER_NETWORK_POLICY_KIND:
+            value = cluster_policy(ctx, body, document.source)
         else:
             value = Controlled(workload(ctx, body), controller(ctx, body))
         if value is None or len(problems) > before:
@@ -92,13 +109,22 @@ def parse_documents(documents: Iterable[Document], within: frozenset[str] | None
             namespaces.append(value)
         elif kind == "NetworkPolicy":
             policies.append(value)
+        elif kind == CLUSTER_NETWORK_POLICY_KIND:
+            cluster_policies.append(value)
         else:
             endpoints.append(value)
     if problems:
         raise ManifestError(problems)
     return Parsed(
-        tuple(namespaces), tuple(fold_controlled(endpoints)), tuple(policies), tuple(notes)
+        tuple(namespaces),
+        tuple(fold_controlled(endpoints)),
+        tuple(policies),
+        tuple(notes),
+        tuple(cluster_policies),
     )
+
+
+_KINDS = ("Pod", "NetworkPolicy", *CLUSTER_SCOPED_KINDS)
 
 
 def expand_lists(documents: Iterable[Document]) -> Iterator[Document]:

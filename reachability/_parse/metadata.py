@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubefacts.api import DEFAULT_NAMESPACE, NAMESPACE_NAME_LABEL
+from kubefacts.api import CLUSTER_NETWORK_POLICY_KIND, DEFAULT_NAMESPACE, NAMESPACE_NAME_LABEL
 from kubefacts.validation import (
     annotation_key_problem,
     dns_label_problem,
@@ -35,6 +35,7 @@ OBJECT_META_FIELDS = (  # metav1.ObjectMeta
     "finalizers",
     "managedFields",
 )
+CLUSTER_SCOPED_KINDS = ("Namespace", CLUSTER_NETWORK_POLICY_KIND)
 ANNOTATIONS_MAX_BYTES = 256 * 1024  # apimachinery TotalAnnotationSizeLimitB
 
 
@@ -57,8 +58,8 @@ def object_name(body: Mapping[str, Any], kind: str, position: str) -> str:
     metadata = metadata if isinstance(metadata, Mapping) else {}
     name = metadata.get("name") or generated_name(metadata.get("generateName"))
     label = name if isinstance(name, str) and name else f"({position}, no name)"
-    if kind == "Namespace":
-        return f"Namespace {label}"
+    if kind in CLUSTER_SCOPED_KINDS:
+        return f"{kind} {label}"
     return f"{kind} {namespace_of(body)}/{label}"
 
 
@@ -96,10 +97,12 @@ def labels(ctx: Context, value: Any, path: str) -> dict[str, str]:
 
 
 def metadata(
-    ctx: Context, body: Mapping[str, Any], *, namespaced: bool
+    ctx: Context, body: Mapping[str, Any], *, namespaced: bool, subdomain: bool = False
 ) -> tuple[str, str, dict[str, str]]:
     """(namespace, name, labels) after checking the whole ObjectMeta as the API server does
-    (ValidateObjectMeta, strict field validation); namespace is "" for cluster-scoped objects."""
+    (ValidateObjectMeta, strict field validation); namespace is "" for cluster-scoped objects.
+    Names are DNS subdomains, but a Namespace's is a DNS label; `subdomain` for other
+    cluster-scoped objects (a custom resource's name is a DNS subdomain)."""
     meta = mapping(ctx, body.get("metadata"), "metadata") or {}
     known_fields(ctx, meta, OBJECT_META_FIELDS, "metadata")
     found = labels(ctx, meta.get("labels"), "metadata.labels")
@@ -115,7 +118,8 @@ def metadata(
     else:
         name = string(ctx, meta.get("name"), "metadata.name") or ""
     if name:
-        ctx.check("metadata.name", name, dns_subdomain_problem if namespaced else dns_label_problem)
+        rule = dns_subdomain_problem if namespaced or subdomain else dns_label_problem
+        ctx.check("metadata.name", name, rule)
     namespace = ""
     if namespaced:
         raw = meta.get("namespace")

@@ -12,7 +12,7 @@ from typing import Any
 
 from reachability import endpoints_note
 from reachability.cli.expectations import Expectation
-from reachability.evaluation import SideVerdict, Verdict
+from reachability.evaluation import ClusterRuleRef, SideVerdict, Verdict
 from reachability.matrix import Matrix
 
 ALLOWED_CELL, DENIED_CELL = "+", "."
@@ -49,12 +49,29 @@ def verdict_json(
 
 
 def _side(side: SideVerdict) -> dict[str, Any]:
-    return {
+    """One side; `decided_by` and `passed_by` only when a ClusterNetworkPolicy rule took part,
+    so outputs about NetworkPolicies alone stay as they were."""
+    record: dict[str, Any] = {
         "allowed": side.allowed,
         "isolated": side.isolated,
         "allowed_by": [{"policy": ref.policy, "index": ref.index} for ref in side.allowed_by],
         "isolated_by": list(side.isolated_by),
         "note": side.note,
+    }
+    if side.decided_by is not None:
+        record["decided_by"] = _cluster_rule(side.decided_by)
+    if side.passed_by is not None:
+        record["passed_by"] = _cluster_rule(side.passed_by)
+    return record
+
+
+def _cluster_rule(ref: ClusterRuleRef) -> dict[str, Any]:
+    return {
+        "policy": ref.policy,
+        "tier": ref.tier,
+        "index": ref.index,
+        "name": ref.name,
+        "action": ref.action,
     }
 
 

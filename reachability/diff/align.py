@@ -33,7 +33,8 @@ def align(before: Cluster, after: Cluster, options: Options) -> Aligned:
         *before.with_policy_prefix("before-").policies,
         *after.with_policy_prefix("after-").policies,
     )
-    union = Cluster.build(namespaces.values(), pods.values(), policies, options)
+    tiers = (*before.cluster_policies, *after.cluster_policies)  # only their selectors count here
+    union = Cluster.build(namespaces.values(), pods.values(), policies, options, tiers)
     # A representative pod talking to "itself" stands for two replicas with the same labels, which
     # the policies decide; only a real pod reaching itself can be loopback (loopback_allowed).
     fixed = dataclasses.replace(
@@ -45,7 +46,9 @@ def align(before: Cluster, after: Cluster, options: Options) -> Aligned:
     def rebuild(side: Cluster) -> Cluster:
         own = {ns.name for ns in side.namespaces}
         extra = [ns for ns in union.namespaces if ns.name not in own]
-        return Cluster.build((*side.namespaces, *extra), union.pods, side.policies, fixed)
+        return Cluster.build(
+            (*side.namespaces, *extra), union.pods, side.policies, fixed, side.cluster_policies
+        )
 
     return Aligned(
         before=rebuild(before),

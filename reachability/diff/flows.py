@@ -67,7 +67,12 @@ def diff(
 ) -> Diff:
     """Flows allowed AFTER but not BEFORE, and the reverse. `ports` replaces the probed ports."""
     aligned = align(before, after, options)
-    policies = (*before.policies, *after.policies)
+    policies = (
+        *before.policies,
+        *after.policies,
+        *before.cluster_policies,
+        *after.cluster_policies,
+    )
     probed = tuple(ports) or probe_ports(policies, aligned.pods, defaults=DEFAULT_PORTS)
     addresses = tuple(dict.fromkeys([*probe_externals(policies, aligned.pods), *externals]))
     old = side_sets(aligned.before, probed, addresses)
@@ -141,7 +146,9 @@ def reason(verdict: Verdict, src: str = "", dst: str = "") -> str:
     Policies are named without the namespace of the pod whose side they decide."""
     sides = ((verdict.egress, _namespace(src)), (verdict.ingress, _namespace(dst)))
     if verdict.allowed:
-        text = "; ".join(side_reason(s, ns) for s, ns in sides if s.isolated)
+        text = "; ".join(
+            side_reason(s, ns) for s, ns in sides if s.isolated or s.decided_by is not None
+        )
         return text or "neither side isolated"
     return "; ".join(side_reason(s, ns) for s, ns in sides if not s.allowed)
 

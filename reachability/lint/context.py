@@ -110,8 +110,9 @@ def analyse(cluster: Cluster, options: LintOptions) -> Analysis:
     questioned = cluster
     if namespaces or pods:
         questioned = cluster.with_objects(namespaces, pods, options=options.engine_options())
-    ports = probe_ports(cluster.policies, cluster.pods, defaults=(*DEFAULT_PORTS, *options.ports))
-    externals = probe_externals(cluster.policies, questioned.pods)
+    policies = (*cluster.policies, *cluster.cluster_policies)
+    ports = probe_ports(policies, cluster.pods, defaults=(*DEFAULT_PORTS, *options.ports))
+    externals = probe_externals(policies, questioned.pods)
     return Analysis(
         original=cluster,
         cluster=questioned,

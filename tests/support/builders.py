@@ -1,7 +1,7 @@
 """Builders for Kubernetes manifests (plain dicts) used by the reachability test corpus.
 
 Nothing here knows the engine: these helpers only write the objects a user would write
-(Namespaces, Pods, NetworkPolicies, Lists) as plain dicts.
+(Namespaces, Pods, NetworkPolicies, ClusterNetworkPolicies, Lists) as plain dicts.
 """
 
 from __future__ import annotations
@@ -220,6 +220,47 @@ def netpol(
         "metadata": {"name": name, "namespace": ns},
         "spec": spec,
     }
+
+
+def cnp(
+    name: str,
+    tier: str,
+    priority: int,
+    subject: Doc,
+    *,
+    ingress: Any = OMIT,
+    egress: Any = OMIT,
+) -> Doc:
+    """A policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy; ``subject`` as written
+    (``{"namespaces": ...}`` or ``{"pods": {...}}``)."""
+    spec: Doc = {"tier": tier, "priority": priority, "subject": subject}
+    if ingress is not OMIT:
+        spec["ingress"] = list(ingress)
+    if egress is not OMIT:
+        spec["egress"] = list(egress)
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha2",
+        "kind": "ClusterNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def cnp_rule(
+    action: str,
+    peers: Sequence[Doc],
+    protocols: Any = OMIT,
+    *,
+    name: str | None = None,
+    direction: str = "ingress",
+) -> Doc:
+    """A ClusterNetworkPolicy rule: ``from`` (ingress) or ``to`` (egress) peers as written."""
+    out: Doc = {"action": action, "from" if direction == "ingress" else "to": list(peers)}
+    if name is not None:
+        out["name"] = name
+    if protocols is not OMIT:
+        out["protocols"] = list(protocols)
+    return out
 
 
 def items_list(docs: Iterable[Doc], kind: str = "List") -> Doc:
