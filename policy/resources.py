@@ -17,6 +17,12 @@ TYPES: dict[str, tuple[str, str]] = {
     "kubernetes:core/v1:Namespace": ("v1", "Namespace"),
     "kubernetes:core/v1:Pod": ("v1", "Pod"),
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": ("networking.k8s.io/v1", "NetworkPolicy"),
+    # A CustomResource's type is `kubernetes:<apiVersion>:<kind>` (pulumi_kubernetes
+    # apiextensions/CustomResource.py).
+    "kubernetes:policy.networking.k8s.io/v1alpha2:ClusterNetworkPolicy": (
+        "policy.networking.k8s.io/v1alpha2",
+        "ClusterNetworkPolicy",
+    ),
 }
 """The resource types whose objects decide reachability."""
 
@@ -64,7 +70,8 @@ class StackObject:
 
 
 def stack_objects(resources: Iterable[ResourceLike]) -> tuple[StackObject, ...]:
-    """The Namespaces, Pods and NetworkPolicies among `resources`, as manifests, in stack order.
+    """The Namespaces, Pods, NetworkPolicies and ClusterNetworkPolicies among `resources`, as
+    manifests, in stack order.
 
     An unknown value (during preview) raises the SDK's UnknownValueError, which the SDK reports as
     "can't run policy during preview" rather than judging a half-known policy.

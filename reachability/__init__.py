@@ -1,5 +1,6 @@
-"""Kubernetes NetworkPolicy (networking.k8s.io/v1) semantics, offline: load manifests, then ask
-whether a connection is allowed and why, or for the whole connectivity matrix.
+"""Kubernetes NetworkPolicy (networking.k8s.io/v1) and ClusterNetworkPolicy (v1alpha2) semantics,
+offline: load manifests, then ask whether a connection is allowed and why, or for the whole
+connectivity matrix.
 
 These names are the whole public surface: lint/, diff/, the policy pack, the end-to-end tests and
 the components import nothing else of this package (modules whose names start with `_` are its
@@ -11,7 +12,15 @@ from reachability._frozen import plain_copy
 from reachability._parse import Document, expand_lists
 from reachability._selected import selected_pods
 from reachability.cluster import Cluster
-from reachability.evaluation import Reason, RuleRef, SideVerdict, Verdict, allowed
+from reachability.cluster_policy import ClusterNetworkPolicy, ClusterPeer, ClusterPort, ClusterRule
+from reachability.evaluation import (
+    ClusterRuleRef,
+    Reason,
+    RuleRef,
+    SideVerdict,
+    Verdict,
+    allowed,
+)
 from reachability.explain import endpoints_note, pod_list, side_reason
 from reachability.load import from_manifests, load, read_documents
 from reachability.located import Lines, Located, located_documents, objects_of
@@ -49,6 +58,11 @@ __all__ = [
     "DEFAULT_PORTS",
     "HOST_NETWORK_CONVENTIONS",
     "Cluster",
+    "ClusterNetworkPolicy",
+    "ClusterPeer",
+    "ClusterPort",
+    "ClusterRule",
+    "ClusterRuleRef",
     "ContainerPort",
     "Direction",
     "Document",

@@ -125,9 +125,7 @@ class ClusterIndex:
         # they have rules (positions in cluster.cluster_policies: evaluation order).
         subjects = {direction: [[] for _ in self.endpoints] for direction in DIRECTIONS}
         for k, cluster_policy in enumerate(cluster.cluster_policies):
-            bits = self.selector_pair_bits(
-                cluster_policy.namespace_selector, cluster_policy.pod_selector
-            )
+            bits = self.cluster_subject_bits(k)
             for direction in DIRECTIONS:
                 if cluster_policy.rules(direction):
                     lists = subjects[direction]
@@ -275,6 +273,11 @@ class ClusterIndex:
     def _namespace_peer_bits(self, peer: Peer) -> int:
         assert peer.namespace_selector is not None
         return self.selector_pair_bits(peer.namespace_selector, peer.pod_selector)
+
+    def cluster_subject_bits(self, policy_position: int) -> int:
+        """The pods a ClusterNetworkPolicy's subject selects (never host-network ones)."""
+        policy = self.cluster.cluster_policies[policy_position]
+        return self.selector_pair_bits(policy.namespace_selector, policy.pod_selector)
 
     def cluster_rule_bits(
         self, policy_position: int, direction: Direction, rule_position: int

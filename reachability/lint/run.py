@@ -29,6 +29,7 @@ from .peers import name_label, open_namespaces, or_peers
 from .policies import selects_nothing, shadowed, undefined_named_ports
 from .ports import ignored_rules, one_protocol_rules
 from .registry import SOURCE, Finding, Rule, declare, declared_rules, finding, sort_key
+from .tiers import tier_findings
 
 NP000 = declare("NP000", "error", "invalid manifest", reads=(SOURCE,))
 
@@ -103,7 +104,8 @@ def lint_cluster(
     found += selects_nothing(analysis)
     found += undefined_named_ports(analysis)
     found += namespaces_without_default_deny(analysis)
-    ignored = {p.id: _ignored(p.manifest) for p in cluster.policies}
+    found += tier_findings(analysis)
+    ignored = {p.id: _ignored(p.manifest) for p in (*cluster.policies, *cluster.cluster_policies)}
     return finish(found, options, ignored, located)
 
 
@@ -148,8 +150,10 @@ def _with_line(item: Finding, located: Located | None) -> Finding:
 
 
 def _policy_id(obj: str) -> str:
+    """The id of the policy a finding is about ("" for other objects): `ns/name` for a
+    NetworkPolicy, the name for a ClusterNetworkPolicy (names hold no `/`, so ids never clash)."""
     kind, _, ref = obj.partition(" ")
-    return ref if kind == "NetworkPolicy" else ""
+    return ref if kind in ("NetworkPolicy", "ClusterNetworkPolicy") else ""
 
 
 def _ignored(manifest: Mapping[str, Any]) -> frozenset[str]:
