@@ -13,11 +13,7 @@ Peer semantics (networking.k8s.io/v1):
   the option), and no policy isolates them;
 - a rule without peers (`from`/`to` missing or empty) matches every endpoint.
 
-ClusterNetworkPolicy subjects and peers (policy.networking.k8s.io/v1alpha2) use the same sets:
-`namespaces` is every pod of the matching namespaces, `pods` the pods matching both selectors,
-never host-network ones; `networks` matches every address in its CIDRs, pod addresses included
-whatever `Options.ipblock_matches_pods` says (the API checks cluster-internal traffic against
-them too); `nodes: {}` is every node, so every host-network pod.
+ClusterNetworkPolicy subjects and peers are `tiers` (`_tier_sets.py`), on the same sets.
 """
 
 from __future__ import annotations
@@ -27,9 +23,9 @@ from dataclasses import dataclass
 
 from kubefacts.api import DIRECTIONS, Direction
 from reachability._bits import positions
-from reachability._ports import cluster_ports_admit, spec_admits
+from reachability._ports import spec_admits
+from reachability._tier_sets import TierSets
 from reachability.cluster import Cluster
-from reachability.cluster_policy import ClusterPeer
 from reachability.model import (
     Endpoint,
     ExternalIP,
@@ -103,8 +99,7 @@ class ClusterIndex:
         self._peers: list[Peer] = []
         self._named: dict[tuple[str, int, str], int] | None = None
         self._side_classes: dict[Direction, SideClasses] = {}
-        self._cluster_rule_memo: dict[tuple[int, Direction, int], int] = {}
-        self._every_address: list[tuple[int, IPAddress]] | None = None
+        self.tiers = TierSets(self)
 
         # Which policies select each endpoint, per direction (policy positions, ascending).
         self._selected: list[tuple[int, int]] = []
@@ -125,7 +120,7 @@ class ClusterIndex:
         # they have rules (positions in cluster.cluster_policies: evaluation order).
         subjects = {direction: [[] for _ in self.endpoints] for direction in DIRECTIONS}
         for k, cluster_policy in enumerate(cluster.cluster_policies):
-            bits = self.cluster_subject_bits(k)
+            bits = self.tiers.subjects(k)
             for direction in DIRECTIONS:
                 if cluster_policy.rules(direction):
                     lists = subjects[direction]
@@ -273,86 +268,6 @@ class ClusterIndex:
     def _namespace_peer_bits(self, peer: Peer) -> int:
         assert peer.namespace_selector is not None
         return self.selector_pair_bits(peer.namespace_selector, peer.pod_selector)
-
-    def cluster_subject_bits(self, policy_position: int) -> int:
-        """The pods a ClusterNetworkPolicy's subject selects (never host-network ones)."""
-        policy = self.cluster.cluster_policies[policy_position]
-        return self.selector_pair_bits(policy.namespace_selector, policy.pod_selector)
-
-    def cluster_rule_bits(
-        self, policy_position: int, direction: Direction, rule_position: int
-    ) -> int:
-        """Every endpoint a ClusterNetworkPolicy rule's `from`/`to` matches."""
-        key = (policy_position, direction, rule_position)
-        found = self._cluster_rule_memo.get(key)
-        if found is None:
-            rule = self.cluster.cluster_policies[policy_position].rules(direction)[rule_position]
-            found = 0
-            for peer in rule.peers:
-                found |= self.cluster_peer_bits(peer)
-            self._cluster_rule_memo[key] = found
-        return found
-
-    def cluster_peer_bits(self, peer: ClusterPeer) -> int:
-        if peer.nodes:
-            return self.host_network_bits
-        if peer.networks:
-            found = 0
-            for i, address in self._addresses_of_all():
-                if any(
-                    address.version == network.version and address in network
-                    for network in peer.networks
-                ):
-                    found |= 1 << i
-            return found
-        assert peer.namespace_selector is not None
-        return self.selector_pair_bits(peer.namespace_selector, peer.pod_selector)
-
-    def cluster_rule_admits(
-        self, policy_position: int, direction: Direction, rule_position: int, endpoint: Endpoint
-    ) -> bool:
-        """Whether a ClusterNetworkPolicy rule's peers hold `endpoint`, which may be an address
-        outside the index."""
-        i = self.position.get(endpoint.id)
-        if i is not None and self.endpoints[i] == endpoint:
-            return bool(self.cluster_rule_bits(policy_position, direction, rule_position) >> i & 1)
-        if not isinstance(endpoint, ExternalIP):
-            raise UnknownEndpoint(f"{endpoint.id} is not a pod of this cluster")
-        address = ipaddress.ip_address(endpoint.ip)
-        rule = self.cluster.cluster_policies[policy_position].rules(direction)[rule_position]
-        return any(
-            address.version == network.version and address in network
-            for peer in rule.peers
-            for network in peer.networks
-        )
-
-    def _addresses_of_all(self) -> list[tuple[int, IPAddress]]:
-        """Every endpoint's addresses: the external ones, pods' and host-network pods'."""
-        if self._every_address is None:
-            found: list[tuple[int, IPAddress]] = []
-            for i, endpoint in enumerate(self.endpoints):
-                texts = (endpoint.ip,) if isinstance(endpoint, ExternalIP) else endpoint.ips
-                found.extend((i, ipaddress.ip_address(ip)) for ip in texts)
-            self._every_address = found
-        return self._every_address
-
-    def cluster_destination_port_bits(
-        self,
-        policy_position: int,
-        direction: Direction,
-        rule_position: int,
-        port: int,
-        protocol: str,
-    ) -> int:
-        """Destinations for which a ClusterNetworkPolicy egress rule's `protocols` match."""
-        rule = self.cluster.cluster_policies[policy_position].rules(direction)[rule_position]
-        if rule.ports is None or cluster_ports_admit(rule.ports, None, port, protocol):
-            return self.all
-        found = 0
-        for spec in rule.ports:
-            if spec.name is not None:
-                found |= self.named_port_bits(spec.name, port, protocol)
-        return found
 
     def rule_peer_bits(self, policy_position: int, direction: Direction, rule_position: int) -> int:
         """Every endpoint the rule's `from`/`to` admits (all of them when it has no peers).

@@ -65,12 +65,12 @@ def _walk(
             if not remaining:
                 return accepted, remaining, passed
             if direction == _EGRESS:
-                matched = index.cluster_destination_port_bits(k, direction, r, port, protocol)
+                matched = index.tiers.destination_port_bits(k, direction, r, port, protocol)
             elif cluster_ports_admit(rule.ports, target, port, protocol):
                 matched = remaining
             else:
                 continue
-            matched &= remaining & index.cluster_rule_bits(k, direction, r)
+            matched &= remaining & index.tiers.rule_bits(k, direction, r)
             if not matched:
                 continue
             if rule.action == _ACCEPT:
@@ -101,6 +101,6 @@ def first_match(
         for r, rule in enumerate(policy.rules(direction)):
             if not cluster_ports_admit(rule.ports, destination, port, protocol):
                 continue
-            if index.cluster_rule_admits(k, direction, r, peer):
+            if index.tiers.rule_admits(k, direction, r, peer):
                 return k, r, rule
     return None

@@ -121,11 +121,11 @@ class SideSets:
 
     def cluster_subjects(self, policy_position: int) -> int:
         """The pods a ClusterNetworkPolicy's subject selects (never host-network ones)."""
-        return self._index.cluster_subject_bits(policy_position)
+        return self._index.tiers.subjects(policy_position)
 
     def cluster_rule_peers(self, policy_position: int, direction: Direction, rule: int) -> int:
         """The endpoints a ClusterNetworkPolicy rule's `from`/`to` holds, whatever the port."""
-        return self._index.cluster_rule_bits(policy_position, direction, rule)
+        return self._index.tiers.rule_bits(policy_position, direction, rule)
 
     def allows(self, direction: Direction, position: int, port: int) -> int:
         """The peers the endpoint's own side lets through on ports[port]: the destinations of
