@@ -62,6 +62,22 @@ per peer."""
 CLUSTER_POLICY_RULE_NAME_MAX: Final = 100
 CLUSTER_POLICY_CIDR_MAX: Final = 43
 
+ADMIN_NETWORK_POLICY_KIND: Final = "AdminNetworkPolicy"
+BASELINE_ADMIN_NETWORK_POLICY_KIND: Final = "BaselineAdminNetworkPolicy"
+ADMIN_NETWORK_POLICY_API_VERSION: Final = "policy.networking.k8s.io/v1alpha1"
+"""network-policy-api v0.1.x (the v0.1.8 CRDs; removed from the channels in v0.2.0), what most
+CNIs still ship: the Admin tier as AdminNetworkPolicy (actions Allow, Deny, Pass), the Baseline
+tier as the one BaselineAdminNetworkPolicy named `default` (Allow, Deny)."""
+BASELINE_ADMIN_NETWORK_POLICY_NAME: Final = "default"
+ADMIN_NETWORK_POLICY_MAX_ITEMS: Final = 100
+"""v1alpha1's maxItems for rules, peers and ports (networks per peer: 25, as in v1alpha2)."""
+
+CLUSTER_POLICY_KINDS: Final = (
+    CLUSTER_NETWORK_POLICY_KIND,
+    ADMIN_NETWORK_POLICY_KIND,
+    BASELINE_ADMIN_NETWORK_POLICY_KIND,
+)
+
 
 class Direction(StrEnum):
     """A side of a connection as a NetworkPolicy sees it: the source's egress, the

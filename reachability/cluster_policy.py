@@ -1,4 +1,5 @@
-"""ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2) as immutable values.
+"""ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2) as immutable values, which also hold
+the v1alpha1 AdminNetworkPolicy (Admin tier) and BaselineAdminNetworkPolicy (Baseline tier).
 
 A ClusterNetworkPolicy is cluster-scoped and sits in a tier around the namespaces'
 NetworkPolicies: Admin before them, Baseline after. Within a tier, policies are evaluated by
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubefacts.api import Action, Direction, Tier
+from kubefacts.api import CLUSTER_NETWORK_POLICY_KIND, Action, Direction, Tier
 from reachability._frozen import frozen
 from reachability.model import IPNetwork
 from reachability.selectors import LabelSelector
@@ -93,8 +94,9 @@ class ClusterRule:
 
 @dataclass(frozen=True, slots=True)
 class ClusterNetworkPolicy:
-    """A ClusterNetworkPolicy. The subject is `namespace_selector` alone (`subject.namespaces`)
-    or with `pod_selector` (`subject.pods`); host-network pods are never subjects."""
+    """A ClusterNetworkPolicy (or an AdminNetworkPolicy / BaselineAdminNetworkPolicy: `kind`).
+    The subject is `namespace_selector` alone (`subject.namespaces`) or with `pod_selector`
+    (`subject.pods`); host-network pods are never subjects."""
 
     name: str
     tier: Tier
@@ -103,6 +105,7 @@ class ClusterNetworkPolicy:
     pod_selector: LabelSelector | None = None
     ingress: tuple[ClusterRule, ...] = ()
     egress: tuple[ClusterRule, ...] = ()
+    kind: str = CLUSTER_NETWORK_POLICY_KIND
     source: str = field(default="<memory>", compare=False)
     manifest: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -111,14 +114,22 @@ class ClusterNetworkPolicy:
         """Cluster-scoped: the name alone."""
         return self.name
 
+    @property
+    def title(self) -> str:
+        """How verdicts and findings name it: "Admin ClusterNetworkPolicy guard",
+        "AdminNetworkPolicy guard" (a v1alpha1 kind says its tier)."""
+        if self.kind == CLUSTER_NETWORK_POLICY_KIND:
+            return f"{self.tier} {self.kind} {self.name}"
+        return f"{self.kind} {self.name}"
+
     def rules(self, direction: Direction) -> tuple[ClusterRule, ...]:
         return self.ingress if direction == _INGRESS else self.egress
 
     @property
-    def order(self) -> tuple[int, int, str]:
+    def order(self) -> tuple[bool, int, str, str]:
         """Evaluation order: Admin tier first, then by priority, then (a tie the API leaves to
         the implementation) by name."""
-        return (self.tier != Tier.ADMIN, self.priority, self.name)
+        return (self.tier != Tier.ADMIN, self.priority, self.name, self.kind)
 
     def __str__(self) -> str:
         return self.name

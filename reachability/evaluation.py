@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kubefacts.api import PROTOCOLS, Action, Direction, Tier
+from kubefacts.api import CLUSTER_NETWORK_POLICY_KIND, PROTOCOLS, Action, Direction, Tier
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
 from reachability._tiers import first_match
@@ -55,17 +55,20 @@ class RuleRef:
 @dataclass(frozen=True, slots=True)
 class ClusterRuleRef:
     """A ClusterNetworkPolicy rule: the policy's name, its tier, the rule's 0-based position in
-    spec.ingress / spec.egress, its name ("" when it has none) and its action."""
+    spec.ingress / spec.egress, its name ("" when it has none), its action and the policy's kind
+    (AdminNetworkPolicy and BaselineAdminNetworkPolicy, v1alpha1, are read into the same)."""
 
     policy: str
     tier: Tier
     index: int
     name: str
     action: Action
+    kind: str = CLUSTER_NETWORK_POLICY_KIND
 
     def describe(self, direction: Direction) -> str:
         named = f" ({self.name})" if self.name else ""
-        return f"{self.tier} ClusterNetworkPolicy {self.policy} {direction}[{self.index}]{named}"
+        tier = f"{self.tier} " if self.kind == CLUSTER_NETWORK_POLICY_KIND else ""
+        return f"{tier}{self.kind} {self.policy} {direction}[{self.index}]{named}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +211,8 @@ def _decided(
     if found is None:
         return None
     k, r, rule = found
-    return ClusterRuleRef(index.cluster.cluster_policies[k].name, tier, r, rule.name, rule.action)
+    policy = index.cluster.cluster_policies[k]
+    return ClusterRuleRef(policy.name, tier, r, rule.name, rule.action, policy.kind)
 
 
 def _by_rule(

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from kubefacts.api import CLUSTER_NETWORK_POLICY_KIND, DEFAULT_NAMESPACE
+from kubefacts.api import CLUSTER_POLICY_KINDS, DEFAULT_NAMESPACE
 from kubefacts.yaml_limits import check_yaml_limits
 from reachability import _block_yaml
 from reachability._frozen import plain_copy
@@ -211,7 +211,7 @@ def _may_hold(text: str, namespaces: frozenset[str]) -> bool:
     JSON); an omitted one is `default`. Names hold no spaces, so no line folding can split one."""
     return (
         DEFAULT_NAMESPACE in namespaces
-        or CLUSTER_NETWORK_POLICY_KIND in text  # cluster-wide: it may govern any namespace
+        or any(kind in text for kind in CLUSTER_POLICY_KINDS)  # cluster-wide: may govern any
         or "\\" in text
         or any(namespace in text for namespace in namespaces)
     )

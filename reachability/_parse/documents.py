@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubefacts.api import CLUSTER_NETWORK_POLICY_KIND
+from kubefacts.api import CLUSTER_POLICY_KINDS
 from reachability._parse.cluster_policy import cluster_policy
 from reachability._parse.metadata import (
     CLUSTER_SCOPED_KINDS,
@@ -92,7 +92,7 @@ def parse_documents(documents: Iterable[Document], within: frozenset[str] | None
             value = Controlled(pod(ctx, body), controller(ctx, body))
         elif kind == "NetworkPolicy":
             value = policy(ctx, body, document.source)
-        elif kind == CLUSTER_NETWORK_POLICY_KIND:
+        elif kind in CLUSTER_POLICY_KINDS:
             value = cluster_policy(ctx, body, document.source)
         else:
             value = Controlled(workload(ctx, body), controller(ctx, body))
@@ -109,7 +109,7 @@ def parse_documents(documents: Iterable[Document], within: frozenset[str] | None
             namespaces.append(value)
         elif kind == "NetworkPolicy":
             policies.append(value)
-        elif kind == CLUSTER_NETWORK_POLICY_KIND:
+        elif kind in CLUSTER_POLICY_KINDS:
             cluster_policies.append(value)
         else:
             endpoints.append(value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubefacts.api import CLUSTER_NETWORK_POLICY_KIND, DEFAULT_NAMESPACE, NAMESPACE_NAME_LABEL
+from kubefacts.api import CLUSTER_POLICY_KINDS, DEFAULT_NAMESPACE, NAMESPACE_NAME_LABEL
 from kubefacts.validation import (
     annotation_key_problem,
     dns_label_problem,
@@ -35,7 +35,7 @@ OBJECT_META_FIELDS = (  # metav1.ObjectMeta
     "finalizers",
     "managedFields",
 )
-CLUSTER_SCOPED_KINDS = ("Namespace", CLUSTER_NETWORK_POLICY_KIND)
+CLUSTER_SCOPED_KINDS = ("Namespace", *CLUSTER_POLICY_KINDS)
 ANNOTATIONS_MAX_BYTES = 256 * 1024  # apimachinery TotalAnnotationSizeLimitB
 
 

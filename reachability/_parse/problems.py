@@ -90,6 +90,17 @@ def known_fields(
             ctx.add(where, f"unknown field: use {', '.join(allowed)}")
 
 
+def one_of(
+    ctx: Context, entry: Mapping[str, Any], fields: tuple[str, ...], path: str
+) -> str | None:
+    """The one member set, where a CRD wants exactly one (minProperties = maxProperties = 1)."""
+    given = [key for key in entry if key in fields]
+    if len(given) != 1 or len(entry) != 1:
+        ctx.add(path, f"must set exactly one of {', '.join(fields)}")
+        return None
+    return given[0]
+
+
 def is_int(value: Any) -> bool:
     """A whole number: an int, or a float with no fraction (`80.0`), which kubectl sends to the
     API server as the JSON number 80. Read it with `int()`."""

@@ -72,6 +72,7 @@ def _cluster_rule(ref: ClusterRuleRef) -> dict[str, Any]:
         "index": ref.index,
         "name": ref.name,
         "action": ref.action,
+        "kind": ref.kind,
     }
 
 

@@ -28,8 +28,17 @@ from .lines import line_of
 from .peers import name_label, open_namespaces, or_peers
 from .policies import selects_nothing, shadowed, undefined_named_ports
 from .ports import ignored_rules, one_protocol_rules
-from .registry import SOURCE, Finding, Rule, declare, declared_rules, finding, sort_key
-from .tiers import tier_findings
+from .registry import (
+    SOURCE,
+    Finding,
+    Rule,
+    declare,
+    declared_rules,
+    finding,
+    policy_object,
+    sort_key,
+)
+from .tiers import cluster_policy_object, tier_findings
 
 NP000 = declare("NP000", "error", "invalid manifest", reads=(SOURCE,))
 
@@ -105,7 +114,10 @@ def lint_cluster(
     found += undefined_named_ports(analysis)
     found += namespaces_without_default_deny(analysis)
     found += tier_findings(analysis)
-    ignored = {p.id: _ignored(p.manifest) for p in (*cluster.policies, *cluster.cluster_policies)}
+    ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}
+    ignored.update(
+        (cluster_policy_object(p), _ignored(p.manifest)) for p in cluster.cluster_policies
+    )
     return finish(found, options, ignored, located)
 
 
@@ -133,7 +145,7 @@ def finish(
     """Drop suppressed findings and duplicates, add line numbers, sort by place."""
     kept: dict[Finding, None] = {}
     for item in found:
-        if item.id in options.ignore or item.id in ignored.get(_policy_id(item.obj), ()):
+        if item.id in options.ignore or item.id in ignored.get(item.obj, ()):
             continue
         kept.setdefault(_with_line(item, located), None)
     return tuple(sorted(kept, key=sort_key))
@@ -147,13 +159,6 @@ def _with_line(item: Finding, located: Located | None) -> Finding:
     if item.line is not None or not item.file or item.file.startswith("<"):
         return item
     return replace(item, line=line_of(item.file, item.obj, item.field, located))
-
-
-def _policy_id(obj: str) -> str:
-    """The id of the policy a finding is about ("" for other objects): `ns/name` for a
-    NetworkPolicy, the name for a ClusterNetworkPolicy (names hold no `/`, so ids never clash)."""
-    kind, _, ref = obj.partition(" ")
-    return ref if kind in ("NetworkPolicy", "ClusterNetworkPolicy") else ""
 
 
 def _ignored(manifest: Mapping[str, Any]) -> frozenset[str]:

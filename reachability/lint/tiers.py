@@ -40,7 +40,8 @@ MAX_LISTED = 4
 
 
 def cluster_policy_object(policy: ClusterNetworkPolicy) -> str:
-    return f"ClusterNetworkPolicy {policy.name}"
+    """How findings name it, like the engine's problems: "Kind name"."""
+    return f"{policy.kind} {policy.name}"
 
 
 def tier_findings(analysis: Analysis) -> Iterator[Finding]:

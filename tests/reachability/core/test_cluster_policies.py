@@ -642,6 +642,107 @@ def test_query_json_names_the_deciding_rule(tmp_path: Path) -> None:
         "index": 0,
         "name": "",
         "action": "Deny",
+        "kind": "ClusterNetworkPolicy",
     }
     assert record["ingress"]["passed_by"]["name"] == "p"
     assert "decided_by" not in record["egress"]
+
+
+# ---------------------------------------------------------------------------- v1alpha1
+
+
+def anp(name: str, priority: int, subject: Doc, **rules: Any) -> Doc:
+    """An AdminNetworkPolicy (v1alpha1): rules as written (`ports`, actions Allow/Deny/Pass)."""
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {"priority": priority, "subject": subject, **rules},
+    }
+
+
+def banp(subject: Doc, name: str = "default", **rules: Any) -> Doc:
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "BaselineAdminNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {"subject": subject, **rules},
+    }
+
+
+def test_admin_network_policy_v1alpha1_is_the_admin_tier() -> None:
+    allow_y = netpol("x", "from-y", ingress=[ingress_rule([peer(namespaces=selector({NS: "y"}))])])
+    deny = anp(
+        "guard",
+        3,
+        ns_is("x"),
+        ingress=[
+            {
+                "name": "no-web",
+                "action": "Deny",
+                "from": [ns_is("y")],
+                "ports": [{"portNumber": {"port": 80}}],  # protocol defaults to TCP
+            },
+            {"action": "Pass", "from": [ns_is("y")]},
+        ],
+    )
+    docs = [*base(), allow_y, deny]
+    found = verdict(docs, "y/a", "x/a", 80)
+    assert not found.allowed
+    decided = found.ingress.decided_by
+    assert (decided.kind, decided.policy, decided.action) == ("AdminNetworkPolicy", "guard", "Deny")
+    assert "denied by AdminNetworkPolicy guard ingress[0] (no-web)" in found.reason
+    passed = verdict(docs, "y/a", "x/a", 81)
+    assert passed.allowed and passed.ingress.passed_by.kind == "AdminNetworkPolicy"
+    ranged = anp(
+        "r",
+        1,
+        ns_is("x"),
+        ingress=[
+            {
+                "action": "Allow",
+                "from": [ns_is("y")],
+                "ports": [{"portRange": {"protocol": "UDP", "start": 53, "end": 53}}],
+            }
+        ],
+    )
+    deny_all = netpol("x", "deny", policy_types=["Ingress"])
+    assert verdict([*base(), deny_all, ranged], "y/a", "x/a", 53, "UDP").allowed
+    assert not verdict([*base(), deny_all, ranged], "y/a", "x/a", 54, "UDP").allowed
+
+
+def test_baseline_admin_network_policy_v1alpha1_is_the_baseline_tier() -> None:
+    floor = banp(
+        {"namespaces": {}},
+        egress=[{"action": "Deny", "to": [{"networks": ["0.0.0.0/0"]}]}],
+    )
+    deny_out = netpol("y", "out", policy_types=["Egress"], egress=[egress_rule()])
+    docs = [*base(), floor, deny_out]
+    found = verdict(docs, "x/a", "y/a")
+    assert not found.allowed and found.egress.decided_by.kind == "BaselineAdminNetworkPolicy"
+    assert verdict(docs, "y/a", "x/a").allowed  # y's egress: its NetworkPolicy decides
+
+
+def test_v1alpha1_objects_are_checked_as_their_crds_check_them() -> None:
+    problems = _problems(
+        banp({"namespaces": {}}, name="other", ingress=[{"action": "Pass", "from": [{}]}]),
+        anp(
+            "a",
+            2000,
+            {"pods": {"podSelector": {}}},  # v1alpha1 requires namespaceSelector
+            egress=[{"action": "Accept", "to": [ns_is("y")], "protocols": []}],
+        ),
+    )
+    expected = [
+        "BaselineAdminNetworkPolicy other metadata.name: 'other': there is one",
+        "BaselineAdminNetworkPolicy other spec.ingress[0].action: 'Pass' is not supported: "
+        "use Allow, Deny",
+        "BaselineAdminNetworkPolicy other spec.ingress[0].from[0]: must set exactly one of",
+        "AdminNetworkPolicy a spec.priority: 2000 must be from 0 to 1000",
+        "AdminNetworkPolicy a spec.subject.pods.namespaceSelector: is required",
+        "AdminNetworkPolicy a spec.egress[0].action: 'Accept' is not supported: use Allow, Deny, "
+        "Pass",
+        "AdminNetworkPolicy a spec.egress[0].protocols: unknown field",
+    ]
+    for text in expected:
+        assert any(p.startswith(text) for p in problems), (text, problems)
