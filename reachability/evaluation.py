@@ -81,6 +81,7 @@ class SideVerdict:
     note: Reason
     decided_by: ClusterRuleRef | None = None  # the ClusterNetworkPolicy rule that decided
     passed_by: ClusterRuleRef | None = None  # an Admin rule that passed it on to the next tier
+    governed_by: tuple[str, ...] = ()  # the cluster policies whose subject it is (their titles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,18 +162,20 @@ def _side(
     selecting = index.policies_selecting[direction][position]
     tiers = index.cluster_selecting[direction][position]
     passed = None
+    governed = tuple(index.cluster.cluster_policies[k].title for k in tiers)
     if tiers:
         isolated_by = tuple(index.cluster.policies[k].id for k in selecting)
         found = _decided(index, direction, tiers, Tier.ADMIN, peer, target, port, protocol)
         if found is not None and found.action != Action.PASS:
-            return _by_rule(direction, found, Reason.ADMIN, bool(selecting), isolated_by, loopback)
+            return _by_rule(direction, found, Reason.ADMIN, isolated_by, loopback, governed)
         passed = found
         if not selecting:
             found = _decided(index, direction, tiers, Tier.BASELINE, peer, target, port, protocol)
             if found is not None and found.action != Action.PASS:
-                return _by_rule(direction, found, Reason.BASELINE, False, (), loopback, passed)
+                return _by_rule(direction, found, Reason.BASELINE, (), loopback, governed, passed)
     if not selecting:
-        return SideVerdict(direction, True, False, (), (), Reason.NOT_ISOLATED, passed_by=passed)
+        note = Reason.NOT_ISOLATED
+        return SideVerdict(direction, True, False, (), (), note, None, passed, governed)
     policies = index.cluster.policies
     admitted: list[RuleRef] = []
     for k in selecting:
@@ -194,6 +197,7 @@ def _side(
         isolated_by,
         note,
         passed_by=passed,
+        governed_by=governed,
     )
 
 
@@ -219,16 +223,17 @@ def _by_rule(
     direction: Direction,
     rule: ClusterRuleRef,
     reason: Reason,
-    isolated: bool,
     isolated_by: tuple[str, ...],
     loopback: bool,
+    governed: tuple[str, ...],
     passed: ClusterRuleRef | None = None,
 ) -> SideVerdict:
     """A side a ClusterNetworkPolicy rule decided (loopback still lets a pod reach itself)."""
     accepted = rule.action == Action.ACCEPT
     note = Reason.LOOPBACK if loopback and not accepted else reason
+    isolated = bool(isolated_by)
     return SideVerdict(
-        direction, accepted or loopback, isolated, (), isolated_by, note, rule, passed
+        direction, accepted or loopback, isolated, (), isolated_by, note, rule, passed, governed
     )
 
 
@@ -250,7 +255,10 @@ def _explain_side(side: SideVerdict, peer: Endpoint, where: str) -> str:
         case Reason.HOST_NETWORK:
             return "host-network pod, NetworkPolicy does not isolate it"
         case Reason.NOT_ISOLATED:
-            return f"not isolated (no NetworkPolicy selects it for {side.direction})"
+            isolated = f"not isolated (no NetworkPolicy selects it for {side.direction})"
+            if side.governed_by:
+                return f"no rule of {', '.join(side.governed_by)} matches, {isolated}"
+            return isolated
         case Reason.LOOPBACK:
             if decided is not None:
                 over = f"{decided.action} of {decided.describe(side.direction)}"

@@ -49,8 +49,8 @@ def verdict_json(
 
 
 def _side(side: SideVerdict) -> dict[str, Any]:
-    """One side; `decided_by` and `passed_by` only when a ClusterNetworkPolicy rule took part,
-    so outputs about NetworkPolicies alone stay as they were."""
+    """One side; `decided_by`, `passed_by` and `governed_by` only when cluster policies take
+    part, so outputs about NetworkPolicies alone stay as they were."""
     record: dict[str, Any] = {
         "allowed": side.allowed,
         "isolated": side.isolated,
@@ -62,6 +62,8 @@ def _side(side: SideVerdict) -> dict[str, Any]:
         record["decided_by"] = _cluster_rule(side.decided_by)
     if side.passed_by is not None:
         record["passed_by"] = _cluster_rule(side.passed_by)
+    if side.governed_by:
+        record["governed_by"] = list(side.governed_by)
     return record
 
 

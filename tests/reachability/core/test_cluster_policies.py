@@ -746,3 +746,12 @@ def test_v1alpha1_objects_are_checked_as_their_crds_check_them() -> None:
     ]
     for text in expected:
         assert any(p.startswith(text) for p in problems), (text, problems)
+
+
+def test_a_fall_through_names_the_cluster_policies_that_did_not_match() -> None:
+    unrelated = cnp("guard", "Admin", 1, ns_is("x"), ingress=[cnp_rule("Deny", [ns_is("x")])])
+    found = verdict([*base(), unrelated], "y/a", "x/a")
+    assert found.allowed and found.ingress.decided_by is None
+    assert found.ingress.governed_by == ("Admin ClusterNetworkPolicy guard",)
+    assert "no rule of Admin ClusterNetworkPolicy guard matches, not isolated" in found.reason
+    assert found.egress.governed_by == ()
