@@ -4,6 +4,7 @@ manifests (pure; the resources under mocks are in test_cluster_guardrails_resour
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from components.cluster_policies import (
 )
 from components.config_values import SettingsError
 from components.manifests import environment_manifests
+from components.render import main as render_main
 from components.settings import settings_from_config
 from kubefacts.cluster_network_policy import MAX_PRIORITY, MIN_PRIORITY
 from kubefacts.validation import dns_subdomain_problem
@@ -258,3 +260,36 @@ def test_bad_args_name_the_python_field_and_the_schema_key() -> None:
         "EnvironmentNamespace live: args.cluster_baseline_deny (clusterBaselineDeny): true: "
         "only with clusterGuardrails: true"
     )
+
+
+def render_pr_1(project: Path, out: Path, value: str) -> int:
+    (project / "Pulumi.pr-1.yaml").write_text(
+        f"config:\n  catalyst-environments:clusterGuardrails: {value}\n"
+    )
+    return render_main(
+        ["render", "--project-dir", str(project), "--stack", "pr-1", "--out", str(out)]
+    )
+
+
+@pytest.mark.parametrize("value", ["yes", "on", "1", "''"])
+def test_render_refuses_a_stack_value_that_is_no_boolean_as_the_cli_does(
+    value: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """yes and on are strings to the CLI's YAML (yaml.v3), 1 an integer: each is refused against
+    the declared `type: boolean`, before anything is written."""
+    out = tmp_path / "out"
+    assert render_pr_1(project, out, value) == 2
+    assert capsys.readouterr().err == (
+        "render: error: Stack 'pr-1' with configuration key 'clusterGuardrails' must be of type "
+        "'boolean'\n"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("value", ["true", "TRUE", '"true"'])
+def test_render_takes_what_the_cli_passes_as_true(
+    value: str, project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert render_pr_1(project, out, value) == 0
+    assert (out / "clusternetworkpolicy-catalyst-guardrails-myteam-myproject-pr-1.yaml").is_file()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from components.manifests import environment_manifests
@@ -18,3 +19,19 @@ def stack_manifests(stack: str, **overrides: Any) -> list[dict[str, Any]]:
     config: dict[str, Any] = project_values(load_stack_config(REPO_ROOT, stack).values, PROJECT)
     config.update(overrides)
     return environment_manifests(settings_from_config(stack, config))
+
+
+def turn_on_guardrails(project: Path, stack: str, *, baseline_deny: bool = False) -> Path:
+    """Set clusterGuardrails (and clusterBaselineDeny) in the project's ``Pulumi.<stack>.yaml``,
+    keeping what the file already says (production's database); what ``pulumi config set
+    --type bool`` would add."""
+    path = project / f"Pulumi.{stack}.yaml"
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        assert text.rstrip().splitlines()[-1].startswith(" "), "config must be the last map"
+    else:
+        text = "config:\n"
+    keys = ["clusterGuardrails", *(["clusterBaselineDeny"] if baseline_deny else [])]
+    lines = "".join(f"  {PROJECT}:{key}: true\n" for key in keys)
+    path.write_text(text.rstrip("\n") + "\n" + lines, encoding="utf-8")
+    return path
