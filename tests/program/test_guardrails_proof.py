@@ -16,7 +16,6 @@ checks do not.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.render import main as render_main
 from reachability.cli import main as reachability_main
 from tests.support.paths import REPO_ROOT
-from tests.support.stacks import turn_on_guardrails
+from tests.support.stacks import render_stacks
 
 EXAMPLES = REPO_ROOT / "examples"
 EXPECTATIONS = EXAMPLES / "expectations-guardrails.yaml"
@@ -38,37 +36,18 @@ STACKS = ("pr-123", "pr-456", "production")
 PR = "myteam-myproject-pr-123"
 OTHER = "myteam-myproject-pr-456"
 PROD = "myteam-myproject-production"
-PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.production.yaml")
 
 Verdict = dict[str, Any]
 
 
-def _render(folder: Path, *, guardrails: bool, baseline_deny: bool = False) -> Path:
-    """The three stacks as ``components render`` writes them, from a copy of the project whose
-    stack files turn the guardrails on (or leave them off)."""
-    project = folder / "project"
-    project.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        shutil.copy(REPO_ROOT / name, project / name)
-    for stack in STACKS:
-        if guardrails:
-            turn_on_guardrails(project, stack, baseline_deny=baseline_deny)
-        out = folder / "rendered" / stack
-        code = render_main(
-            ["render", "--project-dir", str(project), "--stack", stack, "--out", str(out)]
-        )
-        assert code == 0
-    return folder / "rendered"
-
-
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _render(tmp_path_factory.mktemp("guarded"), guardrails=True)
+    return render_stacks(tmp_path_factory.mktemp("guarded"), STACKS, guardrails=True)
 
 
 @pytest.fixture(scope="module")
 def unguarded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _render(tmp_path_factory.mktemp("unguarded"), guardrails=False)
+    return render_stacks(tmp_path_factory.mktemp("unguarded"), STACKS, guardrails=False)
 
 
 @pytest.fixture
@@ -78,6 +57,7 @@ def check(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, list[V
     def run(rendered: Path, *extra: Path, expect: Path = EXPECTATIONS) -> tuple[int, list[Verdict]]:
         files = [arg for path in (*(rendered / s for s in STACKS), *extra) for arg in ("-f", path)]
         argv = ["check", *map(str, files), "--expect", str(expect), "--format", "json"]
+        capsys.readouterr()  # what ran before (a render) is not the check's output
         code = reachability_main(argv)
         out, err = capsys.readouterr()
         assert code in (0, 1), err
@@ -192,8 +172,8 @@ def test_with_the_baseline_deny_a_namespace_whose_network_policies_are_deleted_s
     expect = tmp_path / "baseline.yaml"
     expect.write_text(yaml.safe_dump(BASELINE_EXPECTATIONS))
     for baseline_deny in (True, False):
-        rendered = _render(
-            tmp_path / str(baseline_deny), guardrails=True, baseline_deny=baseline_deny
+        rendered = render_stacks(
+            tmp_path / str(baseline_deny), STACKS, guardrails=True, baseline_deny=baseline_deny
         )
         deleted = sorted((rendered / "pr-123").glob("networkpolicy-*.yaml"))
         assert deleted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +36,27 @@ def turn_on_guardrails(project: Path, stack: str, *, baseline_deny: bool = False
     lines = "".join(f"  {PROJECT}:{key}: true\n" for key in keys)
     path.write_text(text.rstrip("\n") + "\n" + lines, encoding="utf-8")
     return path
+
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.production.yaml")
+
+
+def render_stacks(
+    folder: Path, stacks: tuple[str, ...], *, guardrails: bool, baseline_deny: bool = False
+) -> Path:
+    """``folder/rendered/<stack>`` for each stack, as ``components render`` writes it from a copy
+    of the project (``folder/project``) whose stack files turn the guardrails on, or leave them
+    off; in process."""
+    from components.render import main as render_main
+
+    project = folder / "project"
+    project.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        shutil.copy(REPO_ROOT / name, project / name)
+    for stack in stacks:
+        if guardrails:
+            turn_on_guardrails(project, stack, baseline_deny=baseline_deny)
+        out = folder / "rendered" / stack
+        argv = ["render", "--project-dir", str(project), "--stack", stack, "--out", str(out)]
+        assert render_main(argv) == 0, stack
+    return folder / "rendered"
