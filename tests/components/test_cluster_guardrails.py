@@ -187,7 +187,9 @@ def test_the_policies_are_deterministic_and_share_nothing() -> None:
     first = cluster_policies(settings_from_config("pr-123", BOTH))
     second = cluster_policies(settings_from_config("pr-123", BOTH))
     assert json.dumps(first, sort_keys=False) == json.dumps(second, sort_keys=False)
-    first[0]["spec"]["ingress"][0]["from"].clear()
+    for policy in first:
+        policy["spec"]["ingress"][0]["from"][0]["namespaces"]["mutated"] = True
+        assert "mutated" not in json.dumps(policy["spec"]["egress"]), "no dict shared in one"
     assert first != second
     assert cluster_policies(settings_from_config("pr-123", BOTH)) == second
 
