@@ -173,3 +173,19 @@ class EnvironmentNamespaceArgs(TypedDict):
         "100m, memory: 128Mi}, default: {cpu: 250m, memory: 256Mi}}, so pods that state no "
         "requests still start under the quota; in production none."
     )
+
+    cluster_guardrails: NotRequired[bool]
+    (
+        "Declare an Admin-tier ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2) that "
+        "denies traffic between this environment's namespace and every other catalyst "
+        "environment's, in both directions, whatever NetworkPolicies the namespace holds. Off by "
+        "default: it needs the ClusterNetworkPolicy CRD, a CNI that enforces it and the right to "
+        "manage cluster-scoped objects."
+    )
+
+    cluster_baseline_deny: NotRequired[bool]
+    (
+        "With clusterGuardrails only: also declare a Baseline-tier ClusterNetworkPolicy that "
+        "denies all traffic of the namespace's pods that no NetworkPolicy isolates, so the "
+        "namespace stays closed if its NetworkPolicies are deleted."
+    )

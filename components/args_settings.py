@@ -158,6 +158,8 @@ def args_from_settings(settings: EnvironmentSettings) -> EnvironmentNamespaceArg
                 for kind, values in (settings.limit_range.limits if settings.limit_range else ())
             },
         ),
+        "cluster_guardrails": settings.cluster_guardrails,
+        "cluster_baseline_deny": settings.cluster_baseline_deny,
     }
 
 

@@ -100,6 +100,19 @@ def flag(key: str, raw: object, *, default: bool) -> bool:
     raise SettingsError(key, raw, f"allowed: true, false or {AUTO} (the tier's default)")
 
 
+def boolean(key: str, raw: object, *, default: bool) -> bool:
+    """A key declared ``type: boolean``: the CLI passes ``true`` or ``false`` (a stack file's
+    YAML booleans, ``TRUE`` included, arrive so); args and direct callers may pass a bool. No
+    ``auto``: such a key means the same in every tier."""
+    if raw is None:
+        return default
+    if isinstance(raw, bool):
+        return raw
+    if raw in ("true", "false"):
+        return raw == "true"
+    raise SettingsError(key, raw, "allowed: true or false")
+
+
 def structured(key: str, raw: object, default: object) -> object:
     """Decode the JSON text the CLI passes for structured values; Python values pass through."""
     if raw is None:

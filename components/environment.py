@@ -13,6 +13,14 @@ is deleted. The policies, quota and limit range are unprotected and ``deleted_wi
 namespace, so routine edits (removing a database, renaming an egress entry) apply with
 ``pulumi up``. The engine rules behind this: ``components.destroy_guard`` and the README.
 
+With ``clusterGuardrails`` the environment also declares its ClusterNetworkPolicies
+(``components.cluster_policies``) as ``apiextensions.CustomResource`` children, logical names
+``<name>-cluster-guardrails`` and ``<name>-cluster-baseline-deny``. They are cluster-scoped, so
+Kubernetes does not delete them with the namespace: they are never ``deleted_with`` it, and
+``pulumi destroy`` deletes each by its name. The Namespace depends on them, so they are in force
+before the namespace exists and are deleted only after it is gone; unprotected, like the
+policies, and guarded by the ``DestroyGuard`` like every other object.
+
 No ``from __future__ import annotations``: the Pulumi SDK's analyzer reads the args' and the
 outputs' annotations as objects to infer the package schema (``components.package``).
 """
@@ -24,12 +32,16 @@ import pulumi_kubernetes as k8s
 
 from components.args import EnvironmentNamespaceArgs
 from components.args_settings import ArgsError, settings_from_args
+from components.cluster_policies import cluster_policies
 from components.destroy_guard import DestroyGuard
 from components.manifests import limit_range_manifest, namespace_manifest, quota_manifest
 from components.policies import network_policies
 from components.policy_set import NetworkPolicySet, NetworkPolicySetArgs, namespaced_options
+from kubefacts.cluster_network_policy import Tier
 
 TYPE_TOKEN = "catalyst:index:EnvironmentNamespace"
+CLUSTER_POLICY_SUFFIXES = {Tier.ADMIN: "cluster-guardrails", Tier.BASELINE: "cluster-baseline-deny"}
+"""Logical name of each ClusterNetworkPolicy: ``<component name>-<suffix>``, one per tier."""
 
 
 class EnvironmentArgsError(ArgsError, pulumi.RunError):
@@ -62,11 +74,26 @@ class EnvironmentNamespace(pulumi.ComponentResource):
                 error.resource, error.field, error.key, error.value, error.allowed
             ) from None
         super().__init__(TYPE_TOKEN, name, None, opts)
+        self.cluster_policies = [
+            k8s.apiextensions.CustomResource(
+                f"{name}-{CLUSTER_POLICY_SUFFIXES[Tier(policy['spec']['tier'])]}",
+                api_version=policy["apiVersion"],
+                kind=policy["kind"],
+                metadata=policy["metadata"],
+                spec=policy["spec"],
+                opts=pulumi.ResourceOptions(parent=self, protect=False),
+            )
+            for policy in cluster_policies(settings)
+        ]
         manifest = namespace_manifest(settings)
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=manifest["metadata"],
-            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=settings.protect,
+                depends_on=list(self.cluster_policies) or None,
+            ),
         )
         self.policy_set = NetworkPolicySet(
             f"{name}-policies",
@@ -84,6 +111,7 @@ class EnvironmentNamespace(pulumi.ComponentResource):
         inside = [
             *self.policy_set.policies,
             *(child for child in (self.quota, self.limit_range) if child is not None),
+            *self.cluster_policies,
         ]
         # Declared for every stack, protected or not, so that `protect: "false"` and one
         # `pulumi up` unprotect it instead of leaving a protected guard that up cannot delete.

@@ -40,7 +40,7 @@ class Field:
 
     name: str
     kind: str
-    """What the README calls its type: string, map or list."""
+    """What the README calls its type: string, boolean, integer, map or list."""
     description: str
     """The one description: Pulumi.yaml's, and the docstring of the field in the args."""
     default: object = None
@@ -276,6 +276,32 @@ ENVIRONMENT_FIELDS: Final = (
         "`auto`: development `{defaultRequest: {cpu: 100m, memory: 128Mi}, default: {cpu: 250m, "
         "memory: 256Mi}}`, production none",
         items=LIMIT_RANGE_FIELDS,
+    ),
+    Field(
+        "cluster_guardrails",
+        "boolean",
+        "Declare an Admin-tier ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2) that "
+        "denies traffic between this environment's namespace and every other catalyst "
+        "environment's, in both directions, whatever NetworkPolicies the namespace holds. Off by "
+        "default: it needs the ClusterNetworkPolicy CRD, a CNI that enforces it and the right to "
+        "manage cluster-scoped objects.",
+        False,
+        "Admin-tier ClusterNetworkPolicy `catalyst-guardrails-<namespace>`: no NetworkPolicy in "
+        "the namespace can open it to another catalyst environment, either way; needs the CRD, a "
+        'CNI that enforces it and cluster-scope rights ("Cluster guardrails" below)',
+        "`false`",
+    ),
+    Field(
+        "cluster_baseline_deny",
+        "boolean",
+        "With clusterGuardrails only: also declare a Baseline-tier ClusterNetworkPolicy that "
+        "denies all traffic of the namespace's pods that no NetworkPolicy isolates, so the "
+        "namespace stays closed if its NetworkPolicies are deleted.",
+        False,
+        "with `clusterGuardrails` only: Baseline-tier `catalyst-baseline-deny-<namespace>`, a "
+        "default deny for pods no NetworkPolicy isolates (the namespace stays closed if its "
+        "NetworkPolicies are deleted)",
+        "`false`",
     ),
 )
 """In the README's order: the tier first (the program's, from the stack name), then every

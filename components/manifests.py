@@ -2,13 +2,15 @@
 
 The same dicts feed the Pulumi components, ``python -m components render`` and the reachability
 analyzer, so what is verified is what is deployed. Pure and deterministic: equal settings give
-equal lists, in the order Namespace, NetworkPolicies (by name), ResourceQuota, LimitRange.
+equal lists, in the order Namespace, NetworkPolicies (by name), ResourceQuota, LimitRange, then
+the cluster-scoped ClusterNetworkPolicies (by name) when ``clusterGuardrails`` is on.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+from components.cluster_policies import cluster_policies
 from components.labels import environment_labels, metadata
 from components.policies import Manifest, network_policies
 from components.settings import EnvironmentSettings
@@ -19,6 +21,7 @@ QUOTA_NAME: Final = "environment-quota"
 LIMIT_RANGE_NAME: Final = "environment-limits"
 
 __all__ = [
+    "cluster_policies",
     "environment_manifests",
     "limit_range_manifest",
     "namespace_manifest",
@@ -69,10 +72,12 @@ def limit_range_manifest(settings: EnvironmentSettings) -> Manifest | None:
 
 
 def environment_manifests(settings: EnvironmentSettings) -> list[Manifest]:
-    """Namespace, then its NetworkPolicies sorted by name, then the quota objects if configured."""
+    """Namespace, then its NetworkPolicies sorted by name, then the quota objects if configured,
+    then the ClusterNetworkPolicies if ``clusterGuardrails`` is on."""
     extras = [quota_manifest(settings), limit_range_manifest(settings)]
     return [
         namespace_manifest(settings),
         *network_policies(settings),
         *(manifest for manifest in extras if manifest is not None),
+        *cluster_policies(settings),
     ]

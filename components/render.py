@@ -22,7 +22,13 @@ from components.settings import settings_from_config
 from components.stack_config import PROJECT_FILES, load_stack_config, stack_short_name
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
-RENDERED_KINDS: Final = ("limitrange", "namespace", "networkpolicy", "resourcequota")
+RENDERED_KINDS: Final = (
+    "clusternetworkpolicy",
+    "limitrange",
+    "namespace",
+    "networkpolicy",
+    "resourcequota",
+)
 RENDERED_HEADER: Final = "# Rendered by `python -m components render"
 
 
@@ -77,9 +83,10 @@ def write_rendered(files: dict[str, str], out: Path) -> list[Path]:
 
 HELP: Final = "write the manifests a stack would create as YAML files"
 DESCRIPTION: Final = (
-    "Write the Namespace, NetworkPolicies and quota objects that `pulumi up` would create for "
-    "STACK, one YAML file per object, reading Pulumi.yaml defaults and Pulumi.<STACK>.yaml "
-    "(absent: defaults only) as the Pulumi CLI does."
+    "Write the Namespace, NetworkPolicies and quota objects (and, with clusterGuardrails, the "
+    "ClusterNetworkPolicies) that `pulumi up` would create for STACK, one YAML file per object, "
+    "reading Pulumi.yaml defaults and Pulumi.<STACK>.yaml (absent: defaults only) as the Pulumi "
+    "CLI does."
 )
 
 

@@ -90,6 +90,11 @@ class EnvironmentSettings:
     databases: tuple[Database, ...]
     quota: Quota | None = None
     limit_range: LimitRange | None = None
+    cluster_guardrails: bool = False
+    """Declare the Admin-tier ClusterNetworkPolicy that closes the namespace to every other
+    catalyst environment (``components.cluster_policies``)."""
+    cluster_baseline_deny: bool = False
+    """Also declare the Baseline-tier default deny; only with ``cluster_guardrails``."""
 
 
 def settings_from_config(stack: str, config: Mapping[str, Any]) -> EnvironmentSettings:
@@ -143,6 +148,7 @@ def validated_settings(stack: str, tier: Tier, config: Mapping[str, Any]) -> Env
         "dnsPodLabels",
         read.structured("dnsPodLabels", config.get("dnsPodLabels"), FIELD["dnsPodLabels"].default),
     )
+    cluster_guardrails, cluster_baseline_deny = _cluster_guardrails(config)
     return EnvironmentSettings(
         stack=stack,
         tier=tier,
@@ -174,7 +180,37 @@ def validated_settings(stack: str, tier: Tier, config: Mapping[str, Any]) -> Env
                 "limitRange", config.get("limitRange"), capped, DEFAULT_DEVELOPMENT_LIMIT_RANGE
             )
         ),
+        cluster_guardrails=cluster_guardrails,
+        cluster_baseline_deny=cluster_baseline_deny,
     )
+
+
+def _cluster_guardrails(config: Mapping[str, Any]) -> tuple[bool, bool]:
+    """``clusterGuardrails`` and ``clusterBaselineDeny``; the second only with the first.
+
+    Both are off unless set, in every tier: they create cluster-scoped objects, which need a
+    ClusterNetworkPolicy CRD, a CNI that enforces it and rights a namespace owner does not have.
+    The Baseline deny is one of the guardrails, so it is refused on its own rather than silently
+    ignored (or creating a cluster-scoped object while ``clusterGuardrails`` says none)."""
+    guardrails = read.boolean(
+        "clusterGuardrails",
+        config.get("clusterGuardrails"),
+        default=bool(FIELD["clusterGuardrails"].default),
+    )
+    baseline_deny = read.boolean(
+        "clusterBaselineDeny",
+        config.get("clusterBaselineDeny"),
+        default=bool(FIELD["clusterBaselineDeny"].default),
+    )
+    if baseline_deny and not guardrails:
+        raise SettingsError(
+            "clusterBaselineDeny",
+            baseline_deny,
+            "only with clusterGuardrails: true (the Baseline-tier default deny is one of the "
+            "cluster guardrails and needs the same CRD, CNI and cluster-scope rights); set "
+            "clusterGuardrails: true as well, or leave this key out",
+        )
+    return guardrails, baseline_deny
 
 
 def _environment(stack: str, raw: object) -> str:

@@ -1,8 +1,10 @@
 """``python -m e2e plan|predict|measure|compare``: the steps of .github/workflows/e2e-kind.yml.
 
-    plan     -f RENDERED... --out DIR [--external IP:PORT/PROTO ...]
+    plan     -f RENDERED... --out DIR [--external IP:PORT/PROTO ...] [--allow-all NAMESPACE ...]
              DIR/manifests/probe-pods.yaml  (kubectl apply it), DIR/manifests/fixtures.yaml
-             (already in the cluster, for the prediction), DIR/plan.json, DIR/namespaces.txt
+             (already in the cluster, for the prediction), DIR/plan.json, DIR/namespaces.txt,
+             DIR/cluster-policies.txt (the ClusterNetworkPolicies teardown must remove), and with
+             --allow-all DIR/manifests/allow-all.yaml (hostile policies: kubectl apply it too)
     predict  -f RENDERED... -f DIR/manifests --plan DIR/plan.json --out predicted.json
     measure  -f DIR/manifests --plan DIR/plan.json --out measured.json     (needs kubectl)
     compare  --predicted predicted.json --measured measured.json [--format text|md|json]
@@ -21,6 +23,7 @@ from typing import Any
 
 from e2e.compare import compare, render
 from e2e.errors import InputError
+from e2e.guardrails import cluster_policy_names, hostile_policies
 from e2e.manifests import dump_manifests, load_manifests
 from e2e.measure import measure, wait_listening
 from e2e.outcomes import outcomes_from_json, outcomes_to_json
@@ -54,18 +57,29 @@ def _plan(args: argparse.Namespace) -> int:
         dns_labels=tuple(_label(text) for text in args.dns_label) or Layout().dns_labels,
     )
     probes = probe_set(rendered, layout)
+    hostile = hostile_policies(args.allow_all, probes.environment_namespaces)
     externals = [parse_external(text) for text in args.external]
     plan = probe_plan([*probes.apply, *probes.fixtures], externals)
     out = Path(args.out)
     (out / "manifests").mkdir(parents=True, exist_ok=True)
     (out / "manifests" / "probe-pods.yaml").write_text(dump_manifests(probes.apply))
     (out / "manifests" / "fixtures.yaml").write_text(dump_manifests(probes.fixtures))
+    hostile_file = out / "manifests" / "allow-all.yaml"
+    if hostile:
+        hostile_file.write_text(dump_manifests(hostile))
+    else:  # a plan made again into the same folder must not keep an earlier plan's policies
+        hostile_file.unlink(missing_ok=True)
     _write_json(out / "plan.json", plan_to_json(plan))
     (out / "namespaces.txt").write_text("".join(f"{ns}\n" for ns in probes.environment_namespaces))
+    cluster_policies = cluster_policy_names(rendered)
+    (out / "cluster-policies.txt").write_text("".join(f"{name}\n" for name in cluster_policies))
     pods = sum(1 for doc in probes.apply if doc["kind"] == "Pod")
+    extras = [f"{len(hostile)} allow-all policies"] if hostile else []
+    if cluster_policies:
+        extras.append(f"{len(cluster_policies)} ClusterNetworkPolicies")
     print(
         f"{pods} probe pods in {len(probes.environment_namespaces)} environments, "
-        f"{len(plan)} probes -> {out}"
+        f"{len(plan)} probes -> {out}" + "".join(f"; {extra}" for extra in extras)
     )
     return 0
 
@@ -121,6 +135,14 @@ def _parser() -> argparse.ArgumentParser:
     _files(plan, "rendered stack manifests (files or folders; repeatable)")
     plan.add_argument("--out", required=True, help="folder to write into")
     plan.add_argument("--external", action="append", default=[], metavar="IP:PORT[/PROTO]")
+    plan.add_argument(
+        "--allow-all",
+        action="append",
+        default=[],
+        metavar="NAMESPACE",
+        help="also write a hostile allow-all NetworkPolicy for this environment's namespace "
+        "(repeatable), to apply and to predict with",
+    )
     plan.add_argument("--ingress-namespace", default=Layout().ingress_namespace)
     plan.add_argument("--dns-namespace", default=Layout().dns_namespace)
     plan.add_argument(

@@ -7,6 +7,8 @@ newcomer who changes one changes it everywhere.
 - ``api``: names and closed sets the API defines (labels, protocols, directions, API versions);
 - ``layout``: where a typical cluster runs the ingress controller and DNS, and its system
   namespaces;
+- ``cluster_network_policy``: the ClusterNetworkPolicy API of network-policy-api v0.2.0
+  (``policy.networking.k8s.io/v1alpha2``): tiers, actions, priorities and the CRD's limits;
 - ``validation``: the API server's syntax rules for names, labels, ports and quantities, with the
   one wording every message uses;
 - ``yaml_limits``: the alias budget (and a nesting bound) of the Go YAML decoder that the Pulumi

@@ -25,6 +25,8 @@ from tests.support.paths import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 CONFIG_FIELDS = [field for field in ENVIRONMENT_FIELDS if field.config]
+DECLARED_TYPES = {"string": "string", "boolean": "boolean"}
+"""The field kinds Pulumi.yaml declares a ``type`` for (the CLI then checks stack values)."""
 
 
 def declared() -> dict[str, dict[str, object]]:
@@ -41,7 +43,7 @@ def test_each_declaration_is_the_fields_description_default_and_type(field: Fiel
     assert entry["description"] == field.description
     assert json.dumps(entry["default"]) == json.dumps(field.default)
     # The CLI types only scalars and arrays of them; structured keys carry no type.
-    assert entry.get("type") == ("string" if field.kind == "string" else None)
+    assert entry.get("type") == DECLARED_TYPES.get(field.kind)
 
 
 def test_the_tier_is_no_config_key_the_stack_decides_it() -> None:

@@ -45,7 +45,7 @@ def test_project_file_declares_every_key_with_a_description_and_a_default() -> N
     for key, declaration in declared.items():
         assert declaration.get("description"), key
         assert "default" in declaration, key
-        assert declaration.get("type") in (None, "string"), key
+        assert declaration.get("type") in (None, "string", "boolean"), key
 
 
 def test_project_defaults_are_the_settings_defaults() -> None:
