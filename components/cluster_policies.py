@@ -53,7 +53,7 @@ from typing import Any, Final
 from components.labels import ENVIRONMENT_LABEL, cluster_metadata
 from components.policies import Manifest
 from components.settings import EnvironmentSettings
-from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
+from kubefacts.api import LINT_IGNORE_ANNOTATION, NAMESPACE_NAME_LABEL, Direction
 from kubefacts.cluster_network_policy import (
     CLUSTER_NETWORK_POLICY_API_VERSION,
     CLUSTER_NETWORK_POLICY_KIND,
@@ -76,6 +76,10 @@ DENY_ALL_INGRESS: Final = "deny-all-ingress"
 DENY_ALL_EGRESS: Final = "deny-all-egress"
 
 ALL_ADDRESSES: Final = ("0.0.0.0/0", "::/0")
+
+BASELINE_BEHIND_DEFAULT_DENY: Final = "NP015"
+"""The lint rule (stable id) the Baseline deny is exempt from: it sits behind the namespace's
+default deny on purpose, which is exactly what the rule reports."""
 """Every IPv4 and IPv6 address: with ``networks``, also the cluster's own pods and nodes."""
 
 
@@ -159,7 +163,7 @@ def _guardrails(settings: EnvironmentSettings) -> Manifest:
 def _baseline_deny(settings: EnvironmentSettings) -> Manifest:
     every_namespace: dict[str, Any] = {"namespaces": {}}
     every_address = {"networks": list(ALL_ADDRESSES)}
-    return _policy(
+    policy = _policy(
         settings,
         baseline_deny_name(settings.namespace),
         Tier.BASELINE,
@@ -167,3 +171,7 @@ def _baseline_deny(settings: EnvironmentSettings) -> Manifest:
         ingress=[_deny(DENY_ALL_INGRESS, Direction.INGRESS, [every_namespace])],
         egress=[_deny(DENY_ALL_EGRESS, Direction.EGRESS, [every_namespace, every_address])],
     )
+    # Behind the namespace's default deny by design (a fallback if it is deleted): lint's
+    # "Baseline policy that every NetworkPolicy-isolated pod skips" is true and expected here.
+    policy["metadata"]["annotations"] = {LINT_IGNORE_ANNOTATION: BASELINE_BEHIND_DEFAULT_DENY}
+    return policy

@@ -1,5 +1,6 @@
-"""Names and closed sets defined by the Kubernetes API (core/v1, networking.k8s.io/v1, the pod
-controllers of apps/v1 and batch/v1) and by the network-policy-api's ClusterNetworkPolicy."""
+"""Names and closed sets defined by the Kubernetes API (core/v1, networking.k8s.io/v1, and the
+pod controllers of apps/v1 and batch/v1); the network-policy-api's are in
+cluster_network_policy.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ a namespace by name, unlike a hand-made `name` label that nobody may have set.""
 
 MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
 """The recommended label saying which tool manages an object."""
+
+LINT_IGNORE_ANNOTATION: Final = "reachability.catalyst.dev/lint-ignore"
+"""Ours, not the API's: the rule ids (`"NP006, NP015"`) lint and the policy pack leave unreported
+for the object that carries it; the components set it where a finding is by design."""
 
 PROTOCOLS: Final = ("TCP", "UDP", "SCTP")
 """The protocols a NetworkPolicy port or container port may name (upper case, as the API wants)."""
@@ -30,53 +35,6 @@ DEFAULT_NAMESPACE: Final = "default"
 """The namespace of a namespaced object that names none."""
 
 NETWORK_POLICY_API_VERSION: Final = "networking.k8s.io/v1"
-
-CLUSTER_NETWORK_POLICY_KIND: Final = "ClusterNetworkPolicy"
-CLUSTER_NETWORK_POLICY_API_VERSION: Final = "policy.networking.k8s.io/v1alpha2"
-"""kubernetes-sigs/network-policy-api v0.2.0 (April 2026): apis/v1alpha2/
-clusternetworkpolicy_types.go and its CRD, read at commit 0eec1b0e5fa9."""
-
-
-class Tier(StrEnum):
-    """Where a ClusterNetworkPolicy is evaluated: Admin before the namespaces' NetworkPolicies
-    (its Accept and Deny are final), Baseline after them (only for pods no NetworkPolicy
-    isolates in that direction)."""
-
-    ADMIN = "Admin"
-    BASELINE = "Baseline"
-
-
-class Action(StrEnum):
-    """A ClusterNetworkPolicy rule's effect on the traffic it matches: Accept and Deny end the
-    side's evaluation; Pass skips the rest of its tier."""
-
-    ACCEPT = "Accept"
-    DENY = "Deny"
-    PASS = "Pass"
-
-
-CLUSTER_POLICY_MAX_PRIORITY: Final = 1000
-CLUSTER_POLICY_MAX_ITEMS: Final = 25
-"""The CRD's maxItems for rules per direction, peers per rule, protocols per rule and networks
-per peer."""
-CLUSTER_POLICY_RULE_NAME_MAX: Final = 100
-CLUSTER_POLICY_CIDR_MAX: Final = 43
-
-ADMIN_NETWORK_POLICY_KIND: Final = "AdminNetworkPolicy"
-BASELINE_ADMIN_NETWORK_POLICY_KIND: Final = "BaselineAdminNetworkPolicy"
-ADMIN_NETWORK_POLICY_API_VERSION: Final = "policy.networking.k8s.io/v1alpha1"
-"""network-policy-api v0.1.x (the v0.1.8 CRDs; removed from the channels in v0.2.0), what most
-CNIs still ship: the Admin tier as AdminNetworkPolicy (actions Allow, Deny, Pass), the Baseline
-tier as the one BaselineAdminNetworkPolicy named `default` (Allow, Deny)."""
-BASELINE_ADMIN_NETWORK_POLICY_NAME: Final = "default"
-ADMIN_NETWORK_POLICY_MAX_ITEMS: Final = 100
-"""v1alpha1's maxItems for rules, peers and ports (networks per peer: 25, as in v1alpha2)."""
-
-CLUSTER_POLICY_KINDS: Final = (
-    CLUSTER_NETWORK_POLICY_KIND,
-    ADMIN_NETWORK_POLICY_KIND,
-    BASELINE_ADMIN_NETWORK_POLICY_KIND,
-)
 
 
 class Direction(StrEnum):

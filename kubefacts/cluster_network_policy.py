@@ -1,4 +1,5 @@
-"""ClusterNetworkPolicy as kubernetes-sigs/network-policy-api v0.2.0 defines it: the
+"""ClusterNetworkPolicy as kubernetes-sigs/network-policy-api v0.2.0 defines it (and its
+v1alpha1 predecessors, AdminNetworkPolicy and BaselineAdminNetworkPolicy): the
 ``policy.networking.k8s.io/v1alpha2`` API, standard channel (read in
 ``apis/v1alpha2/clusternetworkpolicy_types.go`` and
 ``config/crd/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml`` at tag v0.2.0,
@@ -53,5 +54,31 @@ MAX_PEERS: Final = 25
 MAX_NETWORKS: Final = 25
 """At most this many CIDRs (and at least one) in an egress peer's ``networks``."""
 
+MAX_PROTOCOLS: Final = 25
+"""At most this many entries (and at least one, when given) in a rule's ``protocols``."""
+
 MAX_RULE_NAME_LENGTH: Final = 100
 """A rule's optional ``name``."""
+
+MAX_CIDR_LENGTH: Final = 43
+"""A ``networks`` entry's maxLength (and CEL ``isCIDR``)."""
+
+ADMIN_NETWORK_POLICY_KIND: Final = "AdminNetworkPolicy"
+BASELINE_ADMIN_NETWORK_POLICY_KIND: Final = "BaselineAdminNetworkPolicy"
+ADMIN_NETWORK_POLICY_API_VERSION: Final = "policy.networking.k8s.io/v1alpha1"
+"""network-policy-api v0.1.x (read in v0.1.8's standard CRDs; removed from the channels in
+v0.2.0), what most CNIs still ship: the Admin tier as AdminNetworkPolicy (actions Allow, Deny,
+Pass; ``ports`` in place of ``protocols``), the Baseline tier as the one
+BaselineAdminNetworkPolicy, named ``default`` (Allow, Deny)."""
+
+BASELINE_ADMIN_NETWORK_POLICY_NAME: Final = "default"
+
+ADMIN_NETWORK_POLICY_MAX_ITEMS: Final = 100
+"""v1alpha1's maxItems for rules, peers and ports (networks per peer: 25, as in v1alpha2)."""
+
+CLUSTER_POLICY_KINDS: Final = (
+    CLUSTER_NETWORK_POLICY_KIND,
+    ADMIN_NETWORK_POLICY_KIND,
+    BASELINE_ADMIN_NETWORK_POLICY_KIND,
+)
+"""Every kind of tiered cluster policy the analyzer reads."""

@@ -14,7 +14,8 @@ matrix and the side sets), `first_match` for one connection, naming the rule (`a
 
 from __future__ import annotations
 
-from kubefacts.api import Action, Direction, Tier
+from kubefacts.api import Direction
+from kubefacts.cluster_network_policy import Action, Tier
 from reachability._index import ClusterIndex
 from reachability._ports import cluster_ports_admit
 from reachability.cluster_policy import ClusterRule

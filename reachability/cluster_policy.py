@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubefacts.api import CLUSTER_NETWORK_POLICY_KIND, Action, Direction, Tier
+from kubefacts.api import Direction
+from kubefacts.cluster_network_policy import CLUSTER_NETWORK_POLICY_KIND, Action, Tier
 from reachability._frozen import frozen
 from reachability.model import IPNetwork
 from reachability.selectors import LabelSelector

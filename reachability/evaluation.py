@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kubefacts.api import CLUSTER_NETWORK_POLICY_KIND, PROTOCOLS, Action, Direction, Tier
+from kubefacts.api import PROTOCOLS, Direction
+from kubefacts.cluster_network_policy import CLUSTER_NETWORK_POLICY_KIND, Action, Tier
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
 from reachability._tiers import first_match

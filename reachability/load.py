@@ -24,7 +24,8 @@ from typing import Any, NoReturn
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from kubefacts.api import CLUSTER_POLICY_KINDS, DEFAULT_NAMESPACE
+from kubefacts.api import DEFAULT_NAMESPACE
+from kubefacts.cluster_network_policy import CLUSTER_POLICY_KINDS
 from kubefacts.yaml_limits import check_yaml_limits
 from reachability import _block_yaml
 from reachability._frozen import plain_copy

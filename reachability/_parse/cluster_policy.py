@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubefacts.api import (
+from kubefacts.cluster_network_policy import (
     ADMIN_NETWORK_POLICY_API_VERSION,
     ADMIN_NETWORK_POLICY_KIND,
     ADMIN_NETWORK_POLICY_MAX_ITEMS,
@@ -32,10 +32,11 @@ from kubefacts.api import (
     BASELINE_ADMIN_NETWORK_POLICY_NAME,
     CLUSTER_NETWORK_POLICY_API_VERSION,
     CLUSTER_NETWORK_POLICY_KIND,
-    CLUSTER_POLICY_CIDR_MAX,
-    CLUSTER_POLICY_MAX_ITEMS,
-    CLUSTER_POLICY_MAX_PRIORITY,
-    CLUSTER_POLICY_RULE_NAME_MAX,
+    MAX_CIDR_LENGTH,
+    MAX_NETWORKS,
+    MAX_PRIORITY,
+    MAX_RULE_NAME_LENGTH,
+    MAX_RULES,
     Action,
     Tier,
 )
@@ -87,7 +88,7 @@ DIALECTS = {
         True,
         {a.value: a for a in Action},
         "protocols",
-        CLUSTER_POLICY_MAX_ITEMS,
+        MAX_RULES,
         False,
     ),
     ADMIN_NETWORK_POLICY_KIND: _Dialect(
@@ -186,7 +187,7 @@ class _Reader:
         return None
 
     def _priority(self, value: Any) -> int | None:
-        path, top = "spec.priority", CLUSTER_POLICY_MAX_PRIORITY
+        path, top = "spec.priority", MAX_PRIORITY
         if value is None:
             self.ctx.add(path, f"is required: a number from 0 to {top}")
         elif not is_int(value):
@@ -275,8 +276,8 @@ class _Reader:
         ports_key = dialect.ports_key
         known_fields(ctx, entry, ("name", "action", peers_key, ports_key), path)
         name = string(ctx, entry.get("name"), f"{path}.name", required=False) or ""
-        if len(name) > CLUSTER_POLICY_RULE_NAME_MAX:
-            top = CLUSTER_POLICY_RULE_NAME_MAX
+        if len(name) > MAX_RULE_NAME_LENGTH:
+            top = MAX_RULE_NAME_LENGTH
             ctx.add(f"{path}.name", f"is {len(name)} characters: at most {top} are allowed")
         action = self._enum(entry.get("action"), f"{path}.action", dialect.actions)
         where = f"{path}.{peers_key}"
@@ -337,7 +338,7 @@ class _Reader:
         return None
 
     def _networks(self, value: Any, path: str) -> tuple[IPNetwork, ...] | None:
-        items = self._bounded(value, path, CLUSTER_POLICY_MAX_ITEMS)
+        items = self._bounded(value, path, MAX_NETWORKS)
         found: list[IPNetwork] = []
         seen: set[str] = set()
         for i, item in enumerate(items):
@@ -357,8 +358,8 @@ class _Reader:
     def _cidr(self, text: str, path: str) -> IPNetwork | None:
         """CEL's isCIDR, which is Go's netip.ParsePrefix: ADDRESS/LENGTH with a decimal length,
         no IPv4 leading zeros, no IPv6 zone; host bits may be set (they are masked off)."""
-        if len(text) > CLUSTER_POLICY_CIDR_MAX:
-            top = CLUSTER_POLICY_CIDR_MAX
+        if len(text) > MAX_CIDR_LENGTH:
+            top = MAX_CIDR_LENGTH
             self.ctx.add(path, f"is {len(text)} characters: at most {top} are allowed")
             return None
         address, slash, length = text.partition("/")

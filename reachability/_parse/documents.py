@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubefacts.api import CLUSTER_POLICY_KINDS
+from kubefacts.cluster_network_policy import CLUSTER_POLICY_KINDS
 from reachability._parse.cluster_policy import cluster_policy
 from reachability._parse.metadata import (
     CLUSTER_SCOPED_KINDS,

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubefacts.api import CLUSTER_POLICY_KINDS, DEFAULT_NAMESPACE, NAMESPACE_NAME_LABEL
+from kubefacts.api import DEFAULT_NAMESPACE, NAMESPACE_NAME_LABEL
+from kubefacts.cluster_network_policy import CLUSTER_POLICY_KINDS
 from kubefacts.validation import (
     annotation_key_problem,
     dns_label_problem,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from kubefacts.api import DNS_PORT, NAMESPACE_NAME_LABEL
+from kubefacts.api import DNS_PORT, LINT_IGNORE_ANNOTATION, NAMESPACE_NAME_LABEL
 from kubefacts.layout import DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS
 from reachability import (
     DEFAULT_PORTS,
@@ -30,7 +30,7 @@ from reachability import (
 )
 
 Flow = tuple[str, str, int, str]
-IGNORE_ANNOTATION = "reachability.catalyst.dev/lint-ignore"
+IGNORE_ANNOTATION = LINT_IGNORE_ANNOTATION
 DNS_PROBE_POD = "dns-probe"
 
 

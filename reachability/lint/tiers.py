@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import combinations
 
-from kubefacts.api import DIRECTIONS, Action, Direction, Tier
+from kubefacts.api import DIRECTIONS, Direction
+from kubefacts.cluster_network_policy import Action, Tier
 from reachability import ClusterNetworkPolicy, ClusterRule
 
 from .context import Analysis

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from kubefacts.api import Action, Direction, Tier
+from kubefacts.api import Direction
+from kubefacts.cluster_network_policy import Action, Tier
 from reachability import ManifestError, Reason, allowed, from_manifests, load, matrix
 from reachability.cli import main
 from reachability.diff import diff
