@@ -13,7 +13,10 @@ labels.
 ClusterNetworkPolicies (`_tiers.py`) come first and last: an Admin-tier rule that matches decides
 the side before any NetworkPolicy (unless it passes), a Baseline-tier rule decides it only when
 no NetworkPolicy isolates the pod. The verdict names the rule that decided (`decided_by`) and
-any Admin rule that passed the connection on (`passed_by`).
+any Admin rule that passed the connection on (`passed_by`). A pod connecting to its own IP is
+not subject to cluster policies (network-policy-api site-src/api-overview.md, "hairpin", commit
+2089511): only NetworkPolicies decide it (`hairpin`); a workload or a representative pod
+reaching "itself" stands for two pods, to which they apply.
 """
 
 from __future__ import annotations
@@ -113,26 +116,33 @@ def verdict_in(
     """`allowed` on an index already built (one that also holds external addresses, as the
     side sets' does), so that explaining a few flows costs no second index."""
     cluster = index.cluster
-    loopback = (
-        cluster.options.loopback_allowed
-        and not cluster.representative
-        and isinstance(source, Pod)
-        and source == destination
-    )
+    itself = not cluster.representative and isinstance(source, Pod) and source == destination
+    loopback = itself and cluster.options.loopback_allowed
+    own_ip = itself and hairpin(source)
     egress = _side(
-        index, Direction.EGRESS, source, destination, destination, port, protocol, loopback
+        index, Direction.EGRESS, source, destination, destination, port, protocol, loopback, own_ip
     )
     ingress = _side(
-        index, Direction.INGRESS, destination, source, destination, port, protocol, loopback
+        index, Direction.INGRESS, destination, source, destination, port, protocol, loopback, own_ip
     )
     where = f"{port}/{protocol}"
+    skipped = ""
+    if own_ip and any(index.cluster_selecting[d][index.position[source.id]] for d in Direction):
+        skipped = " (its own IP: cluster policies do not apply)"
     reason = "\n".join(
         (
-            f"egress from {source.id}: {_explain(egress, destination, where)}",
-            f"ingress to {destination.id}: {_explain(ingress, source, where)}",
+            f"egress from {source.id}: {_explain(egress, destination, where)}{skipped}",
+            f"ingress to {destination.id}: {_explain(ingress, source, where)}{skipped}",
         )
     )
     return Verdict(egress.allowed and ingress.allowed, egress, ingress, reason)
+
+
+def hairpin(pod: Pod) -> bool:
+    """Whether a connection of `pod` (given, not representative) to itself is to its own IP,
+    which cluster policies leave to NetworkPolicies: a Pod's is; a workload's stands for two
+    replicas, and a host-network pod is no subject of theirs anyway."""
+    return not pod.is_workload and not pod.host_network
 
 
 def check_port(port: int, protocol: str) -> None:
@@ -151,8 +161,10 @@ def _side(
     port: int,
     protocol: str,
     loopback: bool,
+    own_ip: bool = False,
 ) -> SideVerdict:
-    """The verdict of `subject` (source for egress, destination for ingress) on `peer`."""
+    """The verdict of `subject` (source for egress, destination for ingress) on `peer`;
+    `own_ip`: a pod reaching its own IP, which cluster policies leave to NetworkPolicies."""
     if isinstance(subject, ExternalIP):
         return SideVerdict(direction, True, False, (), (), Reason.EXTERNAL)
     if subject.host_network:
@@ -161,7 +173,7 @@ def _side(
     if position is None or index.endpoints[position] != subject:
         raise UnknownEndpoint(f"{subject.id} is not a pod of this cluster")
     selecting = index.policies_selecting[direction][position]
-    tiers = index.cluster_selecting[direction][position]
+    tiers = () if own_ip else index.cluster_selecting[direction][position]
     passed = None
     governed = tuple(index.cluster.cluster_policies[k].title for k in tiers)
     if tiers:

@@ -11,7 +11,8 @@ Pods that ClusterNetworkPolicies govern are also classed by those policies, and 
 through the tiers (`_tiers.tiered_peers`).
 Semantics are `evaluation.allowed`'s, and tests hold the two to the same answers: a pod's flow to
 itself is the policies' verdict like any other, unless `Options.loopback_allowed` adds every
-pod -> itself (never in a representative cluster, where `a -> a` stands for two pods).
+pod -> itself (never in a representative cluster, where `a -> a` stands for two pods); a Pod
+reaching its own IP is the NetworkPolicies' verdict alone (`evaluation.hairpin`), set pair by pair.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
 from reachability._tiers import tiered_peers
 from reachability.cluster import Cluster
-from reachability.evaluation import check_port
+from reachability.evaluation import check_port, hairpin, verdict_in
 from reachability.model import ExternalIP, Pod
 from reachability.problems import InvalidQuery, NotInMatrix
 
@@ -222,7 +223,26 @@ def _rows(
         for i in range(index.pod_count):
             if not any(_holds(found, i) for found in parts.get(i, ())):
                 parts.setdefault(i, []).append([i])
+    else:
+        for i in own_ip_pods(index):  # the classes' answer for i -> i included cluster policies
+            pod = endpoints[i]
+            allowed = verdict_in(index, pod, pod, port, protocol).allowed
+            kept = [[j for j in found if j != i] for found in parts.get(i, ())]
+            parts[i] = [*kept, [i]] if allowed else kept
     return tuple(_row(parts.get(i)) for i in range(len(endpoints)))
+
+
+def own_ip_pods(index: ClusterIndex) -> list[int]:
+    """Positions of the given Pods that cluster policies govern, whose connection to their own IP
+    only NetworkPolicies decide (none in a representative cluster)."""
+    if index.cluster.representative or not index.cluster.cluster_policies:
+        return []
+    governing = [index.cluster_selecting[d] for d in (Direction.EGRESS, Direction.INGRESS)]
+    return [
+        i
+        for i in range(index.pod_count)
+        if (governing[0][i] or governing[1][i]) and hairpin(index.endpoints[i])  # type: ignore[arg-type]
+    ]
 
 
 _Sources = int | tuple[int, ...]

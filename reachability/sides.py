@@ -31,6 +31,7 @@ from reachability._tiers import tiered_peers
 from reachability.cluster import Cluster
 from reachability.evaluation import Verdict, check_port, verdict_in
 from reachability.matrix import _externals as checked_externals
+from reachability.matrix import own_ip_pods
 from reachability.model import Endpoint
 
 Port = tuple[int, str]
@@ -92,6 +93,8 @@ class SideSets:
             k: any(rule.has_named_ports for rule in policy.ingress)
             for k, policy in enumerate(cluster.policies)
         }
+        self._own_ip = frozenset(own_ip_pods(index))
+        self._own_ip_allowed: dict[tuple[int, int], bool] = {}
 
     @staticmethod
     def members(bits: int) -> list[int]:
@@ -148,10 +151,22 @@ class SideSets:
 
     def flows(self, direction: Direction, position: int, port: int) -> int:
         """The allowed flows of the endpoint on ports[port], both sides agreeing: the
-        destinations it reaches (EGRESS) or the sources that reach it (INGRESS)."""
-        return self.allows(direction, position, port) & self.allowed_by(
+        destinations it reaches (EGRESS) or the sources that reach it (INGRESS). A Pod's flow
+        to its own IP is the NetworkPolicies' alone (`evaluation.hairpin`)."""
+        found = self.allows(direction, position, port) & self.allowed_by(
             opposite(direction), position, port
         )
+        if position in self._own_ip:
+            bit = 1 << position
+            found = found | bit if self._itself(position, port) else found & ~bit
+        return found
+
+    def _itself(self, position: int, port: int) -> bool:
+        key = (position, port)
+        found = self._own_ip_allowed.get(key)
+        if found is None:
+            found = self._own_ip_allowed[key] = self.verdict(position, position, port).allowed
+        return found
 
     def admitted(self, direction: Direction, position: int, port: int) -> tuple[int, ...]:
         """What each of `isolating(direction, position)` admits for the endpoint (`admits`,

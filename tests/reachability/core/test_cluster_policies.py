@@ -34,6 +34,7 @@ from tests.support.builders import (
     peer,
     pod,
     selector,
+    workload,
 )
 from tests.support.processes import run_in_process
 
@@ -403,12 +404,17 @@ def test_a_policy_without_rules_of_a_direction_takes_no_part_in_it() -> None:
 def test_loopback_still_lets_a_pod_reach_itself_when_asked_to() -> None:
     from reachability import Options
 
+    # Two replicas of a workload: the cluster policy applies to them, loopback overrides it.
     deny = cnp("deny", "Admin", 1, ns_is("x"), ingress=[cnp_rule("Deny", [ns_is("x")])])
-    cluster = from_manifests([*base(), deny], options=Options(loopback_allowed=True))
-    found = allowed(cluster, "x/a", "x/a", 80)
+    web = workload("Deployment", "x", "web", {"app": "web"})
+    cluster = from_manifests([*base(), web, deny], options=Options(loopback_allowed=True))
+    found = allowed(cluster, "x/deployment/web", "x/deployment/web", 80)
     assert found.allowed and found.ingress.note == Reason.LOOPBACK
-    assert not allowed(cluster, "x/b", "x/a", 80).allowed
-    assert matrix(cluster, [(80, "TCP")]).is_allowed("x/a", "x/a", 80)
+    assert "over the Deny of Admin ClusterNetworkPolicy deny ingress[0]" in found.reason
+    assert not allowed(cluster, "x/b", "x/deployment/web", 80).allowed
+    assert matrix(cluster, [(80, "TCP")]).is_allowed("x/deployment/web", "x/deployment/web", 80)
+    without = from_manifests([*base(), web, deny])
+    assert not allowed(without, "x/deployment/web", "x/deployment/web", 80).allowed
 
 
 # ---------------------------------------------------------------------------- one answer
@@ -504,6 +510,8 @@ def test_the_matrix_the_side_sets_and_allowed_agree(seed: int) -> None:
                 expected = allowed(cluster, src, dst, port, protocol)
                 assert found.is_allowed(src, dst, port, protocol) == expected.allowed
                 assert bool(sides.flows(Direction.EGRESS, i, p) >> j & 1) == expected.allowed
+                if i == j:  # a pod's own IP is a pair exception, not a side (hairpin)
+                    continue
                 assert (
                     bool(sides.allows(Direction.EGRESS, i, p) >> j & 1) == expected.egress.allowed
                 )
@@ -756,3 +764,26 @@ def test_a_fall_through_names_the_cluster_policies_that_did_not_match() -> None:
     assert found.ingress.governed_by == ("Admin ClusterNetworkPolicy guard",)
     assert "no rule of Admin ClusterNetworkPolicy guard matches, not isolated" in found.reason
     assert found.egress.governed_by == ()
+
+
+def test_a_pod_reaching_its_own_ip_is_left_to_networkpolicies() -> None:
+    """network-policy-api site-src/api-overview.md (commit 2089511): "A Pod connecting to its
+    own Pod IP is not subject to CNP"; a workload's replicas or a representative pod reaching
+    "itself" are two pods, to which it is."""
+    deny_self = cnp("no-x", "Admin", 1, ns_is("x"), ingress=[cnp_rule("Deny", [ns_is("x")])])
+    docs = [*base(), deny_self]
+    cluster = from_manifests(docs)
+    found = allowed(cluster, "x/a", "x/a", 80)
+    assert found.allowed and "its own IP: cluster policies do not apply" in found.reason
+    assert not allowed(cluster, "x/b", "x/a", 80).allowed
+    assert matrix(cluster, [(80, "TCP")]).is_allowed("x/a", "x/a", 80)
+    sides = side_sets(cluster, [(80, "TCP")])
+    a = sides.position["x/a"]
+    assert sides.flows(Direction.EGRESS, a, 0) >> a & 1
+    # The NetworkPolicies still decide it.
+    deny_in = netpol("x", "deny-in", policy_types=["Ingress"])
+    assert not verdict([*docs, deny_in], "x/a", "x/a").allowed
+    # A representative pod reaching "itself" stands for two pods: the cluster policy applies.
+    represented = from_manifests([namespace("x"), deny_self])
+    assert not allowed(represented, "x/pod", "x/pod", 80).allowed
+    assert not matrix(represented, [(80, "TCP")]).is_allowed("x/pod", "x/pod", 80)
