@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from kubefacts.api import MAX_PORT, MIN_PORT
-from kubefacts.validation import port_name_problem
 from reachability._parse.problems import (
     Context,
     describe,
@@ -50,10 +49,14 @@ def protocols_entry(ctx: Context, value: Any, path: str) -> ClusterPort | None:
 
 
 def _named(ctx: Context, value: Any, where: str, path: str) -> ClusterPort | None:
+    """Any non-empty string, as the CRDs take it (a name no container port can have, unlike a
+    NetworkPolicy's, is accepted and matches nothing); an empty one would set no member at all."""
     name = string(ctx, value, where)
     if name is None:
         return None
-    ctx.check(where, name, port_name_problem)
+    if not name:
+        ctx.add(where, "must name a container port, not be empty")
+        return None
     return ClusterPort(name=name, path=path)
 
 

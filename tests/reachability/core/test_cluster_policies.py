@@ -161,9 +161,9 @@ BAD_SPECS: list[tuple[str, dict[str, Any], str]] = [
         "spec.ingress[0].protocols[0].udp.destinationPort.range: start (9) must be less than",
     ),
     (
-        "bad named port",
-        {"ingress": [{**RULE, "protocols": [{"destinationNamedPort": "80"}]}]},
-        "spec.ingress[0].protocols[0].destinationNamedPort:",
+        "empty named port",
+        {"ingress": [{**RULE, "protocols": [{"destinationNamedPort": ""}]}]},
+        "spec.ingress[0].protocols[0].destinationNamedPort: must name a container port",
     ),
     (
         "netmask",
@@ -373,6 +373,18 @@ def test_protocols_match_ports_ranges_and_named_ports() -> None:
     assert not verdict([*base(), named], "y/a", "x/a", 53, "UDP").allowed
     assert verdict([*base(), named], "y/a", "x/a", 53, "TCP").allowed
     assert verdict([*base(), named], "y/a", "x/a", 80).allowed
+
+
+def test_a_named_port_no_container_can_have_is_accepted_and_matches_nothing() -> None:
+    """The CRD takes any string (no IANA_SVC_NAME rule, unlike NetworkPolicy's ports)."""
+    odd = cnp(
+        "odd",
+        "Admin",
+        1,
+        ns_is("x"),
+        ingress=[cnp_rule("Deny", [ns_is("y")], [{"destinationNamedPort": "Web_80"}])],
+    )
+    assert verdict([*base(), odd], "y/a", "x/a", 80).allowed
 
 
 def test_host_network_pods_are_never_subjects_and_nodes_matches_them() -> None:
