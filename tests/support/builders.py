@@ -222,6 +222,11 @@ def netpol(
     }
 
 
+# --------------------------------------------------------------------------- ClusterNetworkPolicy
+# policy.networking.k8s.io/v1alpha2 (network-policy-api v0.2.0,
+# apis/v1alpha2/clusternetworkpolicy_types.go).
+
+
 def cnp(
     name: str,
     tier: str,
@@ -232,7 +237,7 @@ def cnp(
     egress: Any = OMIT,
 ) -> Doc:
     """A policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy; ``subject`` as written
-    (``{"namespaces": ...}`` or ``{"pods": {...}}``)."""
+    (``{"namespaces": ...}`` or ``{"pods": {...}}``, e.g. from ``cnp_namespaces``/``cnp_pods``)."""
     spec: Doc = {"tier": tier, "priority": priority, "subject": subject}
     if ingress is not OMIT:
         spec["ingress"] = list(ingress)
@@ -261,6 +266,59 @@ def cnp_rule(
     if protocols is not OMIT:
         out["protocols"] = list(protocols)
     return out
+
+
+def cnp_ingress(
+    action: str, peers: Sequence[Doc], protocols: Any = OMIT, *, name: str | None = None
+) -> Doc:
+    """An ingress rule ``{action, from, name, protocols}``; OMIT/None leave fields out."""
+    return cnp_rule(action, peers, protocols, name=name, direction="ingress")
+
+
+def cnp_egress(
+    action: str, peers: Sequence[Doc], protocols: Any = OMIT, *, name: str | None = None
+) -> Doc:
+    """An egress rule ``{action, to, name, protocols}``; OMIT/None leave fields out."""
+    return cnp_rule(action, peers, protocols, name=name, direction="egress")
+
+
+def cnp_namespaces(namespaces: Doc | None = None) -> Doc:
+    """A subject or peer ``{namespaces: <LabelSelector>}`` (None: ``{}``, every namespace)."""
+    return {"namespaces": {} if namespaces is None else namespaces}
+
+
+def cnp_pods(pods: Doc | None = None, namespaces: Any = OMIT) -> Doc:
+    """A subject or peer ``{pods: {namespaceSelector, podSelector}}``; OMIT leaves the
+    namespaceSelector out (= every namespace)."""
+    body: Doc = {"podSelector": {} if pods is None else pods}
+    if namespaces is not OMIT:
+        body["namespaceSelector"] = namespaces
+    return {"pods": body}
+
+
+def cnp_networks(*cidrs: str) -> Doc:
+    """An egress peer ``{networks: [cidr, ...]}``."""
+    return {"networks": list(cidrs)}
+
+
+def cnp_nodes(nodes: Doc | None = None) -> Doc:
+    """An egress peer ``{nodes: <LabelSelector>}`` (None: ``{}``, every node)."""
+    return {"nodes": {} if nodes is None else nodes}
+
+
+def cnp_port(protocol: str, port: int | None = None, end: int | None = None) -> Doc:
+    """A ``protocols`` item: ``{tcp: {destinationPort: {number}}}``, or ``{range: {start,
+    end}}`` when ``end`` is given; ``port`` None leaves destinationPort out."""
+    body: Doc = {}
+    if port is not None:
+        where: Doc = {"number": port} if end is None else {"range": {"start": port, "end": end}}
+        body["destinationPort"] = where
+    return {protocol.lower(): body}
+
+
+def cnp_named_port(name: str) -> Doc:
+    """A ``protocols`` item ``{destinationNamedPort: name}``."""
+    return {"destinationNamedPort": name}
 
 
 def items_list(docs: Iterable[Doc], kind: str = "List") -> Doc:
