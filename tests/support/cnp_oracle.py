@@ -183,6 +183,12 @@ class CnpOracle:
         self.endpoints = endpoints_of(docs)
         self.network_policies = [d for d in docs if d.get("kind") == "NetworkPolicy"]
         self.cnps = _cnps(docs)
+        self.by_tier = {
+            tier: sorted(
+                (c for c in self.cnps if c.tier == tier), key=lambda c: (c.priority, c.name)
+            )
+            for tier in TIERS
+        }
 
     # ------------------------------------------------------------------ endpoints
 
@@ -263,11 +269,9 @@ class CnpOracle:
     ) -> CnpRule | None:
         """The first matching rule of ``tier`` for ``subject``'s ``direction`` side."""
         peers_key = "from" if direction == "ingress" else "to"
-        ordered = sorted(
-            (c for c in self.cnps if c.tier == tier and self.subject_selects(c, subject)),
-            key=lambda c: (c.priority, c.name),
-        )
-        for cnp in ordered:
+        for cnp in self.by_tier[tier]:
+            if not self.subject_selects(cnp, subject):
+                continue
             for i, rule in enumerate(cnp.doc["spec"].get(direction) or []):
                 if any(self.peer_matches(p, other) for p in rule[peers_key]) and (
                     self.protocols_match(rule.get("protocols"), dst, port, proto)
