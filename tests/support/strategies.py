@@ -8,6 +8,15 @@ from typing import Any
 from tests.support.builders import (
     OMIT,
     Doc,
+    cnp,
+    cnp_egress,
+    cnp_ingress,
+    cnp_named_port,
+    cnp_namespaces,
+    cnp_networks,
+    cnp_nodes,
+    cnp_pods,
+    cnp_port,
     container_port,
     egress_rule,
     ingress_rule,
@@ -257,4 +266,130 @@ def concrete_pods_strategy(*, max_pods: int = 6) -> Any:
     names = [*POLICY_NAMESPACES, "kube-system", "audit", "zeta", "omega"]
     return st.lists(
         st.tuples(st.sampled_from(names), ns_labels, pod_labels), min_size=1, max_size=max_pods
+    )
+
+
+# --------------------------------------------------------------------------- ClusterNetworkPolicy
+
+CNP_POD_LABELS = {"app": ["web", "db", "api"], "tier": ["front", "back"]}
+CNP_NAMESPACE_LABELS = {
+    "team": ["red", "blue"],
+    "env": ["dev", "prod"],
+    "kubernetes.io/metadata.name": ["alpha", "beta", "gamma"],
+}
+# cluster_strategy's pods are 10.1.0.10, .13, .16, ...; host-network ones are node addresses.
+CNP_NETWORKS = [
+    "0.0.0.0/0",
+    "::/0",
+    "10.1.0.0/24",
+    "10.1.0.10/32",
+    "10.1.0.12/30",
+    "10.1.0.16/28",
+    "93.184.216.0/24",
+    "fd00::/8",
+]
+CNP_PORT_NAMES = ["http", "dns", "dns-tcp", "metrics", "sctp", "nope"]
+
+
+def cnp_strategy(
+    *, min_policies: int = 0, max_policies: int = 3, max_rules: int = 3, first_priority: int = 1
+) -> Any:
+    """A list of min_policies..max_policies ClusterNetworkPolicies (cnp0, cnp1, ...) over the
+    labels of cluster_strategy: Admin or Baseline, distinct priorities from ``first_priority``
+    (so that no two overlap ambiguously, and a test can put a policy before or after all of
+    them), a namespaces or pods subject (namespaceSelector omitted or not), 0..max_rules rules
+    per direction with every action; ingress peers namespaces/pods, egress peers also networks
+    (CIDRs around the pods' and external addresses) and nodes: {}; protocols omitted or
+    tcp/udp/sctp numbers and ranges or named ports (never named ports with networks/nodes
+    peers, which the API refuses)."""
+    from hypothesis import strategies as st
+
+    pod_sel = _selector_st(CNP_POD_LABELS)
+    ns_sel = _selector_st(CNP_NAMESPACE_LABELS, [*EXPRESSION_VALUES, "alpha", "gamma"])
+    maybe_ns = st.one_of(st.just(OMIT), ns_sel)
+    namespaces = st.builds(cnp_namespaces, ns_sel)
+    pods = st.builds(cnp_pods, pod_sel, maybe_ns)
+    ingress_peer = st.one_of(namespaces, pods)
+    egress_peer = st.one_of(
+        namespaces,
+        pods,
+        st.lists(st.sampled_from(CNP_NETWORKS), min_size=1, max_size=2, unique=True).map(
+            lambda cidrs: cnp_networks(*cidrs)
+        ),
+        st.just(cnp_nodes()),
+    )
+    numeric = st.one_of(
+        st.builds(
+            cnp_port,
+            st.sampled_from(["TCP", "UDP", "SCTP"]),
+            st.sampled_from([53, 80, 8080, 9090]),
+        ),
+        st.builds(
+            lambda proto, r: cnp_port(proto, r[0], r[1]),
+            st.sampled_from(["TCP", "UDP", "SCTP"]),
+            st.sampled_from([(50, 90), (53, 9090), (8080, 8081), (1, 65535)]),
+        ),
+    )
+    named = st.builds(cnp_named_port, st.sampled_from(CNP_PORT_NAMES))
+    any_protocols = st.one_of(
+        st.just(OMIT), st.lists(st.one_of(numeric, named), min_size=1, max_size=2)
+    )
+    numeric_protocols = st.one_of(st.just(OMIT), st.lists(numeric, min_size=1, max_size=2))
+    action = st.sampled_from(["Accept", "Deny", "Pass"])
+    rule_name = st.sampled_from([None, "r"])
+
+    @st.composite
+    def ingress_rule_st(draw: Any) -> Doc:
+        peers = draw(st.lists(ingress_peer, min_size=1, max_size=2))
+        return cnp_ingress(draw(action), peers, draw(any_protocols), name=draw(rule_name))
+
+    @st.composite
+    def egress_rule_st(draw: Any) -> Doc:
+        peers = draw(st.lists(egress_peer, min_size=1, max_size=2))
+        addresses = any("networks" in p or "nodes" in p for p in peers)
+        protocols = draw(numeric_protocols if addresses else any_protocols)
+        return cnp_egress(draw(action), peers, protocols, name=draw(rule_name))
+
+    maybe_ingress = st.one_of(st.just(OMIT), st.lists(ingress_rule_st(), max_size=max_rules))
+    maybe_egress = st.one_of(st.just(OMIT), st.lists(egress_rule_st(), max_size=max_rules))
+    subject = st.one_of(namespaces, pods)
+    tier = st.sampled_from(["Admin", "Baseline"])
+
+    @st.composite
+    def build(draw: Any) -> list[Doc]:
+        n = draw(st.integers(min_policies, max_policies))
+        priorities = draw(
+            st.lists(
+                st.integers(first_priority, first_priority + 20),
+                min_size=n,
+                max_size=n,
+                unique=True,
+            )
+        )
+        return [
+            cnp(
+                f"cnp{i}",
+                draw(tier),
+                priority,
+                draw(subject),
+                ingress=draw(maybe_ingress),
+                egress=draw(maybe_egress),
+            )
+            for i, priority in enumerate(priorities)
+        ]
+
+    return build()
+
+
+def cluster_with_cnps_strategy(
+    *, max_pods: int = 5, max_policies: int = 3, max_cnps: int = 3
+) -> Any:
+    """cluster_strategy's namespaces, pods and NetworkPolicies (ipBlocks around pod IPs
+    included), plus cnp_strategy's ClusterNetworkPolicies."""
+    from hypothesis import strategies as st
+
+    return st.builds(
+        lambda docs, cnps: [*docs, *cnps],
+        cluster_strategy(max_pods=max_pods, max_policies=max_policies, pod_ip_blocks=True),
+        cnp_strategy(max_policies=max_cnps),
     )
