@@ -654,6 +654,22 @@ def test_host_network_pods(kind: str) -> None:
         assert verdict(src, dst, 80, "TCP") is ok, (src, dst, why)
 
 
+def test_host_network_pods_stay_outside_cnp_under_the_pod_convention() -> None:
+    """``Options(host_network="pod")`` treats host-network pods as ordinary pods for
+    NetworkPolicy, whose behaviour for them upstream leaves undefined. The CNP API is not
+    silent: "Note that host-networked pods are not included in subject selection" and, of the
+    namespaces and pods peers, "host-networked pods are not included in this type of peer"
+    (types). So under either convention the CNPs see them only as node addresses."""
+    from reachability import Options
+
+    docs = host_network_docs()
+    for options in (Options(), Options(host_network="pod")):
+        cluster = from_manifests(docs, options=options)
+        for src, dst, ok, why in HOST_NETWORK_EXPECTATIONS:
+            v = allowed(cluster, src, dst, 80, "TCP")
+            assert v.allowed is ok, (options.host_network, src, dst, why, v.reason)
+
+
 # --------------------------------------------------------------------------- deciding rules
 
 DECIDING = [
