@@ -1,6 +1,6 @@
 """network-policy-api's conformance model (kubernetes-sigs/network-policy-api
 conformance/base/manifests.yaml at commit 0eec1b0e5fa92715b4c0f4c48d3c8d2913ed2159, copied in
-tests/data/cnp_conformance/), as concrete pods, and truth tables over it.
+tests/data/network-policy-api/conformance/), as concrete pods, and truth tables over it.
 
 Upstream's model is five namespaces labelled ``conformance-house: <house>``, each holding one
 StatefulSet of 2 replicas: gryffindor/harry-potter, slytherin/draco-malfoy,
@@ -30,7 +30,7 @@ import yaml
 from tests.support.paths import DATA
 
 COMMIT = "0eec1b0e5fa92715b4c0f4c48d3c8d2913ed2159"
-CONFORMANCE = DATA / "cnp_conformance"
+CONFORMANCE = DATA / "network-policy-api" / "conformance"
 
 G = "network-policy-conformance-gryffindor"
 S = "network-policy-conformance-slytherin"

@@ -2,7 +2,7 @@
 conformance/tests/*.go at commit 0eec1b0e5fa92715b4c0f4c48d3c8d2913ed2159 (v1alpha2, the API of
 network-policy-api v0.2.0), over its model (conformance/base/manifests.yaml) and the policies
 each test applies (conformance/base/{admin_tier,baseline_tier,api_integration}/*.yaml), both
-copied verbatim into tests/data/cnp_conformance/.
+copied verbatim into tests/data/network-policy-api/conformance/.
 
 Each upstream test applies its manifests, probes, then mutates the policies (swaps rules, edits an
 action or a priority, inserts a rule, relabels a namespace, deletes a NetworkPolicy) and probes
@@ -1267,7 +1267,7 @@ def test_engine_refuses_node_peers_with_a_selector(tier: str, tmp_path: Path) ->
 
 
 def test_the_copied_files_load_as_files() -> None:
-    """The copies in tests/data/cnp_conformance parse with the engine's loader."""
+    """The copies in tests/data/network-policy-api/conformance parse with the engine's loader."""
     cluster = load([CONFORMANCE / "manifests.yaml", CONFORMANCE / "admin_tier" / INGRESS_TCP])
     assert {p.id for p in cluster.pods} == set(STATEFULSETS.values())
 
