@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from kubefacts.api import Direction
 from reachability._ports import cluster_ports_admit
 from reachability.cluster_policy import ClusterPeer
-from reachability.model import Endpoint, ExternalIP, IPAddress
+from reachability.model import Endpoint, ExternalIP, IPAddress, Pod
 from reachability.problems import UnknownEndpoint
 
 if TYPE_CHECKING:
@@ -29,11 +29,18 @@ class TierSets:
         self.index = index
         self._rule_memo: dict[tuple[int, Direction, int], int] = {}
         self._every_address: list[tuple[int, IPAddress]] | None = None
+        # Host-network pods, whatever Options.host_network makes of them for NetworkPolicies.
+        nodes = index.host_network_bits
+        for i, endpoint in enumerate(index.endpoints):
+            if isinstance(endpoint, Pod) and endpoint.on_node:
+                nodes |= 1 << i
+        self._nodes = nodes
 
     def subjects(self, policy_position: int) -> int:
         """The pods a ClusterNetworkPolicy's subject selects (never host-network ones)."""
         policy = self.index.cluster.cluster_policies[policy_position]
-        return self.index.selector_pair_bits(policy.namespace_selector, policy.pod_selector)
+        found = self.index.selector_pair_bits(policy.namespace_selector, policy.pod_selector)
+        return found & ~self._nodes
 
     def rule_bits(self, policy_position: int, direction: Direction, rule_position: int) -> int:
         """Every endpoint a ClusterNetworkPolicy rule's `from`/`to` matches."""
@@ -51,7 +58,7 @@ class TierSets:
 
     def peer_bits(self, peer: ClusterPeer) -> int:
         if peer.nodes:
-            return self.index.host_network_bits
+            return self._nodes
         if peer.networks:
             found = 0
             for i, address in self._addresses_of_all():
@@ -62,7 +69,8 @@ class TierSets:
                     found |= 1 << i
             return found
         assert peer.namespace_selector is not None
-        return self.index.selector_pair_bits(peer.namespace_selector, peer.pod_selector)
+        found = self.index.selector_pair_bits(peer.namespace_selector, peer.pod_selector)
+        return found & ~self._nodes
 
     def rule_admits(
         self, policy_position: int, direction: Direction, rule_position: int, endpoint: Endpoint

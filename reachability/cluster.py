@@ -280,9 +280,10 @@ def assemble(
     """Sort everything, add namespaces that objects live in, synthesize pods when asked to."""
     known = {ns.name: ns for ns in namespaces}
     pods = tuple(pods)
-    if options.host_network == "pod":  # then they are ordinary pods for every question
+    if options.host_network == "pod":  # then they are ordinary pods to NetworkPolicies
         pods = tuple(
-            dataclasses.replace(p, host_network=False) if p.host_network else p for p in pods
+            dataclasses.replace(p, host_network=False, on_node=True) if p.host_network else p
+            for p in pods
         )
     policies = tuple(sorted(policies, key=lambda p: (p.namespace, p.name)))
     tiers = tuple(sorted(cluster_policies, key=lambda p: p.order))

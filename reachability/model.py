@@ -136,6 +136,9 @@ class Pod:
     ports: tuple[ContainerPort, ...] = ()
     host_network: bool = False
     kind: str = POD_KIND
+    # spec.hostNetwork as written, when `Options(host_network="pod")` made the pod an ordinary
+    # one for NetworkPolicies: cluster policies still never select it (the API says so).
+    on_node: bool = False
 
     @property
     def id(self) -> str:
