@@ -13,7 +13,7 @@ from reachability._selected import selected_pods
 from reachability.cluster import Cluster
 from reachability.evaluation import Reason, RuleRef, SideVerdict, Verdict, allowed
 from reachability.explain import endpoints_note, pod_list, side_reason
-from reachability.load import from_manifests, load, read_documents
+from reachability.load import from_manifests, load, load_each, read_documents
 from reachability.located import Lines, Located, located_documents, objects_of
 from reachability.matrix import Matrix, matrix
 from reachability.model import (
@@ -87,6 +87,7 @@ __all__ = [
     "expand_lists",
     "from_manifests",
     "load",
+    "load_each",
     "located_documents",
     "matrix",
     "objects_of",

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reachability._parse.memo import ParseMemo
 from reachability._parse.metadata import namespace, namespace_of, object_name
 from reachability._parse.pod import pod
 from reachability._parse.policy import policy
@@ -50,12 +51,17 @@ class Parsed:
     notes: tuple[Problem, ...] = ()  # accepted, but worth saying (a name derived from generateName)
 
 
-def parse_documents(documents: Iterable[Document], within: frozenset[str] | None = None) -> Parsed:
+def parse_documents(
+    documents: Iterable[Document],
+    within: frozenset[str] | None = None,
+    memo: ParseMemo | None = None,
+) -> Parsed:
     """Parse every Namespace, Pod, workload and NetworkPolicy; raise ManifestError with every
     problem. Workloads are endpoints beside the Pods; a Pod they control is folded into them.
 
     `within`: only the Pods, workloads and NetworkPolicies of these namespaces (every Namespace
-    object still), for questions that cannot involve the others."""
+    object still), for questions that cannot involve the others.
+    `memo`: objects parsed from the same decoded bodies before, reused (see ParseMemo)."""
     problems: list[Problem] = []
     notes: list[Problem] = []
     seen: dict[tuple[str, str], tuple[Any, str]] = {}
@@ -70,9 +76,12 @@ def parse_documents(documents: Iterable[Document], within: frozenset[str] | None
         if within is not None and kind != "Namespace" and namespace_of(body) not in within:
             continue
         ctx = Context(document.source, object_name(body, kind, document.position), problems, notes)
-        before = len(problems)
-        if kind == "Namespace":
-            value: Any = namespace(ctx, body)
+        before, noted = len(problems), len(notes)
+        remembered = memo.get(document) if memo is not None else None
+        if remembered is not None:
+            value: Any = remembered
+        elif kind == "Namespace":
+            value = namespace(ctx, body)
         elif kind == "Pod":
             value = Controlled(pod(ctx, body), controller(ctx, body))
         elif kind == "NetworkPolicy":
@@ -81,6 +90,8 @@ def parse_documents(documents: Iterable[Document], within: frozenset[str] | None
             value = Controlled(workload(ctx, body), controller(ctx, body))
         if value is None or len(problems) > before:
             continue
+        if memo is not None and remembered is None and len(notes) == noted:
+            memo.keep(document, value)
         key = (kind, ctx.obj)
         if key in seen:
             previous, previous_source = seen[key]
