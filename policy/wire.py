@@ -174,7 +174,7 @@ def objects_of(text: str) -> tuple[StackObject, ...] | None:
     where the SDK must raise."""
     if any(sentinel in text for sentinel in UNKNOWN):
         return None
-    read = json.loads(text, parse_float=_number, object_pairs_hook=_sorted)
+    read = json.loads(text, parse_float=_number, object_pairs_hook=_sorted_pairs)
     objects = []
     for type_, urn, name, props in read:
         manifest = _sorted(manifest_of(type_, name, props).items())
@@ -193,6 +193,13 @@ def canonical(objects: Iterable[StackObject]) -> tuple[str, tuple[StackObject, .
 
 def _sorted(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     return dict(sorted(pairs))
+
+
+def _sorted_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`_sorted` for json.loads' object_pairs_hook, which hands over a new list: sorted in
+    place."""
+    pairs.sort()
+    return dict(pairs)
 
 
 def _number(literal: str) -> float | int:
