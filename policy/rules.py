@@ -33,7 +33,7 @@ from kubefacts.layout import (
     DEFAULT_INGRESS_NAMESPACE,
 )
 from policy.config import PackConfig, PackConfigError, pack_config
-from policy.memo import cluster_of, lint_of, stack_input, without_collections
+from policy.memo import cluster_of, lint_of, request_of, stack_input, without_collections
 from policy.resources import urns_by_ref
 from policy.stack import ENVIRONMENT, Flow, StackCluster
 from reachability import ExternalIP, ManifestError, Pod, Verdict, allowed, side_reason
@@ -188,7 +188,7 @@ def lint_validator(rule_id: str) -> Validate:
     """A validate function reporting the findings of one lint rule on the stack's manifests."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        stack = stack_input(args.resources)
+        stack = stack_input(args.resources, request_of(report_violation))
         if not any(o.kind in ("Namespace", "NetworkPolicy") for o in stack.objects):
             return
         config = _config(args, report_violation)
@@ -251,7 +251,7 @@ def policies() -> list[Policy]:
 
 def _stack(args: StackValidationArgs, report_violation: ReportViolation) -> StackCluster | None:
     """The stack as a cluster; None (after reporting why, if it is broken) when nothing to judge."""
-    stack = stack_input(args.resources)
+    stack = stack_input(args.resources, request_of(report_violation))
     if not any(o.kind == "Namespace" for o in stack.objects):
         return None
     try:
