@@ -5,9 +5,10 @@ outputs as a protobuf Struct) and one Analyze request per resource; pulumi_polic
 `_PolicyAnalyzerServicer` then, for each policy in turn, rebuilds every argument from the wire:
 `MessageToDict` of the Struct, `deserialize_properties`, `unknown_checking_proxy`, a new
 `PolicyResource` per resource (parents linked by URN), a new `StackValidationArgs`, and calls
-`validate`. Resource policies get a new `ResourceValidationArgs` per resource the same way. This
-module does exactly that, with the SDK's own functions, and times the SDK's share (building the
-arguments) apart from the pack's (its validate functions): only the second is the pack's to make
+`validate` with a report function over the request's one reply (`_create_report_violation`).
+Resource policies get a new `ResourceValidationArgs` per resource the same way. This module does
+exactly that, with the SDK's own functions, and times the SDK's share (building the arguments)
+apart from the pack's (its validate functions): only the second is the pack's to make
 faster, but a preview pays both.
 """
 
@@ -21,7 +22,9 @@ from inspect import isawaitable
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import proto
 from pulumi_policy import (
+    EnforcementLevel,
     Policy,
     PolicyCustomTimeouts,
     PolicyResource,
@@ -32,6 +35,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 PROJECT = "catalyst-environments"
@@ -118,12 +122,15 @@ def run_pack(
     host = validate = 0.0
     violations: dict[str, int] = {}
     unknown: list[str] = []
+    # One request: one reply, and each policy's report function over it, made by the SDK's own
+    # servicer as AnalyzeStack makes them.
+    servicer = _PolicyAnalyzerServicer("pack", "0.0.1", list(policies), EnforcementLevel.ADVISORY)
+    response = proto.AnalyzeResponse()
     for policy in policies:
-        found: list[tuple[str, str | None]] = []
-
-        def report(message: str, urn: str | None = None, found: list[Any] = found) -> None:
-            found.append((message, urn))
-
+        report = servicer._create_report_violation(
+            response, policy.name, policy.description, EnforcementLevel.ADVISORY
+        )
+        reported = len(response.diagnostics)
         policy_config = dict(config[policy.name]) if config and policy.name in config else None
         started = time.perf_counter()
         calls = list(_calls(policy, resources, policy_config))
@@ -135,6 +142,7 @@ def run_pack(
         except UnknownValueError:
             unknown.append(policy.name)
         validate += time.perf_counter() - started
+        found = response.diagnostics[reported:]
         # The SDK drops a policy's arguments as its loop moves on to the next policy: freeing
         # them (a million proxies at K=200) is the host's work. Left to the loop variable, it
         # would happen inside the next policy's validate time.

@@ -3,25 +3,29 @@ from them once per stack instead of once per policy (one parse of the objects, t
 cluster with its matrix, the lint findings).
 
 pulumi_policy's host gives every policy new PolicyResources (new proxies over a new decoding of
-the request), so nothing can be shared by identity. A stack is recognised by its resources'
-wire text (wire.py), or, when the resources give none, by the canonical JSON text of the objects
-converted from them: that text is the memo key. The objects are decoded from the key's text
-(wire.objects_of, wire.canonical: keys sorted, as the pack has always analysed them), and equal
-keys mean equal objects (wire.py says why for its text; JSON keeps `true` apart from `1`, which
-`==` would not), so whatever is computed from the objects of the first policy that brought a key
-serves every later one with that key: the memo cannot go stale or mix up two stacks. The
-objects are never changed once decoded (the engine parses them without a copy,
-`from_manifests(copy=False)`).
+the request), so no resource can be recognised by identity; the request can: every policy of one
+AnalyzeStack request gets a report function over the same reply (`request_of`), and a later
+policy of a request recognised before gets its stack without reading its resources. Otherwise
+a stack is recognised by its resources' wire text (wire.py), or, when the resources give none,
+by the canonical JSON text of the objects converted from them: that text is the memo key. The
+objects are decoded from the key's text (wire.objects_of, wire.canonical: keys sorted, as the
+pack has always analysed them), and equal keys mean equal objects (wire.py says why for its
+text; JSON keeps `true` apart from `1`, which `==` would not), so whatever is computed from the
+objects of the first policy that brought a key serves every later one with that key: the memo
+cannot go stale or mix up two stacks. The objects are never changed once decoded (the engine
+parses them without a copy, `from_manifests(copy=False)`).
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import types
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from pulumi_policy import ReportViolation, StackValidationArgs
 
@@ -51,11 +55,69 @@ class StackInput:
 _INPUTS: dict[str, StackInput] = {}
 """Wire text -> the stack's objects, least recently used first."""
 
+_REQUESTS: dict[int, tuple[Any, tuple[tuple[str, str, str], ...], StackInput]] = {}
+"""id(the SDK's reply to a request) -> (that reply, the resources' type, URN and name, the
+stack's objects), least recently used first."""
 
-def stack_input(resources: Iterable[ResourceLike]) -> StackInput:
+
+def _report_code() -> Any | None:
+    """The code of the report functions pulumi_policy's servicer makes, one per policy of a
+    request, each over the request's reply (`response`); None if this SDK makes them otherwise."""
+    try:
+        from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+        outer = _PolicyAnalyzerServicer._create_report_violation.__code__
+    except (ImportError, AttributeError):  # pragma: no cover - another SDK
+        return None
+    for code in outer.co_consts:
+        if isinstance(code, types.CodeType) and "response" in code.co_freevars:
+            return code
+    return None  # pragma: no cover - another SDK
+
+
+_REPORT_CODE = _report_code()
+
+
+def request_of(report_violation: ReportViolation) -> Any | None:
+    """The reply pulumi_policy is building for the AnalyzeStack request a policy is called in,
+    when `report_violation` is one the SDK's servicer made for it; None for any other function
+    (a test's, another host's), whatever it closes over.
+
+    The servicer makes one reply per request, and every policy's resources anew from that
+    request's resources: two policies given its report functions over the same reply (and
+    resources of the same types, URNs and names) were given the same stack."""
+    code = getattr(report_violation, "__code__", None)
+    if code is None or code is not _REPORT_CODE:
+        return None
+    cell = report_violation.__closure__[code.co_freevars.index("response")]  # type: ignore[attr-defined]
+    try:
+        return cell.cell_contents
+    except ValueError:  # pragma: no cover - an empty cell
+        return None
+
+
+def stack_input(resources: Iterable[ResourceLike], request: Any | None = None) -> StackInput:
     """The stack's objects, converted once per distinct stack: a policy whose resources have
-    the wire text of a stack converted before gets that stack's objects (see wire.py)."""
+    the wire text of a stack converted before gets that stack's objects (see wire.py). With
+    `request` (`request_of`), a later policy of the same request gets them without its
+    resources being read, which is most of what recognising them costs."""
     resources = list(resources)
+    if request is None:
+        return _stack_input(resources)
+    names = tuple((r.resource_type, r.urn, r.name) for r in resources)
+    known = _REQUESTS.get(id(request))
+    if known is not None and known[0] is request and known[1] == names:
+        _REQUESTS[id(request)] = _REQUESTS.pop(id(request))  # most recently used last
+        return known[2]
+    made = _stack_input(resources)
+    _REQUESTS.pop(id(request), None)
+    if len(_REQUESTS) >= MEMO_SIZE:
+        del _REQUESTS[next(iter(_REQUESTS))]
+    _REQUESTS[id(request)] = (request, names, made)  # keeps the reply, so its id stays its own
+    return made
+
+
+def _stack_input(resources: list[ResourceLike]) -> StackInput:
     text = wire_text(resources)
     if text is not None and text in _INPUTS:
         _INPUTS[text] = _INPUTS.pop(text)  # most recently used last

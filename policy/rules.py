@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -32,7 +33,7 @@ from kubefacts.layout import (
     DEFAULT_INGRESS_NAMESPACE,
 )
 from policy.config import PackConfig, PackConfigError, pack_config
-from policy.memo import cluster_of, lint_of, stack_input, without_collections
+from policy.memo import cluster_of, lint_of, request_of, stack_input, without_collections
 from policy.resources import urns_by_ref
 from policy.stack import ENVIRONMENT, Flow, StackCluster
 from reachability import ExternalIP, ManifestError, Pod, Verdict, allowed, side_reason
@@ -187,7 +188,7 @@ def lint_validator(rule_id: str) -> Validate:
     """A validate function reporting the findings of one lint rule on the stack's manifests."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        stack = stack_input(args.resources)
+        stack = stack_input(args.resources, request_of(report_violation))
         if not any(o.kind in ("Namespace", "NetworkPolicy") for o in stack.objects):
             return
         config = _config(args, report_violation)
@@ -250,7 +251,7 @@ def policies() -> list[Policy]:
 
 def _stack(args: StackValidationArgs, report_violation: ReportViolation) -> StackCluster | None:
     """The stack as a cluster; None (after reporting why, if it is broken) when nothing to judge."""
-    stack = stack_input(args.resources)
+    stack = stack_input(args.resources, request_of(report_violation))
     if not any(o.kind == "Namespace" for o in stack.objects):
         return None
     try:
@@ -321,22 +322,42 @@ def _breaches(
     namespace costs its own flows, not the whole matrix and every pod again."""
     first: dict[tuple[str, str], int] = {}  # (src, dst) -> position in `ports`
     order = {port: i for i, port in enumerate(ports)}.get
+    pod = stack.pods_by_id.get
+    # Each pod asked once whether it may be a source / a target (most of a namespace's flows
+    # are its own, which the predicates leave out), before any pair is kept.
+    sources: dict[str, Pod | None] = {}
+    targets: dict[str, Pod | None] = {}
     for src, dst, port, protocol in flows:
+        src_pod = sources.get(src, _UNASKED)
+        if src_pod is _UNASKED:
+            src_pod = sources[src] = _if_wanted(pod(src), source)
+        if src_pod is None:
+            continue
+        dst_pod = targets.get(dst, _UNASKED)
+        if dst_pod is _UNASKED:
+            dst_pod = targets[dst] = _if_wanted(pod(dst), target)
+        if dst_pod is None:
+            continue
         rank = order((port, protocol))
         if rank is not None:
             known = first.get((src, dst))
             if known is None or rank < known:
                 first[(src, dst)] = rank
     found = []
-    pod = stack.pods_by_id.get
     for (src, dst), rank in sorted(first.items()):
-        src_pod, dst_pod = pod(src), pod(dst)
-        if src_pod is None or dst_pod is None or not (source(src_pod) and target(dst_pod)):
-            continue
+        src_pod, dst_pod = sources[src], targets[dst]
+        assert src_pod is not None and dst_pod is not None
         port, protocol = ports[rank]
         verdict = allowed(stack.cluster, src_pod, dst_pod, port, protocol)
         found.append((src_pod, dst_pod, port, protocol, verdict))
     return found
+
+
+_UNASKED: Any = object()
+
+
+def _if_wanted(pod: Pod | None, wanted: Callable[[Pod], bool]) -> Pod | None:
+    return pod if pod is not None and wanted(pod) else None
 
 
 def _by_admitting_policy(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policy.resources import StackObject, urns_by_ref
-from reachability import Cluster, Options, Pod, from_manifests, matrix, probe_ports
+from reachability import Cluster, Matrix, Options, Pod, from_manifests, matrix, probe_ports
 
 TEAM = "catalyst.dev/team"
 PROJECT = "catalyst.dev/project"
@@ -87,17 +87,8 @@ def stack_cluster(
         parsed = from_manifests([o.manifest for o in objects], source=SOURCE)
     cluster = completed(parsed, probes, options)
     ports = probe_ports((*cluster.policies, *cluster.cluster_policies), cluster.pods)
-    flows = matrix(cluster, ports).allowed_flows()
     pods_by_id = {pod.id: pod for pod in cluster.pods}
-    namespace_of = {pod_id: pod.namespace for pod_id, pod in pods_by_id.items()}
-    from_namespace: dict[str, list[Flow]] = {}
-    into_namespace: dict[str, list[Flow]] = {}
-    for flow in flows:
-        src, dst = namespace_of.get(flow[0]), namespace_of.get(flow[1])
-        if src is not None:
-            from_namespace.setdefault(src, []).append(flow)
-        if dst is not None:
-            into_namespace.setdefault(dst, []).append(flow)
+    flows, from_namespace, into_namespace = _grouped(matrix(cluster, ports), pods_by_id)
     return StackCluster(
         tuple(objects),
         cluster,
@@ -110,6 +101,33 @@ def stack_cluster(
         {namespace: tuple(found) for namespace, found in into_namespace.items()},
         pods_by_id,
     )
+
+
+def _grouped(
+    found: Matrix, pods_by_id: Mapping[str, Pod]
+) -> tuple[list[Flow], dict[str, list[Flow]], dict[str, list[Flow]]]:
+    """The matrix's allowed flows, and those from and into each namespace, read off its rows
+    (the lists in no particular order: each question sorts what it keeps)."""
+    names = found.endpoints
+    namespace_at = [pods_by_id[n].namespace if n in pods_by_id else None for n in names]
+    flows: list[Flow] = []
+    from_namespace: dict[str, list[Flow]] = {}
+    into_namespace: dict[str, list[Flow]] = {}
+    for (port, protocol), rows in zip(found.ports, found.rows, strict=True):
+        for i, row in enumerate(rows):
+            if not row:
+                continue
+            src = names[i]
+            out = [(src, names[j], port, protocol) for j in row]
+            flows += out
+            namespace = namespace_at[i]
+            if namespace is not None:
+                from_namespace.setdefault(namespace, []).extend(out)
+            for j, flow in zip(row, out, strict=True):
+                namespace = namespace_at[j]
+                if namespace is not None:
+                    into_namespace.setdefault(namespace, []).append(flow)
+    return flows, from_namespace, into_namespace
 
 
 def completed(parsed: Cluster, probes: Sequence[Mapping[str, Any]], options: Options) -> Cluster:

@@ -107,6 +107,30 @@ def _target(dicts: list[dict[Any, Any]], value: Any) -> Any:
     raise _Unreadable(type(value).__name__)
 
 
+def _default(dicts: list[dict[Any, Any]]) -> Any:
+    """`_target` for json.dumps, bound to `dicts`; with `_by_attribute` inlined when it is the
+    reader (one Python call per proxy instead of three: json.dumps makes tens of thousands
+    of them per policy, most of the time left in a policy that finds its stack known)."""
+    if _read is not _by_attribute:  # pragma: no cover - another SDK
+        return functools.partial(_target, dicts)
+    append = dicts.append
+
+    def target(value: Any, dict_proxy: Any = _DictProxy, list_proxy: Any = _ListProxy) -> Any:
+        kind = type(value)
+        if kind is dict_proxy:
+            found = value._DictProxy__target
+            if type(found) is dict:
+                append(found)
+                return found
+        elif kind is list_proxy:
+            found = value._ListProxy__target
+            if type(found) is list:
+                return found
+        raise _Unreadable(kind.__name__)
+
+    return target
+
+
 def wire_text(resources: Iterable[ResourceLike]) -> str | None:
     """The type, URN, name and properties of the resources the pack reads, as JSON; or None.
 
@@ -120,12 +144,19 @@ def wire_text(resources: Iterable[ResourceLike]) -> str | None:
     if any(type(props) is not _DictProxy for _, _, _, props in read):
         return None  # not the SDK's: its dicts could hold keys that JSON would turn into text
     dicts: list[dict[Any, Any]] = []
-    target = functools.partial(_target, dicts)
     try:
         # No NaN or infinity (JSON has no such values: Python's own spelling of them would be
         # read back only by Python); trees, so no check for cycles (a cycle ends in
-        # RecursionError).
-        text = json.dumps(read, default=target, check_circular=False, allow_nan=False)
+        # RecursionError). Compact, and text as it is (no \u escapes): less to write, and
+        # still one text per content.
+        text = json.dumps(
+            read,
+            default=_default(dicts),
+            check_circular=False,
+            allow_nan=False,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
     except (_Unreadable, TypeError, ValueError, RecursionError):
         return None
     return text if _keys_are_strings(dicts) else None
@@ -143,7 +174,7 @@ def objects_of(text: str) -> tuple[StackObject, ...] | None:
     where the SDK must raise."""
     if any(sentinel in text for sentinel in UNKNOWN):
         return None
-    read = json.loads(text, parse_float=_number, object_pairs_hook=_sorted)
+    read = json.loads(text, parse_float=_number, object_pairs_hook=_sorted_pairs)
     objects = []
     for type_, urn, name, props in read:
         manifest = _sorted(manifest_of(type_, name, props).items())
@@ -162,6 +193,13 @@ def canonical(objects: Iterable[StackObject]) -> tuple[str, tuple[StackObject, .
 
 def _sorted(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     return dict(sorted(pairs))
+
+
+def _sorted_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`_sorted` for json.loads' object_pairs_hook, which hands over a new list: sorted in
+    place."""
+    pairs.sort()
+    return dict(pairs)
 
 
 def _number(literal: str) -> float | int:

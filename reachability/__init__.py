@@ -22,7 +22,7 @@ from reachability.evaluation import (
     allowed,
 )
 from reachability.explain import endpoints_note, pod_list, side_reason
-from reachability.load import from_manifests, load, read_documents
+from reachability.load import from_manifests, load, load_each, read_documents
 from reachability.located import Lines, Located, located_documents, objects_of
 from reachability.matrix import Matrix, matrix
 from reachability.model import (
@@ -101,6 +101,7 @@ __all__ = [
     "expand_lists",
     "from_manifests",
     "load",
+    "load_each",
     "located_documents",
     "matrix",
     "objects_of",

@@ -18,6 +18,7 @@ import gc
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -29,7 +30,7 @@ from kubefacts.cluster_network_policy import CLUSTER_POLICY_KINDS
 from kubefacts.yaml_limits import check_yaml_limits
 from reachability import _block_yaml
 from reachability._frozen import plain_copy
-from reachability._parse import Document, parse_documents
+from reachability._parse import Document, ParseMemo, parse_documents
 from reachability.cluster import Cluster, build_cluster
 from reachability.located import Lines, Located
 from reachability.model import DEFAULT_OPTIONS, Options
@@ -84,13 +85,44 @@ def load(
     not even decoded, and problems of the other objects go unreported.
     `located`: filled with the documents read and the lines of their keys (see Located)."""
     within = None if namespaces is None else frozenset(namespaces)
+    return _load(paths, options, within, located, None)
+
+
+def load_each(
+    path_sets: Iterable[Sequence[str | Path]], *, options: Options = DEFAULT_OPTIONS
+) -> Iterator[Cluster]:
+    """`load` of each path set in turn, lazily (the next set is read when asked for), as
+    separate loads would give them; a file whose bytes an earlier set already read is decoded
+    and parsed once (its objects then name their own set's file). For diff's two sides, which
+    are mostly the same files."""
+    shared = _Shared({}, ParseMemo())
+    for paths in path_sets:
+        yield _load(paths, options, None, None, shared)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What `load_each` carries from one set to the next: each file's decoded bodies by its
+    text (and whether it is read as JSON), and the objects parsed from them."""
+
+    decoded: dict[tuple[str, bool], list[Any]]
+    parsed: ParseMemo
+
+
+def _load(
+    paths: Sequence[str | Path],
+    options: Options,
+    within: frozenset[str] | None,
+    located: Located | None,
+    shared: _Shared | None,
+) -> Cluster:
     with _collector_paused():
         lines = None if located is None else located.lines
-        documents, problems = read_documents(paths, within, lines)
+        documents, problems = read_documents(paths, within, lines, shared)
         if located is not None:
             located.documents.extend(documents)
         try:
-            parsed = parse_documents(documents, within)
+            parsed = parse_documents(documents, within, None if shared is None else shared.parsed)
         except ManifestError as error:
             problems.extend(error.problems)
     if problems:
@@ -148,14 +180,16 @@ def read_documents(
     paths: Sequence[str | Path],
     within: frozenset[str] | None = None,
     lines: Lines | None = None,
+    shared: _Shared | None = None,
 ) -> tuple[list[Document], list[Problem]]:
     """Every decoded document of `paths`, and the problems of paths that could not be read;
     with `within`, only of the files that may hold an object of those namespaces; with `lines`,
-    noting the lines of what the fast reader decodes."""
+    noting the lines of what the fast reader decodes; with `shared`, a text decoded before is
+    not decoded again (its bodies are shared, and noted in `lines` by no one)."""
     files, problems = manifest_files(paths)
     documents: list[Document] = []
     for path in files:
-        found, problem = _read(path, within, lines)
+        found, problem = _read(path, within, lines, shared)
         documents.extend(found)
         if problem is not None:
             problems.append(problem)
@@ -163,7 +197,10 @@ def read_documents(
 
 
 def _read(
-    path: Path, within: frozenset[str] | None = None, lines: Lines | None = None
+    path: Path,
+    within: frozenset[str] | None = None,
+    lines: Lines | None = None,
+    shared: _Shared | None = None,
 ) -> tuple[list[Document], Problem | None]:
     name = str(path)
     try:
@@ -174,6 +211,20 @@ def _read(
         return [], Problem(name, "", "", f"cannot be read: {error.strerror or error}")
     if within is not None and not _may_hold(text, within):
         return [], None
+    if shared is None or lines is not None:
+        return _decode(path, text, lines)
+    key = (text, path.suffix.lower() == ".json")
+    bodies = shared.decoded.get(key)
+    if bodies is None:
+        documents, problem = _decode(path, text, None)
+        if problem is None:  # a problem names its file: decoded again wherever it is met
+            shared.decoded[key] = [document.body for document in documents]
+        return documents, problem
+    return [Document(name, f"document {i + 1}", body) for i, body in enumerate(bodies)], None
+
+
+def _decode(path: Path, text: str, lines: Lines | None) -> tuple[list[Document], Problem | None]:
+    name = str(path)
     if path.suffix.lower() == ".json":
         try:
             return [

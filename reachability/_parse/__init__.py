@@ -6,5 +6,6 @@ problem collector they share; `documents` drives them over a stream of decoded d
 """
 
 from reachability._parse.documents import Document, Parsed, expand_lists, parse_documents
+from reachability._parse.memo import ParseMemo
 
-__all__ = ["Document", "Parsed", "expand_lists", "parse_documents"]
+__all__ = ["Document", "ParseMemo", "Parsed", "expand_lists", "parse_documents"]

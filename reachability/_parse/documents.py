@@ -20,6 +20,7 @@ from typing import Any
 
 from kubefacts.cluster_network_policy import CLUSTER_POLICY_KINDS
 from reachability._parse.cluster_policy import cluster_policy
+from reachability._parse.memo import ParseMemo
 from reachability._parse.metadata import (
     CLUSTER_SCOPED_KINDS,
     namespace,
@@ -59,13 +60,18 @@ class Parsed:
     cluster_policies: tuple[ClusterNetworkPolicy, ...] = ()
 
 
-def parse_documents(documents: Iterable[Document], within: frozenset[str] | None = None) -> Parsed:
+def parse_documents(
+    documents: Iterable[Document],
+    within: frozenset[str] | None = None,
+    memo: ParseMemo | None = None,
+) -> Parsed:
     """Parse every Namespace, Pod, workload, NetworkPolicy and ClusterNetworkPolicy; raise
     ManifestError with every problem. Workloads are endpoints beside the Pods; a Pod they
     control is folded into them.
 
     `within`: only the Pods, workloads and NetworkPolicies of these namespaces (every Namespace
-    and ClusterNetworkPolicy still), for questions that cannot involve the others."""
+    and ClusterNetworkPolicy still), for questions that cannot involve the others.
+    `memo`: objects parsed from the same decoded bodies before, reused (see ParseMemo)."""
     problems: list[Problem] = []
     notes: list[Problem] = []
     seen: dict[tuple[str, str], tuple[Any, str]] = {}
@@ -85,9 +91,12 @@ def parse_documents(documents: Iterable[Document], within: frozenset[str] | None
         ):
             continue
         ctx = Context(document.source, object_name(body, kind, document.position), problems, notes)
-        before = len(problems)
-        if kind == "Namespace":
-            value: Any = namespace(ctx, body)
+        before, noted = len(problems), len(notes)
+        remembered = memo.get(document) if memo is not None else None
+        if remembered is not None:
+            value: Any = remembered
+        elif kind == "Namespace":
+            value = namespace(ctx, body)
         elif kind == "Pod":
             value = Controlled(pod(ctx, body), controller(ctx, body))
         elif kind == "NetworkPolicy":
@@ -98,6 +107,8 @@ def parse_documents(documents: Iterable[Document], within: frozenset[str] | None
             value = Controlled(workload(ctx, body), controller(ctx, body))
         if value is None or len(problems) > before:
             continue
+        if memo is not None and remembered is None and len(notes) == noted:
+            memo.keep(document, value)
         key = (kind, ctx.obj)
         if key in seen:
             previous, previous_source = seen[key]

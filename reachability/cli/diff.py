@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from kubefacts.validation import dns_label_problem, quoted
-from reachability import load
+from reachability import load_each
 from reachability.cli.options import (
     Command,
     UsageError,
@@ -80,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
     mapping = _mapping(args.mapping)
     for address in args.externals:
         ip_address(address, "--external")
-    before = noted(load(args.before, options=options)).renamed_namespaces(mapping)
-    after = noted(load(args.after, options=options))
+    sides = load_each((args.before, args.after), options=options)  # shared files read once
+    before = noted(next(sides)).renamed_namespaces(mapping)
+    after = noted(next(sides))
     ports = args.ports or ()
     result = diff(before, after, ports=ports, externals=args.externals, options=options)
     sys.stdout.write(render(result, args.format))

@@ -340,6 +340,33 @@ def test_cli_user_errors(
     assert code == 2 and out == "" and message in err and len(err.strip().splitlines()) == 1
 
 
+def test_cli_notes_and_problems_name_each_sides_own_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The two sides share their byte-identical files' decoding and parsing; what is said about
+    a file still names that side's file: BEFORE's notes first, then AFTER's, or AFTER's
+    problems after BEFORE's notes."""
+    web = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"generateName": "web-", "namespace": NS, "labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "web", "image": "x"}]},
+    }
+    for side in ("before", "after"):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "web.yaml").write_text(yaml.safe_dump(web), encoding="utf-8")
+    before, after = str(tmp_path / "before"), str(tmp_path / "after")
+    code, out, err = cli(capsys, "-f", before, "--after", after)
+    assert code == 0 and "no reachability changes" in out
+    files = [line.split(": ")[1] for line in err.splitlines()]
+    assert files == [f"{before}/web.yaml", f"{after}/web.yaml"], err
+    (tmp_path / "after" / "bad.yaml").write_text("kind: [", encoding="utf-8")
+    code, out, err = cli(capsys, "-f", before, "--after", after)
+    lines = err.splitlines()
+    assert code == 2 and out == "" and len(lines) == 2, err
+    assert lines[0].startswith(f"note: {before}/web.yaml") and f"{after}/bad.yaml" in lines[1]
+
+
 def test_md_render_caps_the_graph() -> None:
     open_ = policy(
         "open",
