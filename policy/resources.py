@@ -23,6 +23,14 @@ TYPES: dict[str, tuple[str, str]] = {
         "policy.networking.k8s.io/v1alpha2",
         "ClusterNetworkPolicy",
     ),
+    "kubernetes:policy.networking.k8s.io/v1alpha1:AdminNetworkPolicy": (
+        "policy.networking.k8s.io/v1alpha1",
+        "AdminNetworkPolicy",
+    ),
+    "kubernetes:policy.networking.k8s.io/v1alpha1:BaselineAdminNetworkPolicy": (
+        "policy.networking.k8s.io/v1alpha1",
+        "BaselineAdminNetworkPolicy",
+    ),
 }
 """The resource types whose objects decide reachability."""
 

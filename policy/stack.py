@@ -153,6 +153,7 @@ def completed(parsed: Cluster, probes: Sequence[Mapping[str, Any]], options: Opt
         parsed.policies,
         # Representatives: a pod talking to "itself" stands for two of its kind; policies decide.
         Options(ipblock_matches_pods=options.ipblock_matches_pods, representatives=True),
+        parsed.cluster_policies,
     )
     return dataclasses.replace(cluster, notes=parsed.notes) if parsed.notes else cluster
 
