@@ -204,5 +204,5 @@ def _representatives(namespace: str, selectors: Sequence[LabelSelector]) -> list
         while name in taken:
             name, suffix = f"{base}-{suffix}", suffix + 1
         taken.add(name)
-        pods.append(Pod(namespace=namespace, name=name, labels=labels))
+        pods.append(Pod(namespace=namespace, name=name, labels=labels, stand_in=True))
     return pods

@@ -139,10 +139,10 @@ def verdict_in(
 
 
 def hairpin(pod: Pod) -> bool:
-    """Whether a connection of `pod` (given, not representative) to itself is to its own IP,
-    which cluster policies leave to NetworkPolicies: a Pod's is; a workload's stands for two
-    replicas, and a host-network pod is no subject of theirs anyway."""
-    return not pod.is_workload and not pod.host_network
+    """Whether a connection of `pod` to itself is to its own IP, which cluster policies leave
+    to NetworkPolicies: a given Pod's is; a workload's stands for two replicas, a representative
+    for two pods of its class, and a host-network pod is no subject of theirs anyway."""
+    return not pod.is_workload and not pod.host_network and not pod.stand_in
 
 
 def check_port(port: int, protocol: str) -> None:

@@ -139,6 +139,9 @@ class Pod:
     # spec.hostNetwork as written, when `Options(host_network="pod")` made the pod an ordinary
     # one for NetworkPolicies: cluster policies still never select it (the API says so).
     on_node: bool = False
+    # Synthesized (`_representatives.py`): it stands for every pod of its class, so reaching
+    # "itself" is two pods, also once transforms mix it with given pods (diff, lint).
+    stand_in: bool = False
 
     @property
     def id(self) -> str:

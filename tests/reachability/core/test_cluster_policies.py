@@ -17,7 +17,7 @@ import pytest
 
 from kubefacts.api import Direction
 from kubefacts.cluster_network_policy import Action, Tier
-from reachability import ManifestError, Reason, allowed, from_manifests, load, matrix
+from reachability import ManifestError, Pod, Reason, allowed, from_manifests, load, matrix
 from reachability.cli import main
 from reachability.diff import diff
 from reachability.probes import probe_externals, probe_ports
@@ -799,3 +799,18 @@ def test_a_pod_reaching_its_own_ip_is_left_to_networkpolicies() -> None:
     represented = from_manifests([namespace("x"), deny_self])
     assert not allowed(represented, "x/pod", "x/pod", 80).allowed
     assert not matrix(represented, [(80, "TCP")]).is_allowed("x/pod", "x/pod", 80)
+
+
+def test_representatives_stay_two_pods_when_mixed_with_given_ones() -> None:
+    """diff aligns both sides on one set of pods and lint adds a DNS pod: representatives then
+    sit in a cluster of given pods, and `x/pod -> x/pod` still stands for two pods, to which
+    cluster policies apply (not a pod's own IP)."""
+    no_intra = cnp("no-intra-x", "Admin", 10, ns_is("x"), ingress=[cnp_rule("Deny", [ns_is("x")])])
+    before = from_manifests([namespace("x")])
+    after = from_manifests([namespace("x"), no_intra])
+    assert not allowed(after, "x/pod", "x/pod", 80).allowed
+    found = diff(after, before, ports=[(80, "TCP")])
+    assert [(c.src, c.dst) for c in found.became_allowed] == [("x/pod", "x/pod")]
+    mixed = after.with_objects(pods=[Pod("y", "given")])
+    assert not allowed(mixed, "x/pod", "x/pod", 80).allowed
+    assert not matrix(mixed, [(80, "TCP")]).is_allowed("x/pod", "x/pod", 80)
