@@ -54,7 +54,9 @@ def probe_ports(
     pods: Iterable[Pod] = (),
     defaults: Sequence[Port] = DEFAULT_PORTS,
 ) -> tuple[Port, ...]:
-    """The defaults, every port the policies name (both ends of a range) and the pods' ports."""
+    """The defaults, every port the policies name (both ends of a range) and the pods' ports;
+    beside each of a cluster policy's ranges, the ports just outside it too: its rules match
+    first, not as a union, so a port between two ranges may be decided by a third rule alone."""
     pods = list(pods)
     named: dict[str, set[Port]] = {}
     for pod in pods:
@@ -63,12 +65,15 @@ def probe_ports(
                 named.setdefault(port.name, set()).add((port.port, port.protocol))
     found: set[Port] = set(defaults)
     found.update((p.port, p.protocol) for pod in pods for p in pod.ports)
-    for protocol, first, last, name in _rule_ports(policies):
+    for protocol, first, last, name, cluster in _rule_ports(policies):
         if name is not None:
             found.update(p for p in named.get(name, ()) if protocol in (None, p[1]))
         elif first is not None and protocol is not None:
             found.add((first, protocol))
             found.add((last if last is not None else first, protocol))
+            if cluster:  # first-match rules: the ports beside each range decide differently
+                end = last if last is not None else first
+                found.update((p, protocol) for p in (first - 1, end + 1) if 1 <= p <= 65535)
     return tuple(sorted(found, key=lambda p: (p[0], p[1])))
 
 
@@ -117,7 +122,8 @@ def _sample(
     return None
 
 
-_Spec = tuple[str | None, int | None, int | None, str | None]  # protocol, first, last, name
+_Spec = tuple[str | None, int | None, int | None, str | None, bool]
+"""protocol, first, last, name, and whether a cluster policy's (first match, not union)."""
 
 
 def _rule_ports(policies: Iterable[AnyPolicy]) -> Iterator[_Spec]:
@@ -127,11 +133,11 @@ def _rule_ports(policies: Iterable[AnyPolicy]) -> Iterator[_Spec]:
         for rule in (*policy.ingress, *policy.egress):
             for entry in rule.ports or ():
                 if isinstance(entry, ClusterPort):
-                    yield entry.protocol, entry.start, entry.end, entry.name
+                    yield entry.protocol, entry.start, entry.end, entry.name, True
                 elif isinstance(entry.port, str):
-                    yield entry.protocol, None, None, entry.port
+                    yield entry.protocol, None, None, entry.port, False
                 else:
-                    yield entry.protocol, entry.port, entry.end_port, None
+                    yield entry.protocol, entry.port, entry.end_port, None, False
 
 
 def _ip_blocks(policies: Iterable[AnyPolicy]) -> Iterator[IPBlock]:

@@ -356,8 +356,9 @@ class _Reader:
         return tuple(found) if len(found) == len(items) else None
 
     def _cidr(self, text: str, path: str) -> IPNetwork | None:
-        """CEL's isCIDR, which is Go's netip.ParsePrefix: ADDRESS/LENGTH with a decimal length,
-        no IPv4 leading zeros, no IPv6 zone; host bits may be set (they are masked off)."""
+        """CEL's isCIDR (k8s.io/apiserver/pkg/cel/library/cidr.go): Go's netip.ParsePrefix,
+        ADDRESS/LENGTH with a decimal length, no IPv4 leading zeros, no IPv6 zone, and no
+        IPv4-mapped IPv6 address; host bits may be set (they are masked off)."""
         if len(text) > MAX_CIDR_LENGTH:
             top = MAX_CIDR_LENGTH
             self.ctx.add(path, f"is {len(text)} characters: at most {top} are allowed")
@@ -366,7 +367,10 @@ class _Reader:
         try:
             if not slash or not _PREFIX.fullmatch(length) or "%" in address:
                 raise ValueError(text)
-            if int(length) > ipaddress.ip_address(address).max_prefixlen:
+            parsed = ipaddress.ip_address(address)
+            if int(length) > parsed.max_prefixlen:
+                raise ValueError(text)
+            if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
                 raise ValueError(text)
             return parse_cidr(text)
         except ValueError:

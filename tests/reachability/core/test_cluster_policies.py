@@ -181,6 +181,11 @@ BAD_SPECS: list[tuple[str, dict[str, Any], str]] = [
         "spec.egress[0].to[0].networks[0]: '10.0.0.1' is not a valid CIDR",
     ),
     (
+        "IPv4-mapped IPv6",
+        {"egress": [{**EGRESS, "to": [{"networks": ["::ffff:10.0.0.0/104"]}]}]},
+        "spec.egress[0].to[0].networks[0]: '::ffff:10.0.0.0/104' is not a valid CIDR",
+    ),
+    (
         "network twice",
         {"egress": [{**EGRESS, "to": [{"networks": ["10.0.0.0/8", "10.0.0.0/8"]}]}]},
         "spec.egress[0].to[0].networks[1]: '10.0.0.0/8' is listed twice",
@@ -584,6 +589,31 @@ def test_probes_name_the_ports_and_networks_cluster_policies_name() -> None:
     ports = probe_ports(policies, cluster.pods)
     assert {(7000, "SCTP"), (7002, "SCTP")} <= set(ports)
     assert any(a.startswith("203.0.113.") for a in probe_externals(policies, cluster.pods))
+
+
+def test_probes_sample_every_interval_first_match_rules_tell_apart() -> None:
+    """With first-match rules a port between two ranges can be decided by a third rule alone:
+    probing each range's ends is not enough, the ports beside them are probed too."""
+    ranges = cnp(
+        "ranges",
+        "Admin",
+        10,
+        ns_is("y"),
+        ingress=[
+            cnp_rule(action, [{"namespaces": {}}], [{"tcp": {"destinationPort": {"range": r}}}])
+            for action, r in (
+                ("Deny", {"start": 100, "end": 200}),
+                ("Deny", {"start": 300, "end": 400}),
+                ("Accept", {"start": 150, "end": 350}),
+            )
+        ],
+    )
+    deny = netpol("y", "deny", policy_types=["Ingress"])
+    before = from_manifests([*base(), deny])
+    after = from_manifests([*base(), deny, ranges])
+    assert allowed(after, "x/a", "y/a", 250).allowed
+    found = diff(before, after)
+    assert any(c.port in range(201, 300) for c in found.became_allowed), found.ports
 
 
 def test_diff_shows_what_a_cluster_policy_changes() -> None:

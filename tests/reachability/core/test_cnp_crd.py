@@ -24,7 +24,16 @@ from tests.support.crd_schema import crd_schema, schema_problems
 Doc = dict[str, Any]
 SCHEMA = crd_schema()
 SELECTORS = ({}, {"matchLabels": {"team": "red"}})
-CIDRS = ("10.0.0.0/8", "10.1.2.3/16", "0.0.0.0/0", "::/0", "fd00::/8", "192.168.0.0/33", "x")
+CIDRS = (
+    "10.0.0.0/8",
+    "10.1.2.3/16",
+    "0.0.0.0/0",
+    "::/0",
+    "fd00::/8",
+    "::ffff:10.0.0.0/104",
+    "192.168.0.0/33",
+    "x",
+)
 
 selector_st = st.sampled_from(SELECTORS)
 port_st = st.integers(min_value=0, max_value=65536)
