@@ -17,7 +17,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-CLUSTER_NETWORK_POLICY_API_VERSION: Final = "policy.networking.k8s.io/v1alpha2"
+NETWORK_POLICY_API_GROUP: Final = "policy.networking.k8s.io"
+"""The API group of every kind below (other projects, such as Antrea, have a ClusterNetworkPolicy
+kind of their own group)."""
+CLUSTER_NETWORK_POLICY_API_VERSION: Final = f"{NETWORK_POLICY_API_GROUP}/v1alpha2"
 CLUSTER_NETWORK_POLICY_KIND: Final = "ClusterNetworkPolicy"
 CLUSTER_NETWORK_POLICY_CRD: Final = "clusternetworkpolicies.policy.networking.k8s.io"
 """The CustomResourceDefinition's name, which ``kubectl wait crd/...`` and RBAC rules use."""

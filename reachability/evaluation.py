@@ -85,7 +85,9 @@ class SideVerdict:
     note: Reason
     decided_by: ClusterRuleRef | None = None  # the ClusterNetworkPolicy rule that decided
     passed_by: ClusterRuleRef | None = None  # an Admin rule that passed it on to the next tier
-    governed_by: tuple[str, ...] = ()  # the cluster policies whose subject it is (their titles)
+    # The cluster policies consulted for it (their titles): every one whose subject it is, or
+    # after a Pass, the Baseline ones; none of their rules matched when decided_by is None.
+    governed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,9 @@ def _side(
         if found is not None and found.action != Action.PASS:
             return _by_rule(direction, found, Reason.ADMIN, isolated_by, loopback, governed)
         passed = found
+        if passed is not None:  # what is consulted after a Pass: the Baseline tier only
+            policies = index.cluster.cluster_policies
+            governed = tuple(p.title for k in tiers if (p := policies[k]).tier == Tier.BASELINE)
         if not selecting:
             found = _decided(index, direction, tiers, Tier.BASELINE, peer, target, port, protocol)
             if found is not None and found.action != Action.PASS:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubefacts.cluster_network_policy import CLUSTER_POLICY_KINDS
+from kubefacts.cluster_network_policy import CLUSTER_POLICY_KINDS, NETWORK_POLICY_API_GROUP
 from reachability._parse.cluster_policy import cluster_policy
 from reachability._parse.memo import ParseMemo
 from reachability._parse.metadata import (
@@ -91,6 +91,13 @@ def parse_documents(
         ):
             continue
         ctx = Context(document.source, object_name(body, kind, document.position), problems, notes)
+        if kind in CLUSTER_POLICY_KINDS and not _network_policy_api(body):
+            ctx.note(
+                "apiVersion",
+                f"{body.get('apiVersion')}: not analysed, only {NETWORK_POLICY_API_GROUP}'s "
+                f"{kind} is read; verdicts leave this object out",
+            )
+            continue
         before, noted = len(problems), len(notes)
         remembered = memo.get(document) if memo is not None else None
         if remembered is not None:
@@ -136,6 +143,17 @@ def parse_documents(
 
 
 _KINDS = ("Pod", "NetworkPolicy", *CLUSTER_SCOPED_KINDS)
+
+
+def _network_policy_api(body: Mapping[str, Any]) -> bool:
+    """Whether a cluster policy kind is the network-policy-api's (another group, such as
+    Antrea's crd.antrea.io, has its own ClusterNetworkPolicy). A missing or odd apiVersion is
+    the parser's to report."""
+    version = body.get("apiVersion")
+    return not isinstance(version, str) or version.partition("/")[0] in (
+        NETWORK_POLICY_API_GROUP,
+        version,
+    )
 
 
 def expand_lists(documents: Iterable[Document]) -> Iterator[Document]:

@@ -844,3 +844,30 @@ def test_representatives_stay_two_pods_when_mixed_with_given_ones() -> None:
     mixed = after.with_objects(pods=[Pod("y", "given")])
     assert not allowed(mixed, "x/pod", "x/pod", 80).allowed
     assert not matrix(mixed, [(80, "TCP")]).is_allowed("x/pod", "x/pod", 80)
+
+
+def test_after_a_pass_the_explanation_names_only_what_was_consulted() -> None:
+    passing = cnp("pass", "Admin", 1, {"namespaces": {}}, ingress=[cnp_rule("Pass", [ns_is("x")])])
+    found = verdict([*base(), passing], "x/a", "y/b")
+    assert found.allowed and found.ingress.passed_by is not None
+    assert found.ingress.governed_by == ()
+    assert "no rule of" not in found.reason
+    floor = cnp("floor", "Baseline", 1, ns_is("y"), ingress=[cnp_rule("Deny", [ns_is("z")])])
+    found = verdict([*base(), passing, floor], "x/a", "y/b")
+    assert found.ingress.governed_by == ("Baseline ClusterNetworkPolicy floor",)
+    assert "then no rule of Baseline ClusterNetworkPolicy floor matches" in found.reason
+
+
+def test_another_groups_cluster_network_policy_is_noted_not_refused() -> None:
+    """Antrea's ClusterNetworkPolicy (crd.antrea.io) shares the kind name: it is not the
+    network-policy-api's, so it is not checked against that schema; the load says it is left out."""
+    antrea = {
+        "apiVersion": "crd.antrea.io/v1beta1",
+        "kind": "ClusterNetworkPolicy",
+        "metadata": {"name": "acnp"},
+        "spec": {"priority": 5, "appliedTo": [{"podSelector": {}}], "ingress": []},
+    }
+    cluster = from_manifests([*base(), antrea])
+    assert cluster.cluster_policies == ()
+    (note,) = [n for n in cluster.notes if "acnp" in n.obj]
+    assert "crd.antrea.io/v1beta1" in note.message and "not analysed" in note.message
