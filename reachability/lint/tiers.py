@@ -64,8 +64,11 @@ def _accept_over_default_deny(analysis: Analysis) -> Iterator[Finding]:
             continue
         subjects = sides.cluster_subjects(k)
         for direction in DIRECTIONS:
+            hidden = _hidden(analysis, k, direction)
             for r, rule in enumerate(policy.rules(direction)):
                 if rule.action != Action.ACCEPT or not sides.cluster_rule_peers(k, direction, r):
+                    continue
+                if r in hidden:  # it never matches (NP017 says so)
                     continue
                 denying = _denying(analysis, direction)
                 closed = sorted(
@@ -137,11 +140,12 @@ def _shared_priorities(analysis: Analysis) -> Iterator[Finding]:
             second.source,
             cluster_policy_object(second),
             "spec.priority",
-            f"shares priority {second.priority} in the {second.tier} tier with {first.name}, "
-            f"and both match some connection with different actions ({first.name} "
-            f"{direction}[{r}] {first.rules(direction)[r].action}, {second.name} {direction}[{s}] "
-            f"{second.rules(direction)[s].action}): the API lets an implementation apply either "
-            f"(the analyzer applies {first.name}, first by name)",
+            f"shares priority {second.priority} in the {second.tier} tier with "
+            f"{cluster_policy_object(first)}, and both match some connection with different "
+            f"actions ({first.name} {direction}[{r}] {first.rules(direction)[r].action}, "
+            f"{second.name} {direction}[{s}] {second.rules(direction)[s].action}): the API lets "
+            f"an implementation apply either (the analyzer applies {first.name}, first by name "
+            "and kind)",
             "give the policies distinct priorities, the one that must win lower",
         )
 
@@ -194,23 +198,32 @@ def _covers(earlier: ClusterRule, later: ClusterRule) -> bool:
     )
 
 
-def _unreachable_rules(analysis: Analysis) -> Iterator[Finding]:
+def _hidden(analysis: Analysis, k: int, direction: Direction) -> dict[int, list[int]]:
+    """The rules of policy `k` that earlier rules of it hide: rule -> the rules hiding it."""
     sides = analysis.sides
+    rules = analysis.cluster.cluster_policies[k].rules(direction)
+    found: dict[int, list[int]] = {}
+    for r, rule in enumerate(rules):
+        peers = sides.cluster_rule_peers(k, direction, r)
+        covering = [
+            e
+            for e in range(r)
+            if _covers(rules[e], rule) and peers & sides.cluster_rule_peers(k, direction, e)
+        ]
+        taken = 0
+        for e in covering:
+            taken |= sides.cluster_rule_peers(k, direction, e)
+        if covering and not peers & ~taken:
+            found[r] = covering
+    return found
+
+
+def _unreachable_rules(analysis: Analysis) -> Iterator[Finding]:
     for k, policy in enumerate(analysis.cluster.cluster_policies):
         for direction in DIRECTIONS:
             rules = policy.rules(direction)
-            for r, rule in enumerate(rules):
-                peers = sides.cluster_rule_peers(k, direction, r)
-                covering = [
-                    e
-                    for e in range(r)
-                    if _covers(rules[e], rule) and peers & sides.cluster_rule_peers(k, direction, e)
-                ]
-                taken = 0
-                for e in covering:
-                    taken |= sides.cluster_rule_peers(k, direction, e)
-                if not covering or peers & ~taken:
-                    continue
+            for r, covering in _hidden(analysis, k, direction).items():
+                rule = rules[r]
                 earlier = ", ".join(f"{direction}[{e}] ({rules[e].action})" for e in covering)
                 verb = "matches" if len(covering) == 1 else "match"
                 yield finding(

@@ -129,3 +129,34 @@ def test_a_lint_ignore_annotation_silences_a_cluster_policy_finding() -> None:
     assert found([*base(), hidden], "NP017")
     hidden["metadata"]["annotations"] = {"reachability.catalyst.dev/lint-ignore": "NP017"}
     assert not found([*base(), hidden], "NP017")
+
+
+def test_np014_skips_an_accept_that_can_never_match() -> None:
+    deny = netpol("x", "deny-all", policy_types=["Ingress"])
+    hidden_accept = cnp(
+        "a-deny",
+        "Admin",
+        1,
+        ns_is("x"),
+        ingress=[cnp_rule("Deny", [ns_is("y")]), cnp_rule("Accept", [ns_is("y")])],
+    )
+    docs = [*base(), deny, hidden_accept]
+    assert found(docs, "NP017") and not found(docs, "NP014")
+
+
+def test_np016_names_the_kinds_when_names_are_shared() -> None:
+    admin = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "guard"},
+        "spec": {
+            "priority": 10,
+            "subject": ns_is("x"),
+            "ingress": [{"action": "Deny", "from": [ns_is("y")]}],
+        },
+    }
+    accept = cnp("guard", "Admin", 10, ns_is("x"), ingress=[cnp_rule("Accept", [ns_is("y")])])
+    (hit,) = found([*base(), admin, accept], "NP016")
+    kinds = {"ClusterNetworkPolicy guard", "AdminNetworkPolicy guard"}
+    (other,) = kinds - {hit[0]}
+    assert f"with {other}, and both" in hit[2]
