@@ -25,8 +25,14 @@ from kubefacts.api import (
 )
 from reachability._addresses import parse_ip
 from reachability._parse import Parsed
+from reachability._renames import (
+    renamed_cluster_policy,
+    renamed_namespace,
+    renamed_pod,
+    renamed_policy,
+)
 from reachability._representatives import synthesize
-from reachability.cluster_policy import ClusterNetworkPolicy, ClusterPeer
+from reachability.cluster_policy import ClusterNetworkPolicy
 from reachability.model import (
     DEFAULT_OPTIONS,
     Endpoint,
@@ -35,12 +41,9 @@ from reachability.model import (
     Namespace,
     NetworkPolicy,
     Options,
-    Peer,
     Pod,
-    Rule,
 )
 from reachability.problems import Problem, UnknownEndpoint, UnknownPolicy
-from reachability.selectors import LabelSelector
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +165,8 @@ class Cluster:
         ones are synthesized anew for the renamed selectors."""
         if not mapping:
             return self
-        namespaces = [_renamed_namespace(ns, mapping) for ns in self.namespaces]
-        pods = () if self.representative else (_renamed_pod(p, mapping) for p in self.pods)
+        namespaces = [renamed_namespace(ns, mapping) for ns in self.namespaces]
+        pods = () if self.representative else (renamed_pod(p, mapping) for p in self.pods)
         policies = [renamed_policy(p, mapping) for p in self.policies]
         cluster_policies = [renamed_cluster_policy(p, mapping) for p in self.cluster_policies]
         return assemble(namespaces, pods, policies, self.options, cluster_policies)
@@ -267,7 +270,32 @@ def build_cluster(parsed: Parsed, options: Options = DEFAULT_OPTIONS) -> Cluster
     cluster = assemble(
         parsed.namespaces, parsed.pods, parsed.policies, options, parsed.cluster_policies
     )
-    return dataclasses.replace(cluster, notes=parsed.notes) if parsed.notes else cluster
+    notes = (*parsed.notes, *_unaddressed(cluster))
+    return dataclasses.replace(cluster, notes=notes) if notes else cluster
+
+
+def _unaddressed(cluster: Cluster) -> list[Problem]:
+    """One note per cluster policy with a `networks` peer, when some pods have no address to
+    match it (representatives, workloads given without their pods): a CIDR may hold pod
+    addresses, and their verdicts cannot say."""
+    if all(pod.ips or pod.host_network for pod in cluster.pods):
+        return []
+    notes = []
+    for policy in cluster.cluster_policies:
+        found = next((p for rule in policy.egress for p in rule.peers if p.networks), None)
+        if found is not None:
+            notes.append(
+                Problem(
+                    policy.source,
+                    f"{policy.kind} {policy.name}",
+                    f"{found.path}.networks",
+                    "matches addresses, and some pods have no address in the input "
+                    "(representative pods, workloads without their pods): their verdicts leave "
+                    "these networks out, which holds only if no pod address is in them; give "
+                    "Pods with status.podIP to question it",
+                )
+            )
+    return notes
 
 
 def assemble(
@@ -308,81 +336,3 @@ def assemble(
         options,
         tiers,
     )
-
-
-def renamed_policy(policy: NetworkPolicy, mapping: Mapping[str, str]) -> NetworkPolicy:
-    """`policy` moved to its namespace's new name, its namespaceSelectors naming new names."""
-
-    def peer(value: Peer) -> Peer:
-        if value.namespace_selector is None:
-            return value
-        selector = renamed_selector(value.namespace_selector, mapping)
-        return dataclasses.replace(value, namespace_selector=selector)
-
-    def rules(values: tuple[Rule, ...]) -> tuple[Rule, ...]:
-        return tuple(
-            rule
-            if rule.peers is None
-            else dataclasses.replace(rule, peers=tuple(peer(p) for p in rule.peers))
-            for rule in values
-        )
-
-    return dataclasses.replace(
-        policy,
-        namespace=mapping.get(policy.namespace, policy.namespace),
-        ingress=rules(policy.ingress),
-        egress=rules(policy.egress),
-    )
-
-
-def renamed_cluster_policy(
-    policy: ClusterNetworkPolicy, mapping: Mapping[str, str]
-) -> ClusterNetworkPolicy:
-    """`policy` with the `kubernetes.io/metadata.name` values of its namespace selectors renamed."""
-
-    def peer(value: ClusterPeer) -> ClusterPeer:
-        if value.namespace_selector is None:
-            return value
-        selector = renamed_selector(value.namespace_selector, mapping)
-        return dataclasses.replace(value, namespace_selector=selector)
-
-    return dataclasses.replace(
-        policy,
-        namespace_selector=renamed_selector(policy.namespace_selector, mapping),
-        ingress=tuple(
-            dataclasses.replace(r, peers=tuple(map(peer, r.peers))) for r in policy.ingress
-        ),
-        egress=tuple(
-            dataclasses.replace(r, peers=tuple(map(peer, r.peers))) for r in policy.egress
-        ),
-    )
-
-
-def renamed_selector(selector: LabelSelector, mapping: Mapping[str, str]) -> LabelSelector:
-    """A namespaceSelector whose `kubernetes.io/metadata.name` values are renamed."""
-    labels = tuple(
-        (key, mapping.get(value, value) if key == NAMESPACE_NAME_LABEL else value)
-        for key, value in selector.match_labels
-    )
-    expressions = tuple(
-        dataclasses.replace(
-            requirement,
-            values=tuple(sorted({mapping.get(v, v) for v in requirement.values})),
-        )
-        if requirement.key == NAMESPACE_NAME_LABEL
-        else requirement
-        for requirement in selector.match_expressions
-    )
-    return LabelSelector(labels, expressions)
-
-
-def _renamed_namespace(namespace: Namespace, mapping: Mapping[str, str]) -> Namespace:
-    name = mapping.get(namespace.name, namespace.name)
-    labels = dict(namespace.labels)
-    if labels.get(NAMESPACE_NAME_LABEL) == namespace.name:
-        labels[NAMESPACE_NAME_LABEL] = name
-    return dataclasses.replace(namespace, name=name, labels=Labels(labels))
-
-
-def _renamed_pod(pod: Pod, mapping: Mapping[str, str]) -> Pod:
-    return dataclasses.replace(pod, namespace=mapping.get(pod.namespace, pod.namespace))

@@ -871,3 +871,22 @@ def test_another_groups_cluster_network_policy_is_noted_not_refused() -> None:
     assert cluster.cluster_policies == ()
     (note,) = [n for n in cluster.notes if "acnp" in n.obj]
     assert "crd.antrea.io/v1beta1" in note.message and "not analysed" in note.message
+
+
+def test_networks_that_pods_without_an_address_cannot_match_are_noted() -> None:
+    """A `networks` peer may hold pod addresses (the API: Accept or Deny of 0.0.0.0/0 covers
+    pod-to-pod traffic); representatives and workloads without pods have none to match, so the
+    load says their verdicts leave it out."""
+    internet = cnp(
+        "all-v4",
+        "Admin",
+        1,
+        ns_is("x"),
+        egress=[cnp_rule("Accept", [{"networks": ["0.0.0.0/0"]}], direction="egress")],
+    )
+    represented = from_manifests([namespace("x"), namespace("y"), internet])
+    (note,) = [n for n in represented.notes if n.obj == "ClusterNetworkPolicy all-v4"]
+    assert note.field == "spec.egress[0].to[0].networks"
+    assert "no address" in note.message
+    given = from_manifests([*base(), internet])  # every pod has its IP
+    assert not [n for n in given.notes if n.obj == "ClusterNetworkPolicy all-v4"]
