@@ -52,7 +52,7 @@ from reachability._parse.problems import (
     is_int,
     known_fields,
     mapping,
-    one_of,
+    member,
     string,
 )
 from reachability._parse.selector import selector
@@ -203,16 +203,13 @@ class _Reader:
         if value is None:
             self.ctx.add(path, "is required: namespaces or pods")
             return None, None
-        entry = mapping(self.ctx, value, path)
-        if entry is None:
+        found = member(self.ctx, value, path, SUBJECTS)
+        if found is None:
             return None, None
-        known_fields(self.ctx, entry, SUBJECTS, path)
-        chosen = one_of(self.ctx, entry, SUBJECTS, path)
+        chosen, written = found
         if chosen == "namespaces":
-            return self._selector(entry["namespaces"], f"{path}.namespaces"), None
-        if chosen == "pods":
-            return self._namespaced_pod(entry["pods"], f"{path}.pods")
-        return None, None
+            return self._selector(written, f"{path}.namespaces"), None
+        return self._namespaced_pod(written, f"{path}.pods")
 
     def _selector(self, value: Any, path: str) -> LabelSelector | None:
         """A required LabelSelector (`{}` selects everything; null is no selector at all)."""
@@ -303,23 +300,22 @@ class _Reader:
 
     def _peer(self, value: Any, path: str, fields: tuple[str, ...]) -> ClusterPeer | None:
         ctx = self.ctx
-        entry = mapping(ctx, value, path)
-        if entry is None:
+        found = member(ctx, value, path, fields)
+        if found is None:
             return None
-        known_fields(ctx, entry, fields, path)
-        chosen = one_of(self.ctx, entry, fields, path)
+        chosen, written = found
         where = f"{path}.{chosen}"
         if chosen == "namespaces":
-            namespaces = self._selector(entry[chosen], where)
+            namespaces = self._selector(written, where)
             return None if namespaces is None else ClusterPeer(namespaces, path=path)
         if chosen == "pods":
-            namespaces, pods = self._namespaced_pod(entry[chosen], where)
+            namespaces, pods = self._namespaced_pod(written, where)
             return None if pods is None else ClusterPeer(namespaces, pods, path=path)
         if chosen == "networks":
-            networks = self._networks(entry[chosen], where)
+            networks = self._networks(written, where)
             return None if networks is None else ClusterPeer(networks=networks, path=path)
         if chosen == "nodes":
-            nodes = self._selector(entry[chosen], where)
+            nodes = self._selector(written, where)
             if nodes is not None and not nodes.is_empty:
                 ctx.add(
                     where,

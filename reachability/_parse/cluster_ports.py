@@ -13,7 +13,7 @@ from reachability._parse.problems import (
     is_int,
     known_fields,
     mapping,
-    one_of,
+    member,
     protocol,
     string,
 )
@@ -24,18 +24,14 @@ PROTOCOL_FIELDS = {"tcp": "TCP", "udp": "UDP", "sctp": "SCTP"}
 
 def protocols_entry(ctx: Context, value: Any, path: str) -> ClusterPort | None:
     """One v1alpha2 `protocols` entry: tcp/udp/sctp {destinationPort} or a named port."""
-    entry = mapping(ctx, value, path)
-    if entry is None:
+    found = member(ctx, value, path, (*PROTOCOL_FIELDS, "destinationNamedPort"))
+    if found is None:
         return None
-    fields = (*PROTOCOL_FIELDS, "destinationNamedPort")
-    known_fields(ctx, entry, fields, path)
-    chosen = one_of(ctx, entry, fields, path)
-    if chosen is None:
-        return None
+    chosen, written = found
     where = f"{path}.{chosen}"
     if chosen == "destinationNamedPort":
-        return _named(ctx, entry[chosen], where, path)
-    attributes = mapping(ctx, entry[chosen], where)
+        return _named(ctx, written, where, path)
+    attributes = mapping(ctx, written, where)
     if attributes is None:
         return None
     known_fields(ctx, attributes, ("destinationPort",), where)
@@ -61,17 +57,14 @@ def _named(ctx: Context, value: Any, where: str, path: str) -> ClusterPort | Non
 
 
 def _destination_port(ctx: Context, value: Any, path: str) -> tuple[int, int] | None:
-    entry = mapping(ctx, value, path)
-    if entry is None:
+    found = member(ctx, value, path, ("number", "range"))
+    if found is None:
         return None
-    known_fields(ctx, entry, ("number", "range"), path)
-    chosen = one_of(ctx, entry, ("number", "range"), path)
+    chosen, written = found
     if chosen == "number":
-        number = _port_number(ctx, entry["number"], f"{path}.number")
+        number = _port_number(ctx, written, f"{path}.number")
         return None if number is None else (number, number)
-    if chosen != "range":
-        return None
-    return _range(ctx, entry["range"], f"{path}.range", ("start", "end"), strict=True)
+    return _range(ctx, written, f"{path}.range", ("start", "end"), strict=True)
 
 
 def _range(
@@ -96,18 +89,14 @@ def _range(
 def ports_entry(ctx: Context, value: Any, path: str) -> ClusterPort | None:
     """One v1alpha1 `ports` entry: portNumber {protocol, port}, namedPort or portRange
     {protocol, start, end}; protocol defaults to TCP, as the CRD defaults it."""
-    entry = mapping(ctx, value, path)
-    if entry is None:
+    found = member(ctx, value, path, ("portNumber", "namedPort", "portRange"))
+    if found is None:
         return None
-    fields = ("portNumber", "namedPort", "portRange")
-    known_fields(ctx, entry, fields, path)
-    chosen = one_of(ctx, entry, fields, path)
-    if chosen is None:
-        return None
+    chosen, value = found
     where = f"{path}.{chosen}"
     if chosen == "namedPort":
-        return _named(ctx, entry[chosen], where, path)
-    written = mapping(ctx, entry[chosen], where)
+        return _named(ctx, value, where, path)
+    written = mapping(ctx, value, where)
     if written is None:
         return None
     proto = protocol(ctx, written.get("protocol"), f"{where}.protocol")

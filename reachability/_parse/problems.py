@@ -101,6 +101,17 @@ def one_of(
     return given[0]
 
 
+def member(ctx: Context, value: Any, path: str, fields: tuple[str, ...]) -> tuple[str, Any] | None:
+    """The one member a mapping sets, among `fields` (a CRD's one-of), and its value; None after
+    reporting a non-mapping, an unknown field or not exactly one member."""
+    entry = mapping(ctx, value, path)
+    if entry is None:
+        return None
+    known_fields(ctx, entry, fields, path)
+    chosen = one_of(ctx, entry, fields, path)
+    return None if chosen is None else (chosen, entry[chosen])
+
+
 def is_int(value: Any) -> bool:
     """A whole number: an int, or a float with no fraction (`80.0`), which kubectl sends to the
     API server as the JSON number 80. Read it with `int()`."""
