@@ -14,6 +14,7 @@ self-connections (a pod to itself) are never printed.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import ipaddress
 import json
@@ -277,7 +278,8 @@ SERVER_SCRIPT = Path(__file__).with_name("nca_server.py")
 
 
 class NcaServer:
-    """A running nca_server.py: one nca import, one forked process per question."""
+    """A running nca_server.py: one nca import, one forked process per question. Its nca sees
+    the environment of the moment it started (each question says its working folder)."""
 
     def __init__(self, interpreter: Sequence[str]) -> None:
         self._lock = threading.Lock()
@@ -306,16 +308,28 @@ class NcaServer:
         request = {"args": [str(a) for a in args], "cwd": os.getcwd(), "timeout": timeout}
         with self._lock:
             assert self._proc.stdin is not None
-            self._proc.stdin.write(json.dumps(request) + "\n")
-            self._proc.stdin.flush()
+            try:
+                self._proc.stdin.write(json.dumps(request) + "\n")
+                self._proc.stdin.flush()
+            except BrokenPipeError:
+                raise RuntimeError(f"nca server ended (exit status {self._proc.poll()})") from None
             reply = self._read()
         if reply.get("timeout"):
             raise subprocess.TimeoutExpired(["nca", *request["args"]], timeout)
         return int(reply["returncode"]), str(reply["stdout"]), str(reply["stderr"])
 
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     def close(self) -> None:
         if self._proc.stdin is not None:
-            self._proc.stdin.close()
+            with contextlib.suppress(BrokenPipeError):  # a request it died before reading
+                self._proc.stdin.close()
         try:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -346,6 +360,9 @@ def server_for(exe: str) -> NcaServer | None:
     Python script, or NCA_SERVER=0)."""
     if os.environ.get("NCA_SERVER", "1") == "0":
         return None
+    if exe in _servers and (dead := _servers[exe]) is not None and not dead.alive:
+        dead.close()  # it died (killed, out of memory): the next question gets a new one
+        del _servers[exe]
     if exe not in _servers:
         interpreter = python_of(exe)
         server = None
@@ -356,6 +373,13 @@ def server_for(exe: str) -> NcaServer | None:
                 server = None
         _servers[exe] = server
     return _servers[exe]
+
+
+def forget_server(exe: str) -> None:
+    """Stop this process's server for `exe`, if it has one (a next question starts another)."""
+    server = _servers.pop(exe, None)
+    if server is not None:
+        server.close()
 
 
 @atexit.register

@@ -9,6 +9,8 @@ that is not nca; these tests compare the two ways of running nca directly.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -119,6 +121,30 @@ def test_a_question_over_time_raises_timeout_and_the_next_is_answered(server: Nc
 
     code, out, _ = server.run(connectivity_args(SEED), timeout=300)
     assert code == 0 and " => " in out
+
+
+@needs_nca
+def test_a_server_that_died_is_replaced_at_the_next_question(tmp_path: Path) -> None:
+    """Through a link of its own to nca, so that the server the other tests use lives on."""
+    assert NCA is not None
+    link = tmp_path / "nca"
+    link.symlink_to(NCA)
+    first = nca_oracle.server_for(str(link))
+    assert first is not None and first.alive
+    try:
+        os.kill(first.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while first.alive and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(RuntimeError, match="nca server ended"):
+            first.run(connectivity_args(SEED), timeout=300)
+
+        second = nca_oracle.server_for(str(link))
+        assert second is not None and second is not first and second.alive
+        code, out, _ = second.run(connectivity_args(SEED), timeout=300)
+        assert code == 0 and " => " in out
+    finally:
+        nca_oracle.forget_server(str(link))
 
 
 def test_the_interpreter_comes_from_the_scripts_first_line(tmp_path: Path) -> None:
