@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.cli import main as cli_main
 from components.manifests import environment_manifests
 from components.render import main
 from components.settings import settings_from_config
 from tests.support.paths import REPO_ROOT
-from tests.support.processes import run_module
+from tests.support.processes import run_in_process
 
 POSTGRES_STACK = """config:
   catalyst-environments:databases:
@@ -181,10 +182,11 @@ def test_module_entry_point(project: Path, tmp_path: Path) -> None:
     assert bad.stderr.startswith('render: error: config catalyst-environments:team: "a b"')
 
 
-def render_process(project: Path, stack: str, out: Path) -> subprocess.CompletedProcess[str]:
-    """The documented command as a user runs it: a separate process."""
-    return run_module(
-        "components", "render", "--project-dir", project, "--stack", stack, "--out", out
+def run_render(project: Path, stack: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """The documented command's exit status and output, run in this process (run_in_process;
+    `python -m components render` as a process, and its exit codes: test_module_entry_point)."""
+    return run_in_process(
+        cli_main, "render", "--project-dir", project, "--stack", stack, "--out", out
     )
 
 
@@ -205,7 +207,7 @@ def test_render_of_a_stack_file_that_is_not_utf8_is_one_line_not_a_traceback(
     project: Path, tmp_path: Path
 ) -> None:
     (project / "Pulumi.pr-5.yaml").write_bytes(b"config:\n  catalyst-environments:team: caf\xe9\n")
-    result = render_process(project, "pr-5", tmp_path / "out")
+    result = run_render(project, "pr-5", tmp_path / "out")
     assert_one_line_error(result, "Pulumi.pr-5.yaml", "UTF-8")
     assert not (tmp_path / "out").exists()
 
@@ -221,7 +223,7 @@ def test_render_of_a_stack_file_that_is_not_yaml_is_one_line_naming_file_and_lin
     project: Path, tmp_path: Path, text: str, where: str
 ) -> None:
     (project / "Pulumi.pr-5.yaml").write_text(text)
-    result = render_process(project, "pr-5", tmp_path / "out")
+    result = run_render(project, "pr-5", tmp_path / "out")
     assert_one_line_error(result, "Pulumi.pr-5.yaml", "cannot read it as YAML", where)
 
 
@@ -230,7 +232,7 @@ def test_render_refuses_a_key_written_twice_as_the_cli_does(project: Path, tmp_p
     (project / "Pulumi.pr-5.yaml").write_text(
         "config:\n  catalyst-environments:team: web\n  catalyst-environments:team: api\n"
     )
-    result = render_process(project, "pr-5", tmp_path / "out")
+    result = run_render(project, "pr-5", tmp_path / "out")
     assert_one_line_error(
         result, "Pulumi.pr-5.yaml", "line 3", "catalyst-environments:team", "already defined"
     )
@@ -244,7 +246,7 @@ def test_render_refuses_duplicate_keys_inside_structured_values(
         "config:\n  catalyst-environments:dnsPodLabels:\n    k8s-app: kube-dns\n"
         "    k8s-app: coredns\n"
     )
-    result = render_process(project, "pr-5", tmp_path / "out")
+    result = run_render(project, "pr-5", tmp_path / "out")
     assert_one_line_error(result, "line 4", "k8s-app", "already defined")
 
 
@@ -253,7 +255,7 @@ def test_yaml_merge_keys_are_not_duplicates(project: Path, tmp_path: Path) -> No
         "config:\n  catalyst-environments:dnsPodLabels:\n"
         "    <<: {k8s-app: kube-dns, tier: dns}\n    k8s-app: coredns\n"
     )
-    result = render_process(project, "pr-5", tmp_path / "out")
+    result = run_render(project, "pr-5", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     dns = (tmp_path / "out" / "networkpolicy-allow-dns.yaml").read_text()
     assert "k8s-app: coredns" in dns
@@ -295,5 +297,5 @@ def test_render_refuses_a_namespace_the_environment_does_not_own(
     (project / "Pulumi.pr-5.yaml").write_text(
         "config:\n  catalyst-environments:namespace: kube-system\n"
     )
-    result = render_process(project, "pr-5", tmp_path / "out")
+    result = run_render(project, "pr-5", tmp_path / "out")
     assert_one_line_error(result, 'config catalyst-environments:namespace: "kube-system"')

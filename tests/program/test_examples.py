@@ -4,25 +4,19 @@ program renders for pr-123, pr-456 and production (representative pods, no clust
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
+from reachability.cli import main
 from tests.support.paths import REPO_ROOT
+from tests.support.processes import run_in_process
 
 ROOT = REPO_ROOT
 EXPECTATIONS = ROOT / "examples" / "expectations.yaml"
 STACKS = ("pr-123", "pr-456", "production")
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False
-    )
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +26,8 @@ def rendered(rendered_stacks: Callable[..., Path]) -> list[str]:
 
 
 def _check(rendered: list[str], expect: Path) -> tuple[int, list[dict[str, object]]]:
-    result = _run(
-        "-m", "reachability", "check", *rendered, "--expect", str(expect), "--format", "json"
-    )
+    # `python -m reachability` as a process: cli/test_commands.py; scripts/demo runs this.
+    result = run_in_process(main, "check", *rendered, "--expect", expect, "--format", "json")
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
 

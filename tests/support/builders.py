@@ -326,6 +326,17 @@ def items_list(docs: Iterable[Doc], kind: str = "List") -> Doc:
     return {"apiVersion": "v1", "kind": kind, "items": list(docs)}
 
 
+SAFE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's safe dumper when PyYAML has it: the text of yaml.safe_dump, ~3x faster."""
+
+
 def dump_yaml(docs: Iterable[Doc]) -> str:
     """Documents as one multi-document YAML text."""
-    return yaml.safe_dump_all(list(docs), sort_keys=False)
+    text = yaml.dump_all(list(docs), Dumper=SAFE_DUMPER, sort_keys=False)
+    return text
+
+
+def dump_one(value: Any, *, sort_keys: bool = True) -> str:
+    """One value as a YAML document (what yaml.safe_dump writes)."""
+    text = yaml.dump(value, Dumper=SAFE_DUMPER, sort_keys=sort_keys)
+    return text

@@ -13,13 +13,18 @@ self-connections (a pod to itself) are never printed.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import ipaddress
+import json
 import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -177,31 +182,59 @@ def _parse_endpoint(text: str) -> str | IPRange:
     return IPRange(tuple(spans))
 
 
+Endpoint = str | IPRange
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectivityMap:
     """nca's answer: which connections each (source, destination) line allows."""
 
-    lines: tuple[tuple[str | IPRange, str | IPRange, Connections], ...]
+    lines: tuple[tuple[Endpoint, Endpoint, Connections], ...]
+    # The lines' connections by their (source, destination) as printed, and the address ranges
+    # printed: a question looks up the few keys that cover its endpoints instead of every line.
+    _by_ends: dict[tuple[Endpoint, Endpoint], list[Connections]] = field(
+        init=False, repr=False, compare=False
+    )
+    _ranges: tuple[IPRange, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_ends: dict[tuple[Endpoint, Endpoint], list[Connections]] = {}
+        ranges: dict[IPRange, None] = {}
+        for src, dst, conns in self.lines:
+            by_ends.setdefault((src, dst), []).append(conns)
+            ranges.update((end, None) for end in (src, dst) if isinstance(end, IPRange))
+        object.__setattr__(self, "_by_ends", by_ends)
+        object.__setattr__(self, "_ranges", tuple(ranges))
 
     def allows(self, src: str, dst: str, port: int, protocol: str) -> bool:
-        """Whether nca allows src -> dst; endpoints are "namespace/pod" or an IP address."""
+        """Whether nca allows src -> dst; endpoints are "namespace/pod" or an IP address.
+
+        True when some line covers both endpoints (a pod line names the pod, an address line
+        holds the address) and its connections allow the port and protocol."""
         return any(
-            _covers(line_src, src) and _covers(line_dst, dst) and conns.allows(port, protocol)
-            for line_src, line_dst, conns in self.lines
+            conns.allows(port, protocol)
+            for src_key in self._keys(src)
+            for dst_key in self._keys(dst)
+            for conns in self._by_ends.get((src_key, dst_key), ())
         )
+
+    def _keys(self, endpoint: str) -> list[Endpoint]:
+        """The printed endpoints that cover `endpoint`: itself, and every range holding it."""
+        ip = _as_ip(endpoint)
+        return [endpoint, *(r for r in self._ranges if ip is not None and ip in r)]
 
     def pods(self) -> set[str]:
         """Every pod that appears on some line."""
         return {end for src, dst, _ in self.lines for end in (src, dst) if isinstance(end, str)}
 
 
-def _covers(line_end: str | IPRange, endpoint: str) -> bool:
-    if isinstance(line_end, str):
-        return line_end == endpoint
+@functools.lru_cache(maxsize=4096)
+def _as_ip(endpoint: str) -> IPAddress | None:
+    """The address `endpoint` names, or None for a pod name ("namespace/pod")."""
     try:
-        return ipaddress.ip_address(endpoint) in line_end
+        return ipaddress.ip_address(endpoint)
     except ValueError:
-        return False  # a pod name never matches an address range
+        return None
 
 
 def parse_txt_no_fw_rules(output: str) -> ConnectivityMap:
@@ -219,16 +252,142 @@ def parse_txt_no_fw_rules(output: str) -> ConnectivityMap:
 
 
 def run_nca(args: Sequence[str], *, nca: str | None = None, timeout: float = 300) -> str:
-    """Run nca with `args`; return its stdout, or raise NcaError (with all output) on failure."""
+    """Run nca with `args`; return its stdout, or raise NcaError (with all output) on failure.
+
+    The question goes to a long-lived nca_server.py for this nca (one per test process), which
+    answers it in a fresh process forked after nca's imports; when no server can run that nca
+    (not a Python script, or NCA_SERVER=0), nca is started for this question alone.
+    """
     exe = nca or find_nca()
     if exe is None:
         raise FileNotFoundError(INSTALL_HINT)
-    proc = subprocess.run(
-        [exe, *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if proc.returncode != 0:
-        raise NcaError(proc.returncode, proc.stdout + proc.stderr)
-    return proc.stdout
+    server = server_for(exe)
+    if server is not None:
+        returncode, stdout, stderr = server.run(args, timeout=timeout)
+    else:
+        proc = subprocess.run(
+            [exe, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        returncode, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+    if returncode != 0:
+        raise NcaError(returncode, stdout + stderr)
+    return stdout
+
+
+SERVER_SCRIPT = Path(__file__).with_name("nca_server.py")
+
+
+class NcaServer:
+    """A running nca_server.py: one nca import, one forked process per question. Its nca sees
+    the environment of the moment it started (each question says its working folder)."""
+
+    def __init__(self, interpreter: Sequence[str]) -> None:
+        self._lock = threading.Lock()
+        self._proc = subprocess.Popen(
+            [*interpreter, str(SERVER_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        hello = self._read()
+        if not hello.get("ready"):
+            self.close()
+            raise RuntimeError(f"nca server did not start: {hello.get('error', hello)}")
+
+    def _read(self) -> dict[str, Any]:
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"nca server ended (exit status {self._proc.poll()})")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def run(self, args: Sequence[str], *, timeout: float) -> tuple[int, str, str]:
+        """nca's exit status, stdout and stderr for `args` (run in the current folder)."""
+        request = {"args": [str(a) for a in args], "cwd": os.getcwd(), "timeout": timeout}
+        with self._lock:
+            assert self._proc.stdin is not None
+            try:
+                self._proc.stdin.write(json.dumps(request) + "\n")
+                self._proc.stdin.flush()
+            except BrokenPipeError:
+                raise RuntimeError(f"nca server ended (exit status {self._proc.poll()})") from None
+            reply = self._read()
+        if reply.get("timeout"):
+            raise subprocess.TimeoutExpired(["nca", *request["args"]], timeout)
+        return int(reply["returncode"]), str(reply["stdout"]), str(reply["stderr"])
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):  # a request it died before reading
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+
+_servers: dict[str, NcaServer | None] = {}
+
+
+def python_of(exe: str) -> list[str] | None:
+    """The interpreter command line of a Python console script (its `#!` line), else None."""
+    try:
+        with open(exe, "rb") as script:
+            first = script.readline(4096)
+    except OSError:
+        return None
+    if not first.startswith(b"#!"):
+        return None
+    command = first[2:].decode("utf-8", "replace").split()
+    return command if command and "python" in Path(command[-1]).name else None
+
+
+def server_for(exe: str) -> NcaServer | None:
+    """This process's server for `exe`, started on first use; None if it cannot run one (not a
+    Python script, or NCA_SERVER=0)."""
+    if os.environ.get("NCA_SERVER", "1") == "0":
+        return None
+    if exe in _servers and (dead := _servers[exe]) is not None and not dead.alive:
+        dead.close()  # it died (killed, out of memory): the next question gets a new one
+        del _servers[exe]
+    if exe not in _servers:
+        interpreter = python_of(exe)
+        server = None
+        if interpreter is not None:
+            try:
+                server = NcaServer(interpreter)
+            except (OSError, RuntimeError):
+                server = None
+        _servers[exe] = server
+    return _servers[exe]
+
+
+def forget_server(exe: str) -> None:
+    """Stop this process's server for `exe`, if it has one (a next question starts another)."""
+    server = _servers.pop(exe, None)
+    if server is not None:
+        server.close()
+
+
+@atexit.register
+def _close_servers() -> None:
+    for server in _servers.values():
+        if server is not None:
+            server.close()
+    _servers.clear()
 
 
 def connectivity(paths: Iterable[str | Path], *, nca: str | None = None) -> ConnectivityMap:
@@ -240,7 +399,11 @@ def connectivity(paths: Iterable[str | Path], *, nca: str | None = None) -> Conn
     return parse_txt_no_fw_rules(run_nca(args, nca=nca))
 
 
+SAFE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~3x faster
+
+
 def write_manifests(path: Path, docs: Sequence[Mapping[str, Any]]) -> Path:
     """Write `docs` as one multi-document YAML file, the form both analyzers read."""
-    path.write_text(yaml.safe_dump_all(list(docs), sort_keys=True), encoding="utf-8")
+    text = yaml.dump_all(list(docs), Dumper=SAFE_DUMPER, sort_keys=True)
+    path.write_text(text, encoding="utf-8")
     return path

@@ -4,6 +4,8 @@ run the way a runner would, with fakes of ``gh``, ``pulumi`` and the teardown on
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import os
 import shutil
@@ -33,7 +35,13 @@ exit 0
 
 
 def load(name: str) -> dict[Any, Any]:
-    return yaml.safe_load((WORKFLOWS / name).read_text())
+    """The workflow as YAML 1.1 reads it; parsed once per text, a fresh copy for every call."""
+    return copy.deepcopy(_parsed((WORKFLOWS / name).read_text()))
+
+
+@functools.cache
+def _parsed(text: str) -> dict[Any, Any]:
+    return yaml.safe_load(text)
 
 
 def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:

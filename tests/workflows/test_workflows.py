@@ -7,6 +7,8 @@ do what we promise, and run the guard and kubeconfig steps' own scripts the way 
 from __future__ import annotations
 
 import base64
+import copy
+import functools
 import os
 import re
 import stat
@@ -25,7 +27,13 @@ SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository"
 
 
 def load(name: str) -> dict[Any, Any]:
-    return yaml.safe_load((WORKFLOWS / name).read_text())
+    """The workflow as YAML 1.1 reads it; parsed once per text, a fresh copy for every call."""
+    return copy.deepcopy(_parsed((WORKFLOWS / name).read_text()))
+
+
+@functools.cache
+def _parsed(text: str) -> dict[Any, Any]:
+    return yaml.safe_load(text)
 
 
 def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:

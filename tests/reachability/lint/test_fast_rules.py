@@ -69,13 +69,23 @@ EXTRAS: tuple[Callable[[str, int], dict[str, Any]], ...] = (
 )
 
 
+# Built once and drawn from in every example (building a strategy, and validating it on its
+# first draw, costs hypothesis more than drawing from it); the same strategies draw the same
+# examples wherever they are built.
+CLUSTERS = cluster_strategy(max_pods=6, max_policies=4)
+SOME_EXTRAS = st.lists(st.sampled_from(EXTRAS), max_size=3)
+EVERYWHERE_APP = st.sampled_from(["web", "db"])
+DNS_POD_COUNT = st.integers(1, 2)
+DNS_A_PORTS = st.sampled_from([OMIT, [{"port": 53, "protocol": "TCP"}]])
+
+
 @st.composite
 def clusters(draw: Any) -> list[dict[str, Any]]:
     """A random cluster (tests/support/strategies.py) plus some of EXTRAS, workloads with the
     labels of pods, and maybe the DNS pods lint looks for."""
-    docs: list[dict[str, Any]] = draw(cluster_strategy(max_pods=6, max_policies=4))
+    docs: list[dict[str, Any]] = draw(CLUSTERS)
     names = [d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"]
-    for i, make in enumerate(draw(st.lists(st.sampled_from(EXTRAS), max_size=3))):
+    for i, make in enumerate(draw(SOME_EXTRAS)):
         docs.append(make(draw(st.sampled_from(names)), i))
     pods = [d for d in docs if d["kind"] == "Pod"]
     for i, twin in enumerate(draw(st.lists(st.sampled_from(pods), max_size=2, unique_by=id))):
@@ -86,13 +96,13 @@ def clusters(draw: Any) -> list[dict[str, Any]]:
         # Every namespace with a pod and DNS given: lint questions the cluster as it is (no
         # stand-ins added), so its loopback option holds.
         for ns in names:
-            docs.append(pod(ns, "everywhere", {"app": draw(st.sampled_from(["web", "db"]))}))
+            docs.append(pod(ns, "everywhere", {"app": draw(EVERYWHERE_APP)}))
         dns_ports = [container_port(53, "UDP", "dns"), container_port(53, "TCP", "dns-tcp")]
-        for suffix in ("a", "b")[: draw(st.integers(1, 2))]:
+        for suffix in ("a", "b")[: draw(DNS_POD_COUNT)]:
             labels = {"k8s-app": "kube-dns", "dns": suffix}
             docs.append(pod("kube-system", f"coredns-{suffix}", labels, [], dns_ports))
         if draw(st.booleans()):  # the first DNS pod closed to one protocol or both
-            ports = draw(st.sampled_from([OMIT, [{"port": 53, "protocol": "TCP"}]]))
+            ports = draw(DNS_A_PORTS)
             ingress = OMIT if ports is OMIT else [ingress_rule(OMIT, ports)]
             docs.append(
                 netpol(

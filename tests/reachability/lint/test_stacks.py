@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from reachability.cli import main
 from reachability.lint import Finding, has_errors, lint_manifests
-from tests.support.processes import run_module
+from tests.support.processes import run_in_process
 from tests.support.stacks import stack_manifests
 
 STACKS = ["dev", "pr-123", "pr-456", "production"]
@@ -62,7 +63,7 @@ def test_rendered_stack_lints_clean_through_the_cli(
     stack: str, rendered_stacks: Callable[..., Path]
 ) -> None:
     out = rendered_stacks(stack) / stack
-    result = run_module("reachability", "lint", "-f", out)
+    result = run_in_process(main, "lint", "-f", out)  # as a process: lint/test_cli.py
     assert result.returncode == 0, result.stdout + result.stderr
     last = result.stdout.splitlines()[-1]
     assert "0 errors" in last or last == "no findings"

@@ -25,11 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from reachability import Options, allowed, from_manifests
 from reachability.cli import main
-from tests.support.builders import dump_yaml, egress_rule, ingress_rule, np_port, peer, selector
+from tests.support.builders import (
+    dump_one,
+    dump_yaml,
+    egress_rule,
+    ingress_rule,
+    np_port,
+    peer,
+    selector,
+)
 from tests.support.processes import run_in_process
 from tests.support.xyz_model import TruthTable, upstream_policy, xyz_ip, xyz_model, xyz_pod_ids
 
@@ -890,7 +897,7 @@ def test_upstream_truth_table_through_cli_check_json(name: str, tmp_path: Path) 
     folder = write_case(c, tmp_path)
     expect = expectations(c)
     expect_file = tmp_path / "expect.yaml"
-    expect_file.write_text(yaml.safe_dump(expect, sort_keys=False))
+    expect_file.write_text(dump_one(expect, sort_keys=False))
 
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "json")
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
@@ -915,7 +922,7 @@ def test_upstream_truth_table_through_cli_check_json(name: str, tmp_path: Path) 
     flipped = [dict(e) for e in expect]
     idx = next(i for i, e in enumerate(flipped) if e["from"] != e["to"] and not e["allowed"])
     flipped[idx]["allowed"] = True
-    expect_file.write_text(yaml.safe_dump(flipped, sort_keys=False))
+    expect_file.write_text(dump_one(flipped, sort_keys=False))
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "json")
     assert res.returncode == 1, res.stdout[-2000:] + res.stderr[-2000:]
     out = json.loads(res.stdout)
@@ -930,7 +937,7 @@ def test_cli_check_text_format_exit_codes_and_default_protocol(tmp_path: Path) -
     expect_file = tmp_path / "expect.yaml"
     # protocol omitted -> TCP
     expect_file.write_text(
-        yaml.safe_dump(
+        dump_one(
             [
                 {"from": "y/a", "to": "x/a", "port": 80, "allowed": True},
                 {"from": "y/b", "to": "x/a", "port": 80, "allowed": False},
@@ -944,9 +951,7 @@ def test_cli_check_text_format_exit_codes_and_default_protocol(tmp_path: Path) -
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "json")
     assert res.returncode == 0, res.stdout + res.stderr
     assert [o["protocol"].upper() for o in json.loads(res.stdout)] == ["TCP"] * 4
-    expect_file.write_text(
-        yaml.safe_dump([{"from": "y/b", "to": "x/a", "port": 80, "allowed": True}])
-    )
+    expect_file.write_text(dump_one([{"from": "y/b", "to": "x/a", "port": 80, "allowed": True}]))
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "text")
     assert res.returncode == 1, res.stdout + res.stderr
 
@@ -956,9 +961,7 @@ def test_cli_ipblock_excludes_pods_flag(tmp_path: Path) -> None:
     folder = write_case(c, tmp_path)
     expect_file = tmp_path / "expect.yaml"
     expect_file.write_text(
-        yaml.safe_dump(
-            [{"from": "x/a", "to": "y/b", "port": 80, "protocol": "TCP", "allowed": True}]
-        )
+        dump_one([{"from": "x/a", "to": "y/b", "port": 80, "protocol": "TCP", "allowed": True}])
     )
     assert run_cli("check", "-f", folder, "--expect", expect_file).returncode == 0
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--ipblock-excludes-pods")
@@ -978,8 +981,8 @@ def test_cli_check_json_under_both_loopback_conventions(tmp_path: Path) -> None:
     looped = [{**e, "allowed": e["allowed"] or e["from"] == e["to"]} for e in expect]
     x_selves = [("x/a", "x/a"), ("x/b", "x/b"), ("x/c", "x/c")]
     upstream_file, looped_file = tmp_path / "upstream.yaml", tmp_path / "looped.yaml"
-    upstream_file.write_text(yaml.safe_dump(expect, sort_keys=False))
-    looped_file.write_text(yaml.safe_dump(looped, sort_keys=False))
+    upstream_file.write_text(dump_one(expect, sort_keys=False))
+    looped_file.write_text(dump_one(looped, sort_keys=False))
 
     def check(expect_file: Path, *flags: str) -> tuple[int, list[dict[str, Any]]]:
         res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "json", *flags)
