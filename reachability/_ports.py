@@ -31,10 +31,15 @@ def spec_admits(spec: PolicyPort, target: Endpoint | None, port: int, protocol: 
     if isinstance(spec.port, int):
         last = spec.end_port if spec.end_port is not None else spec.port
         return spec.port <= port <= last
+    return named_on(target, spec.port, port, protocol)
+
+
+def named_on(target: Endpoint | None, name: str, port: int, protocol: str) -> bool:
+    """Whether `name` resolves on `target` to a container port that is (port, protocol)."""
     if not resolves_names(target):
         return False
     assert isinstance(target, Pod)
-    return any(named_port_matches(c, spec.port, port, protocol) for c in target.ports)
+    return any(named_port_matches(c, name, port, protocol) for c in target.ports)
 
 
 def ports_admit(
@@ -55,10 +60,7 @@ def cluster_port_admits(
     """One ClusterNetworkPolicy `protocols` entry; `target` None: numbered entries only."""
     if spec.name is None:
         return spec.protocol == protocol and spec.start <= port <= spec.end
-    if not resolves_names(target):
-        return False
-    assert isinstance(target, Pod)
-    return any(named_port_matches(c, spec.name, port, protocol) for c in target.ports)
+    return named_on(target, spec.name, port, protocol)
 
 
 def cluster_ports_admit(
