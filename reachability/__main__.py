@@ -1,5 +1,5 @@
 """`python -m reachability`."""
 
-from reachability.cli import main
+from reachability.cli import console
 
-raise SystemExit(main())
+console()

@@ -67,6 +67,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()
 
 
+def console() -> NoReturn:
+    """`python -m reachability` and the `reachability` script: `main`, then the process ends at
+    once, as mypy's does. Freeing a large cluster object by object at exit is work no one
+    waits for (1.4 s of 30 at 10,000 environments); output is flushed first."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # stdout went away meanwhile (e.g. `| head`)
+        code = code or 1
+    os._exit(code)
+
+
 def _run(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
