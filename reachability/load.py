@@ -15,8 +15,9 @@ The garbage collector is paused while the (acyclic) documents are built.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from kubefacts.api import DEFAULT_NAMESPACE
 from kubefacts.cluster_network_policy import CLUSTER_POLICY_KINDS
 from kubefacts.yaml_limits import check_yaml_limits
-from reachability import _block_yaml
+from reachability import _ahead, _block_yaml
 from reachability._frozen import plain_copy
 from reachability._parse import Document, ParseMemo, parse_documents
 from reachability.cluster import Cluster, build_cluster
@@ -77,36 +78,100 @@ def load(
     options: Options = DEFAULT_OPTIONS,
     namespaces: Iterable[str] | None = None,
     located: Located | None = None,
+    parallel: bool = False,
 ) -> Cluster:
     """Every Namespace, Pod and NetworkPolicy in `paths`; ManifestError lists every problem.
 
     `namespaces`: read only these namespaces' Namespace, Pods, workloads and NetworkPolicies,
     for a question that cannot involve any other object: a file that cannot hold one of them is
     not even decoded, and problems of the other objects go unreported.
-    `located`: filled with the documents read and the lines of their keys (see Located)."""
+    `located`: filled with the documents read and the lines of their keys (see Located).
+    `parallel`: files of more than PARALLEL_BYTES in all are decoded by a forked child while
+    this process parses them (see `_ahead`; the CLI's choice): the same cluster, sooner."""
     within = None if namespaces is None else frozenset(namespaces)
-    return _load(paths, options, within, located, None)
+    return _load(paths, options, within, located, _Shared.new(parallel=parallel, shared=False))
 
 
 def load_each(
-    path_sets: Iterable[Sequence[str | Path]], *, options: Options = DEFAULT_OPTIONS
+    path_sets: Iterable[Sequence[str | Path]],
+    *,
+    options: Options = DEFAULT_OPTIONS,
+    parallel: bool = False,
 ) -> Iterator[Cluster]:
     """`load` of each path set in turn, lazily (the next set is read when asked for), as
     separate loads would give them; a file whose bytes an earlier set already read is decoded
     and parsed once (its objects then name their own set's file). For diff's two sides, which
     are mostly the same files."""
-    shared = _Shared({}, ParseMemo())
-    for paths in path_sets:
-        yield _load(paths, options, None, None, shared)
+    shared = _Shared.new(parallel=parallel, shared=True)
+    try:
+        for paths in path_sets:
+            yield _load(paths, options, None, None, shared)
+    finally:
+        shared.close()
+
+
+PARALLEL_BYTES = 1 << 21
+"""Below 2 MiB of files, starting a child and handing documents over costs what it saves."""
+
+_Key = tuple[bytes, bool]
+"""A file's bytes, as a digest, and whether it is read as JSON: what decoding it depends on."""
 
 
 @dataclass(frozen=True, slots=True)
-class _Shared:
-    """What `load_each` carries from one set to the next: each file's decoded bodies by its
-    text (and whether it is read as JSON), and the objects parsed from them."""
+class _FileRead:
+    """One file, read and decoded: its documents' bodies (None when a file read before had the
+    same `key`: its bodies are used), the problem that stopped it, and the lines the fast
+    reader noted, as (mapping or list, its lines) pairs."""
 
-    decoded: dict[tuple[str, bool], list[Any]]
-    parsed: ParseMemo
+    name: str
+    bodies: list[Any] | None
+    problem: Problem | None = None
+    key: _Key | None = None
+    lines: tuple[tuple[Any, dict[Any, int]], ...] = ()
+
+
+@dataclass(slots=True)
+class _Shared:
+    """What one load, or `load_each` from one set to the next, carries: each shared file's
+    decoded bodies by key, the objects parsed from them, and the child decoding ahead."""
+
+    decoded: dict[_Key, list[Any]] | None
+    parsed: ParseMemo | None
+    parallel: bool
+    ahead: _ahead.Ahead | None = None
+
+    @staticmethod
+    def new(*, parallel: bool, shared: bool) -> _Shared:
+        return _Shared({} if shared else None, ParseMemo() if shared else None, parallel)
+
+    def reads(
+        self, files: Sequence[Path], within: frozenset[str] | None, lines: bool
+    ) -> Iterator[_FileRead]:
+        """Each file read, in order (shared with earlier reads unless `lines` are wanted)."""
+        known = None if lines else self.decoded
+        if self.ahead is None and self.parallel and _worth_a_child(files):
+            self.ahead = _ahead.Ahead(_reader(within, lines, known is not None))
+        if self.ahead is not None:
+            return self.ahead.map(files)
+        return (_read(path, within, lines, known) for path in files)
+
+    def close(self) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
+
+
+def _worth_a_child(files: Sequence[Path]) -> bool:
+    if not _ahead.available():
+        return False
+    size = 0
+    for path in files:
+        try:
+            size += path.stat().st_size
+        except OSError:
+            continue  # reported when read
+        if size >= PARALLEL_BYTES:
+            return True
+    return False
 
 
 def _load(
@@ -114,17 +179,18 @@ def _load(
     options: Options,
     within: frozenset[str] | None,
     located: Located | None,
-    shared: _Shared | None,
+    shared: _Shared,
 ) -> Cluster:
     with _collector_paused():
-        lines = None if located is None else located.lines
-        documents, problems = read_documents(paths, within, lines, shared)
-        if located is not None:
-            located.documents.extend(documents)
+        problems: list[Problem] = []
+        documents = _documents(paths, within, located, shared, problems)
         try:
-            parsed = parse_documents(documents, within, None if shared is None else shared.parsed)
+            parsed = parse_documents(documents, within, shared.parsed)
         except ManifestError as error:
             problems.extend(error.problems)
+        finally:
+            if shared.decoded is None:
+                shared.close()
     if problems:
         rank = {str(path): i for i, path in enumerate(manifest_files(paths)[0])}
         problems.sort(key=lambda problem: rank.get(problem.file, -1))  # stable: by file
@@ -179,48 +245,108 @@ def manifest_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Proble
 def read_documents(
     paths: Sequence[str | Path],
     within: frozenset[str] | None = None,
-    lines: Lines | None = None,
-    shared: _Shared | None = None,
+    located: Located | None = None,
 ) -> tuple[list[Document], list[Problem]]:
     """Every decoded document of `paths`, and the problems of paths that could not be read;
-    with `within`, only of the files that may hold an object of those namespaces; with `lines`,
-    noting the lines of what the fast reader decodes; with `shared`, a text decoded before is
-    not decoded again (its bodies are shared, and noted in `lines` by no one)."""
-    files, problems = manifest_files(paths)
-    documents: list[Document] = []
-    for path in files:
-        found, problem = _read(path, within, lines, shared)
-        documents.extend(found)
-        if problem is not None:
-            problems.append(problem)
-    return documents, problems
+    with `within`, only of the files that may hold an object of those namespaces; with
+    `located`, noting the documents and the lines of what the fast reader decodes."""
+    problems: list[Problem] = []
+    shared = _Shared.new(parallel=False, shared=False)
+    return list(_documents(paths, within, located, shared, problems)), problems
+
+
+def _documents(
+    paths: Sequence[str | Path],
+    within: frozenset[str] | None,
+    located: Located | None,
+    shared: _Shared,
+    problems: list[Problem],
+) -> Iterator[Document]:
+    """The documents of `paths` as they are read, their problems appended to `problems`."""
+    files, missing = manifest_files(paths)
+    problems.extend(missing)
+    for read in shared.reads(files, within, located is not None):
+        if read.problem is not None:
+            problems.append(read.problem)
+        bodies = read.bodies
+        # A file with a problem is not shared: the problem names its file, so it is decoded
+        # again wherever it is met.
+        if read.key is not None and read.problem is None and shared.decoded is not None:
+            if bodies is None:
+                bodies = shared.decoded[read.key]
+            else:
+                bodies = shared.decoded.setdefault(read.key, bodies)
+        for i, body in enumerate(bodies or ()):
+            document = Document(read.name, f"document {i + 1}", body)
+            if located is not None:
+                located.documents.append(document)
+            yield document
+        if located is not None:
+            located.lines.update((id(container), lines) for container, lines in read.lines)
+
+
+def _reader(within: frozenset[str] | None, lines: bool, share: bool) -> Callable[[Path], _FileRead]:
+    """`_read` for the child: it remembers the keys it has sent, as `_Shared.decoded` does."""
+    sent: set[_Key] = set()
+
+    def read(path: Path) -> _FileRead:
+        found = _read(path, within, lines, sent if share else None)
+        if found.key is not None and found.bodies is not None and found.problem is None:
+            sent.add(found.key)
+        return found
+
+    return read
 
 
 def _read(
     path: Path,
-    within: frozenset[str] | None = None,
-    lines: Lines | None = None,
-    shared: _Shared | None = None,
-) -> tuple[list[Document], Problem | None]:
+    within: frozenset[str] | None,
+    lines: bool,
+    known: Container[_Key] | None,
+) -> _FileRead:
+    """`path` decoded, unless it cannot hold an object of `within`, or its key is `known`."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return [], Problem(name, "", "", "is not UTF-8 text")
+        return _FileRead(name, None, Problem(name, "", "", "is not UTF-8 text"))
     except OSError as error:
-        return [], Problem(name, "", "", f"cannot be read: {error.strerror or error}")
+        return _FileRead(
+            name, None, Problem(name, "", "", f"cannot be read: {error.strerror or error}")
+        )
+    if "\r" in text:  # universal newlines, as reading in text mode gives them
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if within is not None and not _may_hold(text, within):
-        return [], None
-    if shared is None or lines is not None:
-        return _decode(path, text, lines)
-    key = (text, path.suffix.lower() == ".json")
-    bodies = shared.decoded.get(key)
-    if bodies is None:
-        documents, problem = _decode(path, text, None)
-        if problem is None:  # a problem names its file: decoded again wherever it is met
-            shared.decoded[key] = [document.body for document in documents]
-        return documents, problem
-    return [Document(name, f"document {i + 1}", body) for i, body in enumerate(bodies)], None
+        return _FileRead(name, [])
+    key = None
+    if known is not None:
+        key = (hashlib.blake2b(data, digest_size=16).digest(), path.suffix.lower() == ".json")
+        if key in known:
+            return _FileRead(name, None, key=key)
+    noted: Lines | None = {} if lines else None
+    documents, problem = _decode(path, text, noted)
+    bodies = [document.body for document in documents]
+    return _FileRead(name, bodies, problem, key, _pairs(bodies, noted) if noted else ())
+
+
+def _pairs(bodies: list[Any], lines: Lines) -> tuple[tuple[Any, dict[Any, int]], ...]:
+    """The containers of `bodies` that `lines` has, with theirs: the pairs keep meaning across
+    a pickle, where ids do not."""
+    found = []
+    stack = list(bodies)
+    while stack:
+        value = stack.pop()
+        if value.__class__ is dict:
+            stack.extend(value.values())
+        elif value.__class__ is list:
+            stack.extend(value)
+        else:
+            continue
+        noted = lines.get(id(value))
+        if noted is not None:
+            found.append((value, noted))
+    return tuple(found)
 
 
 def _decode(path: Path, text: str, lines: Lines | None) -> tuple[list[Document], Problem | None]:

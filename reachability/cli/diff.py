@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 
 from kubefacts.validation import dns_label_problem, quoted
 from reachability import load_each
@@ -80,9 +81,10 @@ def run(args: argparse.Namespace) -> int:
     mapping = _mapping(args.mapping)
     for address in args.externals:
         ip_address(address, "--external")
-    sides = load_each((args.before, args.after), options=options)  # shared files read once
-    before = noted(next(sides)).renamed_namespaces(mapping)
-    after = noted(next(sides))
+    # Shared files are read once; closing ends the child that decodes ahead.
+    with closing(load_each((args.before, args.after), options=options, parallel=True)) as sides:
+        before = noted(next(sides)).renamed_namespaces(mapping)
+        after = noted(next(sides))
     ports = args.ports or ()
     result = diff(before, after, ports=ports, externals=args.externals, options=options)
     sys.stdout.write(render(result, args.format))

@@ -96,7 +96,7 @@ def options_from(args: argparse.Namespace) -> LintOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    findings, note = lint_report(args.paths, options_from(args))
+    findings, note = lint_report(args.paths, options_from(args), parallel=True)
     sys.stdout.write(render(findings, args.format, note))
     return 1 if has_errors(findings) else 0
 

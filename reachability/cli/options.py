@@ -104,7 +104,7 @@ def engine_options(args: argparse.Namespace) -> Options:
 
 
 def load_cluster(args: argparse.Namespace) -> Cluster:
-    return noted(load(args.paths, options=engine_options(args)))
+    return noted(load(args.paths, options=engine_options(args), parallel=True))
 
 
 def load_for(args: argparse.Namespace, refs: Sequence[str]) -> Cluster:
@@ -114,7 +114,7 @@ def load_for(args: argparse.Namespace, refs: Sequence[str]) -> Cluster:
     message lists the whole input; no pods there, which means representatives) reads it all."""
     if refs and all("/" in ref for ref in refs):
         scope = {ref.partition("/")[0] for ref in refs}
-        cluster = load(args.paths, options=engine_options(args), namespaces=scope)
+        cluster = load(args.paths, options=engine_options(args), namespaces=scope, parallel=True)
         if cluster.pods and not cluster.representative and all(_known(cluster, r) for r in refs):
             return noted(cluster)
     return load_cluster(args)

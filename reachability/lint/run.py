@@ -55,13 +55,16 @@ def lint_paths(
 
 
 def lint_report(
-    paths: Sequence[str | Path], options: LintOptions = DEFAULT_LINT_OPTIONS
+    paths: Sequence[str | Path],
+    options: LintOptions = DEFAULT_LINT_OPTIONS,
+    *,
+    parallel: bool = False,
 ) -> tuple[tuple[Finding, ...], str | None]:
     """`lint_paths`' findings and the endpoints line the text formats print (None when the
-    manifests are invalid, so nothing was analysed)."""
+    manifests are invalid, so nothing was analysed); `parallel` as for `load`."""
     located = Located()  # every key's line, noted as the files are read
     try:
-        cluster = load(paths, options=options.engine_options(), located=located)
+        cluster = load(paths, options=options.engine_options(), located=located, parallel=parallel)
     except ManifestError as error:
         if any(not p.obj for p in error.problems):
             raise  # a missing or unreadable file is a usage error, not a finding

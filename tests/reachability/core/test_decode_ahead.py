@@ -1,0 +1,199 @@
+"""Decoding ahead in a forked child (`reachability._ahead`, `load(..., parallel=True)`): the
+results are the ones of working in this process, in the same order, whatever the child does
+(fails, dies, is abandoned), and a load, a lint and a diff's two sides give exactly what they
+give without it: the same clusters, problems, lines and shared parses."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reachability import ManifestError, _ahead, load, load_each
+from reachability.lint import lint_report
+from reachability.located import Located
+from tests.reachability.core.test_load_each import ALLOW, two_sides, write
+from tests.support.paths import REPO_ROOT
+from tests.support.ref_builders import XY, netpol
+
+PARENT = os.getpid()
+
+
+@pytest.fixture
+def ahead_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every parallel load decodes ahead, however small its files and however many CPUs."""
+    monkeypatch.setattr(importlib.import_module("reachability.load"), "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(_ahead, "available", lambda: True)
+
+
+class Counting:
+    """Work whose state lives where it runs: the child counts the items it was given."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, item: int) -> tuple[int, int, int]:
+        self.calls += 1
+        return item * item, self.calls, os.getpid()
+
+
+def test_results_come_in_order_from_the_child_which_keeps_its_state() -> None:
+    items = list(range(3 * _ahead.BATCH + 5))
+    with _ahead.Ahead(Counting()) as ahead:
+        first = list(ahead.map(items))
+        second = list(ahead.map([7, 8]))
+    assert [square for square, _, _ in first] == [i * i for i in items]
+    assert {pid for _, _, pid in first + second} - {PARENT}, "computed by a child"
+    assert all(pid != PARENT for _, _, pid in first + second)
+    assert [calls for _, calls, _ in second] == [len(items) + 1, len(items) + 2]
+
+
+def failing_in_the_child(item: int) -> tuple[int, int]:
+    if item == 40 and os.getpid() != PARENT:
+        raise ValueError("only there")
+    return item, os.getpid()
+
+
+def dying_in_the_child(item: int) -> tuple[int, int]:
+    if item == 40 and os.getpid() != PARENT:
+        os._exit(3)
+    return item, os.getpid()
+
+
+@pytest.mark.parametrize("work", [failing_in_the_child, dying_in_the_child])
+def test_what_the_child_does_not_answer_is_done_here(work: object) -> None:
+    with _ahead.Ahead(work) as ahead:  # type: ignore[arg-type]
+        found = list(ahead.map(list(range(100))))
+        later = list(ahead.map([1, 2]))
+    assert [item for item, _ in found] == list(range(100))
+    assert found[0][1] != PARENT and found[40][1] == PARENT
+    assert all(pid == PARENT for _, pid in later), "no second child after a failure"
+
+
+def test_an_error_here_is_raised_as_without_the_child() -> None:
+    def always(item: int) -> int:
+        if item == 5:
+            raise KeyError(item)
+        return item
+
+    with _ahead.Ahead(always) as ahead, pytest.raises(KeyError):
+        list(ahead.map(list(range(10))))
+
+
+def test_stopping_early_ends_the_child_and_later_work_is_done_here() -> None:
+    with _ahead.Ahead(Counting()) as ahead:
+        results = ahead.map(list(range(200)))
+        assert next(results)[0] == 0
+        results.close()  # type: ignore[attr-defined]
+        after = list(ahead.map([3]))
+    assert after == [(9, 1, PARENT)]
+
+
+def test_output_written_before_the_child_starts_is_written_once() -> None:
+    script = (
+        "import sys\n"
+        "from reachability import _ahead\n"
+        "sys.stdout.write('before')\n"
+        "with _ahead.Ahead(abs) as ahead:\n"
+        "    found = list(ahead.map([-1, -2]))\n"
+        "sys.stdout.write(f' {found}')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert run.stdout == "before [1, 2]"
+
+
+def generated(tmp_path: Path, k: int = 3) -> Path:
+    from tests.reachability.differential.test_nca import _generate_environments
+
+    folder = tmp_path / "generated"
+    _generate_environments().write(k, folder)
+    return folder
+
+
+def test_a_load_decoded_ahead_is_the_load_here(tmp_path: Path, ahead_always: None) -> None:
+    folder = generated(tmp_path)
+    write(folder / "more", "cluster.yaml", list(XY))
+    write(folder / "more", "extra.json", [netpol("x/allow", ALLOW)])
+    for paths in (
+        [folder],
+        [REPO_ROOT / "examples"],
+        [folder, REPO_ROOT / "examples" / "guardrails"],
+    ):
+        assert load(paths, parallel=True) == load(paths)
+    scoped = ["acme-shop-pr-1", "x"]
+    assert load([folder], namespaces=scoped, parallel=True) == load([folder], namespaces=scoped)
+
+
+def problems(paths: list[Path], **options: object) -> list[object]:
+    with pytest.raises(ManifestError) as error:
+        load(paths, **options)  # type: ignore[arg-type]
+    return list(error.value.problems)
+
+
+def test_problems_are_the_same_and_in_the_same_order(tmp_path: Path, ahead_always: None) -> None:
+    folder = generated(tmp_path)
+    (folder / "a-broken.yaml").write_text("a: [", encoding="utf-8")
+    (folder / "b-latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    bad = netpol("x/bad", {"podSelector": {}, "ingress": [{"ports": [{"port": "80"}]}]})
+    write(folder, "c-bad.yaml", [bad])
+    (folder / "d-crlf.yaml").write_bytes(b"kind: Namespace\r\nmetadata:\r\n  name: crlf\r")
+    missing = tmp_path / "missing"
+    here = problems([folder, missing])
+    assert problems([folder, missing], parallel=True) == here
+    assert len(here) >= 4
+
+
+def test_lint_decoded_ahead_points_at_the_same_lines(tmp_path: Path, ahead_always: None) -> None:
+    folder = generated(tmp_path, k=2)
+    shadowing = netpol("acme-shop-pr-1/allow-all", {"podSelector": {}, "ingress": [{}]})
+    (folder / "shadow.yaml").write_text(yaml.safe_dump(shadowing), encoding="utf-8")
+    here = lint_report([folder])
+    ahead = lint_report([folder], parallel=True)
+    assert ahead == here
+    assert any(finding.line for finding in here[0]), "lines were noted"
+
+
+def noted_lines(located: Located) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """Each document's containers in order, with their lines: comparable across loads."""
+
+    def walk(value: object, at: tuple[object, ...]) -> Iterator[tuple[object, ...]]:
+        if isinstance(value, dict | list):
+            yield (*at, located.lines.get(id(value)))
+            pairs = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in pairs:
+                yield from walk(item, (*at, key))
+
+    return [(d.source, list(walk(d.body, ()))) for d in located.documents]
+
+
+def test_the_lines_noted_ahead_are_the_lines_noted_here(tmp_path: Path, ahead_always: None) -> None:
+    folder = generated(tmp_path, k=2)
+    write(folder, "more.json", [netpol("x/allow", ALLOW)])  # JSON: no lines noted
+    here, ahead = Located(), Located()
+    assert load([folder], located=ahead, parallel=True) == load([folder], located=here)
+    assert noted_lines(ahead) == noted_lines(here)
+    assert sum(1 for _, found in noted_lines(here) for *_, lines in found if lines) > 100
+
+
+def sides(tmp_path: Path, parallel: bool) -> Iterator[object]:
+    before, after = two_sides(tmp_path)
+    return load_each([[before], [after]], parallel=parallel)
+
+
+def test_diffs_sides_decoded_ahead_are_loaded_and_parsed_once(
+    tmp_path: Path, ahead_always: None
+) -> None:
+    old, new = sides(tmp_path, parallel=True)
+    before, after = tmp_path / "before", tmp_path / "after"
+    assert [old, new] == [load([before]), load([after])]
+    assert old.policy("x/deny").ingress is new.policy("x/deny").ingress  # type: ignore[attr-defined]
+    assert old.pods[0] is new.pods[0]  # type: ignore[attr-defined]
+    assert old.policy("x/allow") != new.policy("x/allow")  # type: ignore[attr-defined]
