@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-BATCH = 32
-"""Results per message: enough to keep the pipe's cost small, few enough that this process can
-start on the first ones early."""
+BATCH = 8
+"""Results per message: enough to keep the pipe's cost small (a message costs microseconds),
+few enough that this process can start on the first ones early."""
 
 
 def available() -> bool:
@@ -118,19 +119,26 @@ class _Failed:
 
 def _serve(connection: Connection, parents: Connection, work: Callable[[Any], Any]) -> None:
     parents.close()  # inherited: open here, the parent's closing it would never end the pipe
-    while True:
-        try:
-            items = connection.recv()
-        except (EOFError, OSError):
-            return
-        batch: list[Any] = []
-        try:
-            for item in items:
-                batch.append(work(item))
-                if len(batch) >= BATCH:
-                    connection.send(batch)
-                    batch = []
-            connection.send(batch)
-            connection.send(None)
-        except Exception as error:  # the parent redoes what it has not received, and reports it
-            connection.send(_Failed(f"{type(error).__name__}: {error}"))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
+    try:
+        while True:
+            _answer(connection, connection.recv(), work)
+    except (EOFError, OSError):
+        return  # the parent closed the pipe, or is gone
+
+
+def _answer(connection: Connection, items: list[Any], work: Callable[[Any], Any]) -> None:
+    batch: list[Any] = []
+    try:
+        for item in items:
+            batch.append(work(item))
+            if len(batch) >= BATCH:
+                connection.send(batch)
+                batch = []
+        connection.send(batch)
+    except (EOFError, OSError):
+        raise
+    except Exception as error:  # the parent redoes what it has not received, and reports it
+        connection.send(_Failed(f"{type(error).__name__}: {error}"))
+        return
+    connection.send(None)

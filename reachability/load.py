@@ -112,6 +112,9 @@ def load_each(
 
 PARALLEL_BYTES = 1 << 21
 """Below 2 MiB of files, starting a child and handing documents over costs what it saves."""
+PARALLEL_FILES = 4
+"""Nor with fewer files: one is decoded while this process waits, and parsed while the child
+waits."""
 
 _Key = tuple[bytes, bool]
 """A file's bytes, as a digest, and whether it is read as JSON: what decoding it depends on."""
@@ -161,7 +164,7 @@ class _Shared:
 
 
 def _worth_a_child(files: Sequence[Path]) -> bool:
-    if not _ahead.available():
+    if len(files) < PARALLEL_FILES or not _ahead.available():
         return False
     size = 0
     for path in files:

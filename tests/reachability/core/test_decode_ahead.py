@@ -28,7 +28,9 @@ PARENT = os.getpid()
 @pytest.fixture
 def ahead_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every parallel load decodes ahead, however small its files and however many CPUs."""
-    monkeypatch.setattr(importlib.import_module("reachability.load"), "PARALLEL_BYTES", 0)
+    loading = importlib.import_module("reachability.load")
+    monkeypatch.setattr(loading, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(loading, "PARALLEL_FILES", 1)
     monkeypatch.setattr(_ahead, "available", lambda: True)
 
 
