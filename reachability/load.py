@@ -4,61 +4,34 @@ Folders are read recursively (*.yaml, *.yml, *.json, in sorted order; hidden ent
 YAML files may hold several documents, and unreadable files are problems reported with the
 manifest problems, not one at a time.
 
-Decoding YAML is most of the time spent on large inputs. Text in the block style manifests are
-written in is read by `_block_yaml` (line by line, exact or silent); anything else goes to
-libyaml's parser and composer and a lean node-to-value conversion for the common tags (plain
-strings skip PyYAML's regex-based tag resolution), with anything unusual (explicit tags, merge
-keys) through PyYAML's own SafeLoader constructor. Either way the values are `yaml.safe_load`'s.
-The garbage collector is paused while the (acyclic) documents are built.
+Decoding (`decoding.py`) and parsing are each about half of a large load; with `parallel`, a
+forked child decodes the files while this process parses them (`_ahead.py`). The garbage
+collector is paused while the (acyclic) documents are built.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
-import json
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
-
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import Any
 
 from kubefacts.api import DEFAULT_NAMESPACE
 from kubefacts.cluster_network_policy import CLUSTER_POLICY_KINDS
-from kubefacts.yaml_limits import check_yaml_limits
-from reachability import _ahead, _block_yaml
+from reachability import _ahead
 from reachability._frozen import plain_copy
 from reachability._parse import Document, ParseMemo, parse_documents
 from reachability.cluster import Cluster, build_cluster
+from reachability.decoding import decode
 from reachability.located import Lines, Located
 from reachability.model import DEFAULT_OPTIONS, Options
 from reachability.problems import ManifestError, Problem
 
 SUFFIXES = (".yaml", ".yml", ".json")
 NO_MANIFESTS = "no manifest files (*.yaml, *.yml, *.json) in this folder"
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):
-    """SafeLoader whose tag resolution skips the regexes for scalars that cannot match them."""
-
-    _first_chars = frozenset(_BaseLoader.yaml_implicit_resolvers)
-
-    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode:
-            if not implicit[0] or (value and value[0] not in self._first_chars):
-                return _STR
-            return super().resolve(kind, value, implicit)
-        return super().resolve(kind, value, implicit)
 
 
 @contextmanager
@@ -328,7 +301,7 @@ def _read(
         if key in known:
             return _FileRead(name, None, key=key)
     noted: Lines | None = {} if lines else None
-    documents, problem = _decode(path, text, noted)
+    documents, problem = decode(path, text, noted)
     bodies = [document.body for document in documents]
     return _FileRead(name, bodies, problem, key, _pairs(bodies, noted) if noted else ())
 
@@ -352,40 +325,6 @@ def _pairs(bodies: list[Any], lines: Lines) -> tuple[tuple[Any, dict[Any, int]],
     return tuple(found)
 
 
-def _decode(path: Path, text: str, lines: Lines | None) -> tuple[list[Document], Problem | None]:
-    name = str(path)
-    if path.suffix.lower() == ".json":
-        try:
-            return [
-                Document(name, "document 1", json.loads(text, object_pairs_hook=_unique_json))
-            ], None
-        except json.JSONDecodeError as error:
-            where = f"line {error.lineno}, column {error.colno}"
-            return [], Problem(name, "", where, f"is not valid JSON: {error.msg}")
-        except ValueError as error:  # a duplicate key
-            return [], Problem(name, "", "", f"is not valid JSON: {error}")
-        except RecursionError:
-            return [], Problem(name, "", "", "is not valid JSON: nesting is too deep")
-    documents: list[Document] = []
-    try:
-        for i, body in enumerate(yaml_documents(text, lines)):
-            documents.append(Document(name, f"document {i + 1}", body))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        detail = getattr(error, "problem", None) or str(error).splitlines()[0]
-        return documents, Problem(name, "", where, f"is not valid YAML: {detail}")
-    except RecursionError:  # an anchor whose value contains its own alias, or absurd nesting
-        where = f"document {len(documents) + 1}"
-        detail = "an alias refers to a node that contains it (or nesting is too deep)"
-        return documents, Problem(name, "", where, f"is not valid YAML: {detail}")
-    except ValueError as error:  # a timestamp that is no date: 2024-02-31, year 0
-        where = f"document {len(documents) + 1}"
-        detail = f"a value YAML reads as a timestamp is no date ({error}): quote it"
-        return documents, Problem(name, "", where, f"is not valid YAML: {detail}")
-    return documents, None
-
-
 def _may_hold(text: str, namespaces: frozenset[str]) -> bool:
     """Whether `text` may hold an object of `namespaces`. An object's namespace (or a Namespace's
     name) is written in its file as it is, unless escaped (a backslash in YAML double quotes or
@@ -396,73 +335,3 @@ def _may_hold(text: str, namespaces: frozenset[str]) -> bool:
         or "\\" in text
         or any(namespace in text for namespace in namespaces)
     )
-
-
-def yaml_documents(text: str, lines: Lines | None = None) -> Iterator[Any]:
-    """Every document of a YAML stream, decoded as `yaml.safe_load_all` would (a key written
-    twice is an error); with `lines`, noting the lines of what the fast reader decodes."""
-    fast = _block_yaml.documents(text, lines)
-    if fast is not None:
-        yield from fast
-        return
-    yield from libyaml_documents(text)
-
-
-def libyaml_documents(text: str) -> Iterator[Any]:
-    """The same, always through libyaml: the reference `_block_yaml` is held to."""
-    loader = _Loader(text)
-    aliases = "&" in text and "*" in text  # no anchor or alias: nothing to budget
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if aliases:
-                check_yaml_limits(node)  # the Go decoder's alias budget, before any walk
-            yield _value(node, loader)
-    finally:
-        loader.dispose()
-
-
-class DuplicateKey(yaml.MarkedYAMLError):
-    """A key written twice in one mapping: kubectl's strict field validation rejects it, where
-    a plain YAML reader would silently keep the last one."""
-
-
-def _duplicate(keys: Sequence[ScalarNode]) -> NoReturn:
-    seen: set[str] = set()
-    for key in keys:
-        if key.value in seen:
-            raise DuplicateKey(problem=f"duplicate key {key.value!r}", problem_mark=key.start_mark)
-        seen.add(key.value)
-    raise AssertionError("no duplicate among the keys")
-
-
-def _unique_json(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    value = dict(pairs)
-    if len(value) != len(pairs):
-        seen: set[str] = set()
-        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise ValueError(f"duplicate key {key!r}")
-    return value
-
-
-def _value(node: Node, loader: Any) -> Any:
-    kind, tag = node.__class__, node.tag
-    if kind is ScalarNode:
-        if tag == _STR:
-            return node.value
-        if tag == _INT:
-            return loader.construct_yaml_int(node)
-        if tag == _BOOL:
-            return loader.construct_yaml_bool(node)
-        if tag == _NULL:
-            return None
-    elif kind is MappingNode and tag == _MAP:
-        pairs = node.value
-        if all(key.__class__ is ScalarNode and key.tag == _STR for key, _ in pairs):
-            value = {key.value: _value(item, loader) for key, item in pairs}
-            if len(value) != len(pairs):
-                _duplicate([key for key, _ in pairs])
-            return value
-    elif kind is SequenceNode and tag == _SEQ:
-        return [_value(item, loader) for item in node.value]
-    return loader.construct_object(node, deep=True)

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from kubefacts.api import PROTOCOLS
-from reachability.load import yaml_documents
+from reachability.decoding import yaml_documents
 from reachability.problems import ManifestError, Problem
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reachability._block_yaml import documents
-from reachability.load import libyaml_documents, yaml_documents
+from reachability.decoding import libyaml_documents, yaml_documents
 
 ROOT = Path(__file__).resolve().parents[3]
 
