@@ -270,21 +270,29 @@ class ClusterIndex:
         return self.selector_pair_bits(peer.namespace_selector, peer.pod_selector)
 
     def rule_peer_bits(self, policy_position: int, direction: Direction, rule_position: int) -> int:
-        """Every endpoint the rule's `from`/`to` admits (all of them when it has no peers).
-        Kept from its lowest position on: a rule's peers are mostly one namespace's pods."""
+        """Every endpoint the rule's `from`/`to` admits (all of them when it has no peers)."""
+        low, bits = self.rule_peer_local(policy_position, direction, rule_position)
+        return bits << low if low else bits
+
+    def rule_peer_local(
+        self, policy_position: int, direction: Direction, rule_position: int
+    ) -> tuple[int, int]:
+        """The same as (its lowest position, the set relative to it), (0, `all`) itself when
+        the rule has no peers: a rule's peers are mostly one namespace's pods, and shifted to
+        their positions each would be as long as the highest of them."""
         key = (policy_position, direction, rule_position)
         found = self._rule_memo.get(key)
         if found is None:
             policy = self.cluster.policies[policy_position]
             rule: Rule = policy.rules(direction)[rule_position]
             if rule.peers is None:
-                return self.all
+                return 0, self.all
             bits = 0
             for peer in rule.peers:
                 bits |= self.peer_bits(peer, policy.namespace)
             low = (bits & -bits).bit_length() - 1 if bits else 0
             found = self._rule_memo[key] = (low, bits >> low)
-        return found[1] << found[0]
+        return found
 
     def named_port_bits(self, name: str, port: int, protocol: str) -> int:
         """Pods (not host-network) with a container port `name` that is `port`/`protocol`."""

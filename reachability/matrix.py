@@ -163,73 +163,95 @@ def _rows(
 
     # Per ingress class, the sources its rules admit on this port (everything for the open
     # class, whose members are kept as a global set).
-    open_ingress = classes.ingress[0]
-    open_bits = open_ingress.bits << open_ingress.first
     admitted: list[_Sources] = [everything]
     for found in classes.ingress[1:]:
         target = endpoints[found.first]
-        sources = 0
-        for k in found.selecting:
-            for r, rule in enumerate(policies[k].ingress):
-                if ports_admit(rule.ports, target, port, protocol):
-                    sources |= index.rule_peer_bits(k, ingress, r)
+        parts = [
+            index.rule_peer_local(k, ingress, r)
+            for k in found.selecting
+            for r, rule in enumerate(policies[k].ingress)
+            if ports_admit(rule.ports, target, port, protocol)
+        ]
         if found.tiers:
-            isolated = sources if found.selecting else None
+            isolated = _whole(parts) if found.selecting else None
             sources = tiered_peers(index, ingress, found.tiers, target, port, protocol, isolated)
-        admitted.append(_sources(sources, everything))
+            parts = _parts(sources)
+        admitted.append(_sources(parts, everything))
 
-    # Egress classes, one at a time: the destinations their rules admit. Each source is in
-    # one egress class and each destination in one ingress class, so a source's row is the
-    # disjoint union of what it reaches in each class: positions, listed once.
-    parts: dict[int, list[list[int]]] = {}
-    every_class = range(len(classes.ingress))
+    # Egress classes, one at a time: the destinations their rules admit, as parts. Each source
+    # is in one egress class and each destination in one ingress class, so a source's row is
+    # the disjoint union of what it reaches in each class: positions, listed once.
+    rows: dict[int, list[list[int]]] = {}
     class_of = classes.class_of
     for sender in classes.egress:
         if not sender.members:
             continue
+        reach: list[tuple[int, int]] = [(0, everything)]
         if sender.selecting or sender.tiers:
-            reach = 0
+            reach = []
             for k in sender.selecting:
                 for r, rule in enumerate(policies[k].egress):
-                    reach |= index.rule_peer_bits(k, egress, r) & index.destination_port_bits(
-                        rule.ports, port, protocol
-                    )
+                    allowed_ports = index.destination_port_bits(rule.ports, port, protocol)
+                    if not allowed_ports:
+                        continue
+                    low, bits = index.rule_peer_local(k, egress, r)
+                    if allowed_ports is not everything:  # named ports: these pods only
+                        bits &= allowed_ports >> low
+                    if bits:
+                        reach.append((low, bits))
             if sender.tiers:
-                isolated = reach if sender.selecting else None
-                reach = tiered_peers(index, egress, sender.tiers, None, port, protocol, isolated)
+                isolated = _whole(reach) if sender.selecting else None
+                peers = tiered_peers(index, egress, sender.tiers, None, port, protocol, isolated)
+                reach = [(0, everything)] if peers == everything else _parts(peers)
             if not reach:
                 continue
+        if any(bits is everything for _, bits in reach):
+            by_class = {c: target.members for c, target in enumerate(classes.ingress)}
         else:
-            reach = everything
-        if reach == everything:
-            hit: Sequence[int] | set[int] = every_class
-        else:
-            hit = {class_of[j] for j in positions(reach & ~open_bits)}
-            if reach & open_bits:
-                hit.add(0)
-        for c in hit:
-            senders = _admitted(sender.first, sender.bits, admitted[c])
-            if not senders:
-                continue
-            target = classes.ingress[c]
-            reached = (reach >> target.first) & target.bits
-            if not reached:
-                continue
-            low = target.first
-            found = [low + j for j in positions(reached)] if low else positions(reached)
-            for i in senders:
-                parts.setdefault(i, []).append(found)
+            by_class = _by_class(reach, class_of)
+        for c, found in by_class.items():
+            if found:
+                for i in _admitted(sender.first, sender.bits, admitted[c]):
+                    rows.setdefault(i, []).append(found)
     if loopback:  # Options.loopback_allowed: every pod reaches itself, whatever the policies
         for i in range(index.pod_count):
-            if not any(_holds(found, i) for found in parts.get(i, ())):
-                parts.setdefault(i, []).append([i])
+            if not any(_holds(found, i) for found in rows.get(i, ())):
+                rows.setdefault(i, []).append([i])
     else:
         for i in own_ip_pods(index):  # the classes' answer for i -> i included cluster policies
             pod = endpoints[i]
             allowed = verdict_in(index, pod, pod, port, protocol).allowed
-            kept = [[j for j in found if j != i] for found in parts.get(i, ())]
-            parts[i] = [*kept, [i]] if allowed else kept
-    return tuple(_row(parts.get(i)) for i in range(len(endpoints)))
+            kept = [[j for j in found if j != i] for found in rows.get(i, ())]
+            rows[i] = [*kept, [i]] if allowed else kept
+    return tuple(_row(rows.get(i)) for i in range(len(endpoints)))
+
+
+def _by_class(parts: list[tuple[int, int]], class_of: list[int]) -> dict[int, list[int]]:
+    """The positions of `parts` (sets relative to their lowest position), ascending, by the
+    ingress class they are in."""
+    found: dict[int, list[int]] = {}
+    for low, bits in parts:
+        for j in positions(bits):
+            found.setdefault(class_of[low + j], []).append(low + j)
+    if len(parts) > 1:  # parts may overlap, and interleave
+        return {c: sorted(set(members)) for c, members in found.items()}
+    return found
+
+
+def _whole(parts: list[tuple[int, int]]) -> int:
+    """`parts` as one set of positions."""
+    bits = 0
+    for low, part in parts:
+        bits |= part << low
+    return bits
+
+
+def _parts(bits: int) -> list[tuple[int, int]]:
+    """One set of positions as parts: relative to its lowest position."""
+    if not bits:
+        return []
+    low = (bits & -bits).bit_length() - 1
+    return [(low, bits >> low)]
 
 
 def own_ip_pods(index: ClusterIndex) -> list[int]:
@@ -251,10 +273,16 @@ few and far apart (a class in one namespace admitting its neighbours and the ing
 controller): a bitset of them would be as long as the highest position."""
 
 
-def _sources(bits: int, everything: int) -> _Sources:
-    if bits == everything or bits.bit_count() * 64 >= bits.bit_length():
-        return bits
-    return tuple(positions(bits))
+def _sources(parts: list[tuple[int, int]], everything: int) -> _Sources:
+    if any(bits is everything for _, bits in parts):
+        return everything
+    count = sum(bits.bit_count() for _, bits in parts)
+    if count * 64 >= max((low + bits.bit_length() for low, bits in parts), default=0):
+        return _whole(parts)
+    if len(parts) == 1:
+        low, bits = parts[0]
+        return tuple(low + j for j in positions(bits))
+    return tuple(sorted({low + j for low, bits in parts for j in positions(bits)}))
 
 
 def _admitted(first: int, members: int, sources: _Sources) -> list[int]:
