@@ -30,6 +30,19 @@ MAX_ADDRESS_TEXT = 64
 IPv4 leading zeros): refused before any parsing, so hostile text costs nothing."""
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+"""Dotted-quad text as net.IP's String() writes it: no leading zeros, ASCII digits only."""
+
+
+def address_text(text: str) -> str:
+    """`str(parse_ip(text))`, without parsing text that is already canonical IPv4 (nearly every
+    pod IP: parsing them one by one was a tenth of a large load)."""
+    if _CANONICAL_IPV4.fullmatch(text):
+        return text
+    return str(parse_ip(text))
+
+
 @lru_cache(maxsize=4096)
 def parse_ip(text: str) -> IPAddress:
     """An address in ParseIPSloppy's syntax; an IPv4-mapped IPv6 address becomes IPv4."""

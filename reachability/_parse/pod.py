@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubefacts.validation import port_name_problem, port_number_problem, shown
-from reachability._addresses import parse_ip
+from reachability._addresses import address_text
 from reachability._parse.metadata import metadata
 from reachability._parse.problems import (
     Context,
@@ -94,7 +94,7 @@ def pod_ips(ctx: Context, status: Any) -> tuple[str, ...]:
         if text is None:
             continue
         try:
-            ip = str(parse_ip(text))
+            ip = address_text(text)
         except ValueError:
             ctx.add(path, f"{shown(text)} is not an IPv4 or IPv6 address")
             continue
