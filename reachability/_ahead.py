@@ -45,7 +45,7 @@ class Ahead:
     def __init__(self, work: Callable[[Any], Any]) -> None:
         self._work = work
         self._connection: Connection | None = None
-        self._process: Any = None
+        self._process: Any = None  # None: not started yet; False: gone, not to start again
 
     def map(self, items: Sequence[Any]) -> Iterator[Any]:
         """`work(item)` for each item, in order: computed by the child, or here from the first
@@ -69,12 +69,11 @@ class Ahead:
             finally:  # also when the caller stops early: the child's answers are then unread
                 if not answered:
                     self.close()
-                    self._process = False  # no second start
         for item in items[done:]:
             yield self._work(item)
 
     def close(self) -> None:
-        """End the child (it ends by itself too, with this process)."""
+        """End the child (it ends by itself too, with this process); later work is done here."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
@@ -82,7 +81,7 @@ class Ahead:
             self._process.join(timeout=5)
             if self._process.is_alive():
                 self._process.kill()
-        self._process = None
+        self._process = False
 
     def __enter__(self) -> Ahead:
         return self
