@@ -163,24 +163,25 @@ def expand_lists(documents: Iterable[Document]) -> Iterator[Document]:
     inherit them from the list. Documents that are not objects (empty documents, a YAML list such
     as a `check` expectations file sharing the folder) are not manifests and are skipped.
     """
-    pending = list(documents)[::-1]  # a stack, not recursion: Lists may nest thousands deep
-    while pending:
-        document = pending.pop()
-        body = document.body
-        if not isinstance(body, Mapping) or not isinstance(body.get("kind"), str):
-            continue
-        kind: str = body["kind"]
-        items = body.get("items")
-        if kind.endswith("List") and isinstance(items, list):
-            item_kind = kind[: -len("List")] or None
-            expanded = []
-            for i, item in enumerate(items):
-                if isinstance(item, Mapping):
-                    defaults = {"kind": item_kind, "apiVersion": body.get("apiVersion")}
-                    missing = {k: v for k, v in defaults.items() if v and k not in item}
-                    item = {**missing, **item} if missing else item
-                position = f"{document.position}, item {i + 1}"
-                expanded.append(Document(document.source, position, item))
-            pending.extend(reversed(expanded))
-            continue
-        yield document
+    for top in documents:  # one at a time, as they come: a load decoding ahead streams them
+        pending = [top]  # a stack, not recursion: Lists may nest thousands deep
+        while pending:
+            document = pending.pop()
+            body = document.body
+            if not isinstance(body, Mapping) or not isinstance(body.get("kind"), str):
+                continue
+            kind: str = body["kind"]
+            items = body.get("items")
+            if kind.endswith("List") and isinstance(items, list):
+                item_kind = kind[: -len("List")] or None
+                expanded = []
+                for i, item in enumerate(items):
+                    if isinstance(item, Mapping):
+                        defaults = {"kind": item_kind, "apiVersion": body.get("apiVersion")}
+                        missing = {k: v for k, v in defaults.items() if v and k not in item}
+                        item = {**missing, **item} if missing else item
+                    position = f"{document.position}, item {i + 1}"
+                    expanded.append(Document(document.source, position, item))
+                pending.extend(reversed(expanded))
+                continue
+            yield document

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reachability import ManifestError, _ahead, load, load_each
+from reachability import Document, ManifestError, _ahead, expand_lists, load, load_each
 from reachability.lint import lint_report
 from reachability.located import Located
 from tests.reachability.core.test_load_each import ALLOW, two_sides, write
@@ -199,3 +199,16 @@ def test_diffs_sides_decoded_ahead_are_loaded_and_parsed_once(
     assert old.policy("x/deny").ingress is new.policy("x/deny").ingress  # type: ignore[attr-defined]
     assert old.pods[0] is new.pods[0]  # type: ignore[attr-defined]
     assert old.policy("x/allow") != new.policy("x/allow")  # type: ignore[attr-defined]
+
+
+def test_parsing_starts_before_the_last_document_arrives() -> None:
+    """Decoding ahead only helps if the parse takes each document as it comes."""
+
+    def arriving() -> Iterator[Document]:
+        yield Document("a.yaml", "document 1", {"kind": "List", "items": [{"kind": "Pod"}]})
+        raise LookupError("the next document is not there yet")
+
+    expanded = expand_lists(arriving())
+    assert next(expanded).position == "document 1, item 1"
+    with pytest.raises(LookupError):
+        next(expanded)
