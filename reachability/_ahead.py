@@ -9,8 +9,11 @@ process parses what has arrived. The results come back in the items' order, so t
 the one of doing the work here; if the child cannot be started or fails in any way, `map` does
 the rest of the work in this process, where a failure then surfaces as it would have anyway.
 
-Only where `fork` is the way to start a child (Linux) and more than one CPU is ours: the child
-then inherits the function and every module already imported, and starts in milliseconds.
+Only where `fork` is the way to start a child (Linux), more than one CPU is ours, and this
+process runs one thread and is no daemonic child itself: the child then inherits the function
+and every module already imported, and starts in milliseconds. The child writes nothing (its
+stdout and stderr are /dev/null, so a reader of ours sees the end of our output when we end),
+ignores Ctrl-C (the parent reports it) and stops when the parent is gone; closing kills it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -29,8 +33,12 @@ few enough that this process can start on the first ones early."""
 
 
 def available() -> bool:
-    """Whether a child can help: `fork` starts it, and a second CPU runs it."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """Whether a child can help: `fork` starts it safely, and a second CPU runs it."""
+    if (
+        "fork" not in multiprocessing.get_all_start_methods()
+        or multiprocessing.current_process().daemon  # may not have children
+        or threading.active_count() > 1  # a fork copies no other thread, and none of its locks
+    ):
         return False
     cpus = (
         os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
@@ -73,14 +81,14 @@ class Ahead:
             yield self._work(item)
 
     def close(self) -> None:
-        """End the child (it ends by itself too, with this process); later work is done here."""
+        """End the child (it ends by itself too, with this process); later work is done here.
+        Killed, not waited for: it may be deep in a large file nobody wants any more."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
         if self._process:
-            self._process.join(timeout=5)
-            if self._process.is_alive():
-                self._process.kill()
+            self._process.kill()
+            self._process.join()
         self._process = False
 
     def __enter__(self) -> Ahead:
@@ -94,13 +102,18 @@ class Ahead:
             return None
         context = multiprocessing.get_context("fork")
         here, there = context.Pipe()
-        # The child inherits unwritten output; flushed now, it cannot be written twice.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        process = context.Process(target=_serve, args=(there, here, self._work), daemon=True)
+        for stream in (sys.stdout, sys.stderr):  # unwritten output, or the child would inherit it
+            if stream is not None:
+                stream.flush()
+        parent = os.getpid()
+        process = context.Process(
+            target=_serve, args=(there, here, self._work, parent), daemon=True
+        )
         try:
             process.start()
-        except OSError:
+        except OSError:  # no process to be had (EAGAIN, ENOMEM): the work is done here
+            here.close()
+            there.close()
             self._process = False
             return None
         there.close()
@@ -110,26 +123,32 @@ class Ahead:
 
 class _Failed:
     """What the child sends instead of a batch when `work` (or sending its results) raised:
-    this process does the rest."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    this process does the rest, and a failure then surfaces here."""
 
 
-def _serve(connection: Connection, parents: Connection, work: Callable[[Any], Any]) -> None:
+def _serve(
+    connection: Connection, parents: Connection, work: Callable[[Any], Any], parent: int
+) -> None:
     parents.close()  # inherited: open here, the parent's closing it would never end the pipe
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
     try:
         while True:
-            _answer(connection, connection.recv(), work)
+            _answer(connection, connection.recv(), work, parent)
     except (EOFError, OSError):
         return  # the parent closed the pipe, or is gone
 
 
-def _answer(connection: Connection, items: list[Any], work: Callable[[Any], Any]) -> None:
+def _answer(
+    connection: Connection, items: list[Any], work: Callable[[Any], Any], parent: int
+) -> None:
     batch: list[Any] = []
     try:
         for item in items:
+            if os.getppid() != parent:
+                return  # orphaned: no one will read what follows
             batch.append(work(item))
             if len(batch) >= BATCH:
                 connection.send(batch)
@@ -137,7 +156,7 @@ def _answer(connection: Connection, items: list[Any], work: Callable[[Any], Any]
         connection.send(batch)
     except (EOFError, OSError):
         raise
-    except Exception as error:  # the parent redoes what it has not received, and reports it
-        connection.send(_Failed(f"{type(error).__name__}: {error}"))
+    except Exception:  # the parent redoes what it has not received, and reports it
+        connection.send(_Failed())
         return
     connection.send(None)

@@ -10,6 +10,7 @@ anything unusual (explicit tags, merge keys) through PyYAML's own SafeLoader con
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -45,7 +46,32 @@ class _Loader(_BaseLoader):
         return super().resolve(kind, value, implicit)
 
 
+HEADROOM = 1000
+"""Frames decoding may use below its own, wherever it is called from (the interpreter's default
+limit): how deep a document may nest, before it is refused as too deep, is then the same for
+every caller, a child decoding ahead included."""
+
+
 def decode(path: Path, text: str, lines: Lines | None) -> tuple[list[Document], Problem | None]:
+    """The documents of one file's text (`path` names it, and says JSON by its suffix), and the
+    problem that stopped the decoding; with `lines`, noting the lines the fast reader sees."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_depth() + HEADROOM)
+    try:
+        return _decode(path, text, lines)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    return depth
+
+
+def _decode(path: Path, text: str, lines: Lines | None) -> tuple[list[Document], Problem | None]:
     name = str(path)
     if path.suffix.lower() == ".json":
         try:

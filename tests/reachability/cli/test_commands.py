@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -349,6 +350,41 @@ def test_invalid_manifests_print_one_line_per_problem(tmp_path: Path, capsys) ->
         "did not find expected ',' or '}'",
         "python -m reachability: 3 problems in the manifests",
     ]
+
+
+def query_process(manifests: Path, **options: Any) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output buffered
+    argv = ["query", "-f", str(manifests), "--from", "x/a", "--to", "x/b", "--port", "80"]
+    return subprocess.run(
+        [sys.executable, "-m", "reachability", *argv],
+        cwd=REPO,
+        text=True,
+        check=False,
+        env=env,
+        **options,
+    )
+
+
+def test_output_that_cannot_be_written_is_status_120_and_a_line(manifests: Path) -> None:
+    """The process ends without Python's own exit (`cli.console`), but keeps what it says when
+    the output is lost: never 0, nor query's 1, which would read as a denied connection."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        lost = query_process(manifests, stdout=full, stderr=subprocess.PIPE)
+    assert lost.returncode == 120
+    assert (
+        lost.stderr == "python -m reachability: cannot write the output: No space left on device\n"
+    )
+
+
+def test_a_closed_stderr_changes_nothing_when_nothing_is_wrong(manifests: Path) -> None:
+    closed = query_process(manifests, stdout=subprocess.PIPE, pass_fds=(), preexec_fn=_close_stderr)
+    assert (closed.returncode, closed.stdout.splitlines()[0]) == (0, "x/a -> x/b 80/TCP: allowed")
+
+
+def _close_stderr() -> None:
+    os.close(2)
 
 
 def test_python_dash_m_runs_without_traceback(manifests: Path) -> None:

@@ -6,9 +6,12 @@ give without it: the same clusters, problems, lines and shared parses."""
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -212,3 +215,48 @@ def test_parsing_starts_before_the_last_document_arrives() -> None:
     assert next(expanded).position == "document 1, item 1"
     with pytest.raises(LookupError):
         next(expanded)
+
+
+def slow_after_a_batch(item: int) -> int:
+    if item >= _ahead.BATCH and os.getpid() != PARENT:
+        time.sleep(30)
+    return item
+
+
+def test_closing_early_kills_a_busy_child_at_once() -> None:
+    """Ctrl-C, or an error while parsing, must not wait for the file the child is on."""
+    ahead = _ahead.Ahead(slow_after_a_batch)
+    results = ahead.map(list(range(3 * _ahead.BATCH)))
+    assert next(results) == 0
+    started = time.monotonic()
+    results.close()  # type: ignore[attr-defined]
+    assert time.monotonic() - started < 3
+    assert not multiprocessing.active_children()
+    assert list(ahead.map([5])) == [5]
+
+
+def test_the_child_never_keeps_our_output_open() -> None:
+    """A reader of our stdout sees its end when we end, even if the child is busy: the child
+    writes nowhere, and stops once it notices we are gone."""
+    script = (
+        "import os, time\n"
+        "from reachability import _ahead\n"
+        "def slow(item):\n"
+        "    if item >= _ahead.BATCH:\n"
+        "        time.sleep(30)\n"
+        "    return item\n"
+        "results = _ahead.Ahead(slow).map(list(range(100)))\n"
+        "print(next(results), flush=True)\n"
+        "os._exit(0)\n"
+    )
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=20
+    )
+    assert (run.returncode, run.stdout, run.stderr) == (0, "0\n", "")
+    assert time.monotonic() - started < 10
+
+
+def test_no_child_where_one_may_not_be_forked_safely(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert not _ahead.available()

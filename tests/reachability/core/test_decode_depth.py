@@ -1,0 +1,47 @@
+"""How deep a document may nest before it is refused as too deep is the same for every caller:
+decoding gets the same stack budget below itself (`decoding.HEADROOM`) however deep it is called
+from, so that a child decoding ahead, or a caller deep in its own code, decides as the CLI does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reachability.decoding import decode
+
+Outcome = tuple[bool, str | None]
+
+
+def nested(n: int, suffix: str) -> str:
+    if suffix == ".json":
+        return '{"kind": "ConfigMap", "data": ' + "[" * n + "]" * n + "}"
+    return "kind: ConfigMap\ndata: " + "[" * n + "]" * n + "\n"
+
+
+def outcome(n: int, suffix: str) -> Outcome:
+    documents, problem = decode(Path(f"deep{suffix}"), nested(n, suffix), None)
+    return bool(documents), None if problem is None else problem.message
+
+
+def deeper(frames: int, call: Callable[[], Outcome]) -> Outcome:
+    return call() if frames == 0 else deeper(frames - 1, call)
+
+
+def deepest(suffix: str) -> int:
+    """The deepest nesting accepted, called from here."""
+    low, high = 1, 5000  # accepted, refused
+    assert outcome(low, suffix)[1] is None and outcome(high, suffix)[1] is not None
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if outcome(middle, suffix)[1] is None else (low, middle)
+    return low
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_the_deepest_nesting_accepted_does_not_depend_on_the_callers_stack(suffix: str) -> None:
+    limit = deepest(suffix)
+    for frames in (0, 50, 300):
+        assert deeper(frames, lambda: outcome(limit, suffix))[1] is None
+        assert deeper(frames, lambda: outcome(limit + 1, suffix))[1] is not None
