@@ -45,10 +45,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from reachability import UserError, allowed, from_manifests, load
 from reachability.cli import main
+from tests.support.builders import dump_one
 from tests.support.cnp_oracle import CnpOracle, Unsupported
 from tests.support.conformance_model import (
     CONFORMANCE,
@@ -1302,7 +1302,7 @@ def test_table_through_cli_check_json(key: str, tmp_path: Path) -> None:
         for src, dst, port, proto, ok in state.table.items()
     ]
     expect_file = tmp_path / "expect.yaml"
-    expect_file.write_text(yaml.safe_dump(expect, sort_keys=False))
+    expect_file.write_text(dump_one(expect, sort_keys=False))
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "json")
     assert res.returncode in (0, 1), res.stdout[-3000:] + res.stderr[-3000:]
     out = json.loads(res.stdout)
@@ -1320,7 +1320,7 @@ def test_table_through_cli_check_json(key: str, tmp_path: Path) -> None:
     flipped = [dict(e) for e in expect]
     idx = next(i for i, e in enumerate(flipped) if not e["allowed"]) if state.table.denied() else 0
     flipped[idx]["allowed"] = not flipped[idx]["allowed"]
-    expect_file.write_text(yaml.safe_dump(flipped, sort_keys=False))
+    expect_file.write_text(dump_one(flipped, sort_keys=False))
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "json")
     assert res.returncode == 1, res.stdout[-2000:] + res.stderr[-2000:]
     out = json.loads(res.stdout)
