@@ -316,15 +316,28 @@ class ClusterIndex:
                 return self.all
         return found
 
+    def position_of(self, endpoint: Endpoint) -> int | None:
+        """The endpoint's position, None when it is none of `endpoints` (an unknown pod, or an
+        address the index was not built with)."""
+        i = self.position.get(endpoint.id)
+        if i is None:
+            return None
+        known = self.endpoints[i]
+        return i if known is endpoint or known == endpoint else None
+
+    def peer_admits_at(self, peer: Peer, policy_namespace: str, i: int) -> bool:
+        """Whether one peer matches the endpoint at position `i`."""
+        found = self._peer(peer, policy_namespace)
+        if found.__class__ is tuple:
+            base, bits = found  # type: ignore[misc]
+            return i >= base and bool(bits >> (i - base) & 1)
+        return bool(found >> i & 1)  # type: ignore[operator]
+
     def peer_admits(self, peer: Peer, policy_namespace: str, endpoint: Endpoint) -> bool:
         """Whether one peer matches `endpoint`, which may be an address outside the index."""
-        i = self.position.get(endpoint.id)
-        if i is not None and self.endpoints[i] == endpoint:
-            found = self._peer(peer, policy_namespace)
-            if found.__class__ is tuple:
-                base, bits = found  # type: ignore[misc]
-                return i >= base and bool(bits >> (i - base) & 1)
-            return bool(found >> i & 1)  # type: ignore[operator]
+        i = self.position_of(endpoint)
+        if i is not None:
+            return self.peer_admits_at(peer, policy_namespace, i)
         if not isinstance(endpoint, ExternalIP):
             raise UnknownEndpoint(f"{endpoint.id} is not a pod of this cluster")
         return peer.ip_block is not None and peer.ip_block.contains(

@@ -33,6 +33,8 @@ from reachability.cluster import Cluster
 from reachability.model import Endpoint, ExternalIP, Pod
 from reachability.problems import InvalidQuery, UnknownEndpoint
 
+_EGRESS, _INGRESS = Direction.EGRESS, Direction.INGRESS
+
 
 class Reason(StrEnum):
     """What decided a side, when it was not the rules of the policies that isolate the pod: the
@@ -118,14 +120,28 @@ def verdict_in(
     """`allowed` on an index already built (one that also holds external addresses, as the
     side sets' does), so that explaining a few flows costs no second index."""
     cluster = index.cluster
-    itself = not cluster.representative and isinstance(source, Pod) and source == destination
+    itself = (
+        not cluster.representative
+        and isinstance(source, Pod)
+        and (source is destination or source == destination)
+    )
     loopback = itself and cluster.options.loopback_allowed
     own_ip = itself and hairpin(source)
+    at = (index.position_of(source), index.position_of(destination))
     egress = _side(
-        index, Direction.EGRESS, source, destination, destination, port, protocol, loopback, own_ip
+        index, _EGRESS, source, destination, destination, port, protocol, loopback, own_ip, at
     )
     ingress = _side(
-        index, Direction.INGRESS, destination, source, destination, port, protocol, loopback, own_ip
+        index,
+        _INGRESS,
+        destination,
+        source,
+        destination,
+        port,
+        protocol,
+        loopback,
+        own_ip,
+        (at[1], at[0]),
     )
     where = f"{port}/{protocol}"
     skipped = ""
@@ -163,22 +179,25 @@ def _side(
     port: int,
     protocol: str,
     loopback: bool,
-    own_ip: bool = False,
+    own_ip: bool,
+    at: tuple[int | None, int | None],
 ) -> SideVerdict:
     """The verdict of `subject` (source for egress, destination for ingress) on `peer`;
-    `own_ip`: a pod reaching its own IP, which cluster policies leave to NetworkPolicies."""
+    `own_ip`: a pod reaching its own IP, which cluster policies leave to NetworkPolicies; `at`:
+    the positions of subject and peer in the index (`ClusterIndex.position_of`)."""
     if isinstance(subject, ExternalIP):
         return SideVerdict(direction, True, False, (), (), Reason.EXTERNAL)
     if subject.host_network:
         return SideVerdict(direction, True, False, (), (), Reason.HOST_NETWORK)
-    position = index.position.get(subject.id)
-    if position is None or index.endpoints[position] != subject:
+    position, peer_at = at
+    if position is None:
         raise UnknownEndpoint(f"{subject.id} is not a pod of this cluster")
     selecting = index.policies_selecting[direction][position]
     tiers = () if own_ip else index.cluster_selecting[direction][position]
     passed = None
-    governed = tuple(index.cluster.cluster_policies[k].title for k in tiers)
+    governed: tuple[str, ...] = ()
     if tiers:
+        governed = tuple(index.cluster.cluster_policies[k].title for k in tiers)
         isolated_by = tuple(index.cluster.policies[k].id for k in selecting)
         found = _decided(index, direction, tiers, Tier.ADMIN, peer, target, port, protocol)
         if found is not None and found.action != Action.PASS:
@@ -201,9 +220,12 @@ def _side(
         for r, rule in enumerate(policy.rules(direction)):
             if not ports_admit(rule.ports, target, port, protocol):
                 continue
-            if rule.peers is None or any(
-                index.peer_admits(p, policy.namespace, peer) for p in rule.peers
-            ):
+            if rule.peers is None:
+                admitted.append(RuleRef(policy.id, r))
+            elif peer_at is not None:  # one of the index's endpoints: a bit of each peer's set
+                if any(index.peer_admits_at(p, policy.namespace, peer_at) for p in rule.peers):
+                    admitted.append(RuleRef(policy.id, r))
+            elif any(index.peer_admits(p, policy.namespace, peer) for p in rule.peers):
                 admitted.append(RuleRef(policy.id, r))
     isolated_by = tuple(policies[k].id for k in selecting)
     note = Reason.LOOPBACK if loopback else Reason.POLICIES
