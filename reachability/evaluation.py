@@ -92,6 +92,16 @@ class SideVerdict:
     governed_by: tuple[str, ...] = ()
 
 
+def _per_direction(note: Reason) -> dict[Direction, SideVerdict]:
+    """The sides that only their note decides, one value each (frozen: shared by verdicts)."""
+    return {d: SideVerdict(d, True, False, (), (), note) for d in Direction}
+
+
+_EXTERNAL = _per_direction(Reason.EXTERNAL)
+_HOST_NETWORK = _per_direction(Reason.HOST_NETWORK)
+_NOT_ISOLATED = _per_direction(Reason.NOT_ISOLATED)
+
+
 class Verdict:
     """The verdict on one connection: `allowed` (both sides are), `egress` (the source's
     side), `ingress` (the destination's side) and `reason`, one line per side.
@@ -255,9 +265,9 @@ def _side(
     `own_ip`: a pod reaching its own IP, which cluster policies leave to NetworkPolicies; `at`:
     the positions of subject and peer in the index (`ClusterIndex.position_of`)."""
     if isinstance(subject, ExternalIP):
-        return SideVerdict(direction, True, False, (), (), Reason.EXTERNAL)
+        return _EXTERNAL[direction]
     if subject.host_network:
-        return SideVerdict(direction, True, False, (), (), Reason.HOST_NETWORK)
+        return _HOST_NETWORK[direction]
     position, peer_at = at
     if position is None:
         raise UnknownEndpoint(f"{subject.id} is not a pod of this cluster")
@@ -280,6 +290,8 @@ def _side(
             if found is not None and found.action != Action.PASS:
                 return _by_rule(direction, found, Reason.BASELINE, (), loopback, governed, passed)
     if not selecting:
+        if passed is None and not governed:
+            return _NOT_ISOLATED[direction]
         note = Reason.NOT_ISOLATED
         return SideVerdict(direction, True, False, (), (), note, None, passed, governed)
     policies = index.cluster.policies
@@ -298,15 +310,9 @@ def _side(
                 admitted.append(RuleRef(policy.id, r))
     isolated_by = tuple(policies[k].id for k in selecting)
     note = Reason.LOOPBACK if loopback else Reason.POLICIES
+    admits = bool(admitted) or loopback
     return SideVerdict(
-        direction,
-        bool(admitted) or loopback,
-        True,
-        tuple(admitted),
-        isolated_by,
-        note,
-        passed_by=passed,
-        governed_by=governed,
+        direction, admits, True, tuple(admitted), isolated_by, note, None, passed, governed
     )
 
 
