@@ -231,7 +231,10 @@ def verdict_in(
     skipped = ""
     if own_ip and any(index.cluster_selecting[d][index.position[source.id]] for d in Direction):
         skipped = " (its own IP: cluster policies do not apply)"
-    why = (source.id, destination.id, f"{port}/{protocol}", skipped)
+    ids = index.ids
+    source_id = source.id if at[0] is None else ids[at[0]]
+    destination_id = destination.id if at[1] is None else ids[at[1]]
+    why = (source_id, destination_id, f"{port}/{protocol}", skipped)
     return Verdict._explained_later(egress, ingress, why)
 
 
@@ -277,7 +280,7 @@ def _side(
     governed: tuple[str, ...] = ()
     if tiers:
         governed = tuple(index.cluster.cluster_policies[k].title for k in tiers)
-        isolated_by = tuple(index.cluster.policies[k].id for k in selecting)
+        isolated_by = index.policy_ids(selecting)
         found = _decided(index, direction, tiers, Tier.ADMIN, peer, target, port, protocol)
         if found is not None and found.action != Action.PASS:
             return _by_rule(direction, found, Reason.ADMIN, isolated_by, loopback, governed)
@@ -295,20 +298,20 @@ def _side(
         note = Reason.NOT_ISOLATED
         return SideVerdict(direction, True, False, (), (), note, None, passed, governed)
     policies = index.cluster.policies
+    isolated_by = index.policy_ids(selecting)
     admitted: list[RuleRef] = []
-    for k in selecting:
+    for k, policy_id in zip(selecting, isolated_by, strict=True):
         policy = policies[k]
         for r, rule in enumerate(policy.rules(direction)):
-            if not ports_admit(rule.ports, target, port, protocol):
+            if rule.ports is not None and not ports_admit(rule.ports, target, port, protocol):
                 continue
             if rule.peers is None:
-                admitted.append(RuleRef(policy.id, r))
+                admitted.append(RuleRef(policy_id, r))
             elif peer_at is not None:  # one of the index's endpoints: a bit of each peer's set
                 if any(index.peer_admits_at(p, policy.namespace, peer_at) for p in rule.peers):
-                    admitted.append(RuleRef(policy.id, r))
+                    admitted.append(RuleRef(policy_id, r))
             elif any(index.peer_admits(p, policy.namespace, peer) for p in rule.peers):
-                admitted.append(RuleRef(policy.id, r))
-    isolated_by = tuple(policies[k].id for k in selecting)
+                admitted.append(RuleRef(policy_id, r))
     note = Reason.LOOPBACK if loopback else Reason.POLICIES
     admits = bool(admitted) or loopback
     return SideVerdict(
