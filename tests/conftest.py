@@ -14,8 +14,6 @@ from tests.support.paths import REPO_ROOT
 from tests.support.processes import run_module
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.production.yaml")
-PROPERTY_TEST = "is_hypothesis_test"
-"""What hypothesis marks its @given tests with."""
 GC_THRESHOLD = (10_000, 10, 10)
 """Collect the youngest generation every 10,000 allocations (CPython's default: 700)."""
 
@@ -29,15 +27,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     collector off for a command anyway (reachability.cli.main)."""
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLD)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Property tests (hypothesis) first, the others after, each in collection order. They are
-    the suite's longest tests (seconds each, most others milliseconds); xdist hands out tests
-    in this order, so the workers start on the long ones together and end on short ones,
-    instead of one worker finishing a long test while the other waits. Every worker sorts the
-    same collection the same way, as xdist requires."""
-    items.sort(key=lambda item: not getattr(getattr(item, "obj", None), PROPERTY_TEST, False))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
