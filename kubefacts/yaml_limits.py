@@ -169,13 +169,72 @@ def _descend(
     return node, tuple(where)
 
 
+class _InOrderSimpleKeys:
+    """PyYAML's pure-Python scanner, minus its quadratic time on deeply nested flow collections.
+
+    The scanner keeps one "possible simple key" per open flow level (every ``[`` and ``{`` may
+    start a key) in ``possible_simple_keys``, and before each token it walks all of them twice:
+    ``next_possible_simple_key`` for the smallest token number, ``stale_possible_simple_keys``
+    to drop those more than one line or 1,024 characters behind. At a few thousand open levels
+    that is millions of steps per document (~0.3 s for ``[[[...]]]`` 3,000 deep).
+
+    A key is only ever added at the end of that dict (``save_possible_simple_key`` removes the
+    level's old key first), with the scanner's current token number, index and line, and those
+    never decrease. So the dict is in order of all three: the smallest token number is the
+    first key's, and the stale keys (earlier line, or index too far back) are a prefix. Both
+    methods below give the same results, drop the same keys and raise the same error as
+    PyYAML's (yaml/scanner.py, 6.0), stopping at the first key that is not stale."""
+
+    possible_simple_keys: dict[int, Any]
+    line: int
+    index: int
+
+    def next_possible_simple_key(self) -> int | None:
+        for key in self.possible_simple_keys.values():
+            return key.token_number  # type: ignore[no-any-return]
+        return None
+
+    def stale_possible_simple_keys(self) -> None:
+        keys = self.possible_simple_keys
+        stale: list[int] = []
+        for level, key in keys.items():
+            if key.line == self.line and self.index - key.index <= 1024:
+                break
+            if key.required:
+                for done in stale:
+                    del keys[done]
+                raise yaml.scanner.ScannerError(
+                    "while scanning a simple key",
+                    key.mark,
+                    "could not find expected ':'",
+                    self.get_mark(),  # type: ignore[attr-defined]
+                )
+            stale.append(level)
+        for done in stale:
+            del keys[done]
+
+
+_IN_ORDER: dict[type, type] = {}
+
+
+def _in_order(loader_class: type) -> type:
+    """``loader_class`` with ``_InOrderSimpleKeys``' methods when it scans with PyYAML's
+    pure-Python scanner (libyaml's has its own)."""
+    if not issubclass(loader_class, yaml.scanner.Scanner):
+        return loader_class
+    if loader_class not in _IN_ORDER:
+        name = f"InOrder{loader_class.__name__}"
+        _IN_ORDER[loader_class] = type(name, (_InOrderSimpleKeys, loader_class), {})
+    return _IN_ORDER[loader_class]
+
+
 def check_yaml_nesting(text: str, loader_class: type, *, max_depth: int) -> None:
     """Raise ``YamlLimitError`` when the text nests collections more than ``max_depth`` levels
     deep, naming the path to the first one that does. Event by event, before composing: PyYAML's
     composer recurses (and libyaml stops at 1,000 levels without saying where)."""
     labels: list[PathPart] = []
     frames: list[list[Any]] = []  # per open collection: [is a map, next is a key, key, index]
-    for event in yaml.parse(text, Loader=loader_class):
+    for event in yaml.parse(text, Loader=_in_order(loader_class)):
         if isinstance(event, ScalarEvent | AliasEvent | CollectionStartEvent):
             label: PathPart = ""
             if frames:

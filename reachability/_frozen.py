@@ -70,9 +70,23 @@ def frozen(value: Any) -> Any:
     return value
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+"""Types whose values plain_copy returns as they are, checked by exact type: a Mapping check is
+an ABC lookup, slow for the leaves that make most of a manifest."""
+
+
 def plain_copy(value: Any) -> Any:
     """A deep copy as plain dicts and lists (read-only views unwrapped), so later changes by the
     caller cannot reach us, and YAML or JSON can write it."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:  # what decoded YAML and JSON are made of: the same as below, sooner
+        return {
+            key: item if type(item) in _SCALARS else plain_copy(item) for key, item in value.items()
+        }
+    if kind is list:
+        return [item if type(item) in _SCALARS else plain_copy(item) for item in value]
     if isinstance(value, Mapping):
         return {key: plain_copy(item) for key, item in value.items()}
     if isinstance(value, list | tuple | FrozenList):

@@ -61,7 +61,13 @@ class ClusterIndex:
     def __init__(self, cluster: Cluster, externals: tuple[ExternalIP, ...] = ()) -> None:
         self.cluster = cluster
         self.endpoints: tuple[Endpoint, ...] = (*cluster.pods, *externals)
-        self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.endpoints)}
+        self.ids: tuple[str, ...] = tuple(e.id for e in self.endpoints)
+        self.position: dict[str, int] = {ref: i for i, ref in enumerate(self.ids)}
+        # The endpoint objects themselves (kept alive by `endpoints`), each at the position its
+        # id has, so that `position_of` needs neither the id nor a comparison for them.
+        self._object_position: dict[int, int] = {
+            id(e): i for i, e in enumerate(self.endpoints) if self.position[self.ids[i]] == i
+        }
         self.all = (1 << len(self.endpoints)) - 1
         self.pod_count = len(cluster.pods)
         self.namespace_labels: dict[str, Labels] = {ns.name: ns.labels for ns in cluster.namespaces}
@@ -99,6 +105,7 @@ class ClusterIndex:
         self._peers: list[Peer] = []
         self._named: dict[tuple[str, int, str], int] | None = None
         self._side_classes: dict[Direction, SideClasses] = {}
+        self._ids_memo: dict[tuple[int, ...], tuple[str, ...]] = {}
         self.tiers = TierSets(self)
 
         # Which policies select each endpoint, per direction (policy positions, ascending).
@@ -130,6 +137,14 @@ class ClusterIndex:
         self.cluster_selecting: dict[str, tuple[tuple[int, ...], ...]] = {
             d: tuple(tuple(found) if found else empty for found in subjects[d]) for d in DIRECTIONS
         }
+
+    def policy_ids(self, chosen: tuple[int, ...]) -> tuple[str, ...]:
+        """The ids of the NetworkPolicies at positions `chosen` (a side's isolating ones)."""
+        found = self._ids_memo.get(chosen)
+        if found is None:
+            policies = self.cluster.policies
+            found = self._ids_memo[chosen] = tuple(policies[k].id for k in chosen)
+        return found
 
     def selected(self, policy_position: int) -> int:
         """The pods the policy's spec.podSelector selects."""
@@ -324,15 +339,31 @@ class ClusterIndex:
                 return self.all
         return found
 
+    def position_of(self, endpoint: Endpoint) -> int | None:
+        """The endpoint's position, None when it is none of `endpoints` (an unknown pod, or an
+        address the index was not built with)."""
+        i = self._object_position.get(id(endpoint))
+        if i is not None and self.endpoints[i] is endpoint:
+            return i
+        i = self.position.get(endpoint.id)
+        if i is None:
+            return None
+        known = self.endpoints[i]
+        return i if known is endpoint or known == endpoint else None
+
+    def peer_admits_at(self, peer: Peer, policy_namespace: str, i: int) -> bool:
+        """Whether one peer matches the endpoint at position `i`."""
+        found = self._peer(peer, policy_namespace)
+        if found.__class__ is tuple:
+            base, bits = found  # type: ignore[misc]
+            return i >= base and bool(bits >> (i - base) & 1)
+        return bool(found >> i & 1)  # type: ignore[operator]
+
     def peer_admits(self, peer: Peer, policy_namespace: str, endpoint: Endpoint) -> bool:
         """Whether one peer matches `endpoint`, which may be an address outside the index."""
-        i = self.position.get(endpoint.id)
-        if i is not None and self.endpoints[i] == endpoint:
-            found = self._peer(peer, policy_namespace)
-            if found.__class__ is tuple:
-                base, bits = found  # type: ignore[misc]
-                return i >= base and bool(bits >> (i - base) & 1)
-            return bool(found >> i & 1)  # type: ignore[operator]
+        i = self.position_of(endpoint)
+        if i is not None:
+            return self.peer_admits_at(peer, policy_namespace, i)
         if not isinstance(endpoint, ExternalIP):
             raise UnknownEndpoint(f"{endpoint.id} is not a pod of this cluster")
         return peer.ip_block is not None and peer.ip_block.contains(

@@ -80,6 +80,16 @@ class Cluster:
         that owns it, else an ExternalIP."""
         if "/" in ref:
             return self.pod(canonical_ref(ref))
+        addresses = self.cache.get("endpoints_by_address")
+        if addresses is None:
+            addresses = self.cache["endpoints_by_address"] = {}
+        found = addresses.get(ref)
+        if found is None:
+            found = addresses[ref] = self._address_endpoint(ref)
+        return found
+
+    def _address_endpoint(self, ref: str) -> Endpoint:
+        """`endpoint` of an address (kept per text: parsing it was most of a verdict's cost)."""
         try:
             ip = str(parse_ip(ref))
         except ValueError:

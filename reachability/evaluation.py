@@ -21,7 +21,7 @@ reaching "itself" stands for two pods, to which they apply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from enum import StrEnum
 
 from kubefacts.api import PROTOCOLS, Direction
@@ -32,6 +32,8 @@ from reachability._tiers import first_match
 from reachability.cluster import Cluster
 from reachability.model import Endpoint, ExternalIP, Pod
 from reachability.problems import InvalidQuery, UnknownEndpoint
+
+_EGRESS, _INGRESS = Direction.EGRESS, Direction.INGRESS
 
 
 class Reason(StrEnum):
@@ -90,12 +92,97 @@ class SideVerdict:
     governed_by: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+def _per_direction(note: Reason) -> dict[Direction, SideVerdict]:
+    """The sides that only their note decides, one value each (frozen: shared by verdicts)."""
+    return {d: SideVerdict(d, True, False, (), (), note) for d in Direction}
+
+
+_EXTERNAL = _per_direction(Reason.EXTERNAL)
+_HOST_NETWORK = _per_direction(Reason.HOST_NETWORK)
+_NOT_ISOLATED = _per_direction(Reason.NOT_ISOLATED)
+
+
 class Verdict:
+    """The verdict on one connection: `allowed` (both sides are), `egress` (the source's
+    side), `ingress` (the destination's side) and `reason`, one line per side.
+
+    A frozen value, compared, hashed and shown as a frozen dataclass of those four fields is.
+    The engine's verdicts write `reason` when it is first read: most callers (the matrix's
+    tests, diff, lint, the policy pack) only ask for the booleans and the sides, and the text
+    was a quarter of the time of a verdict. It is written from values that never change (the
+    sides, the endpoints' ids, the port), so whenever it is read it is the same text."""
+
+    __slots__ = ("_reason", "_why", "allowed", "egress", "ingress")
+    __match_args__ = ("allowed", "egress", "ingress", "reason")
+
     allowed: bool
     egress: SideVerdict
     ingress: SideVerdict
-    reason: str  # one line per side
+    _reason: str | None
+    _why: tuple[str, str, str, str] | None  # source id, destination id, "port/protocol", note
+
+    def __init__(self, allowed: bool, egress: SideVerdict, ingress: SideVerdict, reason: str):
+        _set = object.__setattr__
+        _set(self, "allowed", allowed)
+        _set(self, "egress", egress)
+        _set(self, "ingress", ingress)
+        _set(self, "_reason", reason)
+        _set(self, "_why", None)
+
+    @classmethod
+    def _explained_later(
+        cls, egress: SideVerdict, ingress: SideVerdict, why: tuple[str, str, str, str]
+    ) -> Verdict:
+        verdict = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(verdict, "allowed", egress.allowed and ingress.allowed)
+        _set(verdict, "egress", egress)
+        _set(verdict, "ingress", ingress)
+        _set(verdict, "_reason", None)
+        _set(verdict, "_why", why)
+        return verdict
+
+    @property
+    def reason(self) -> str:
+        found = self._reason
+        if found is None:
+            assert self._why is not None
+            source, destination, where, skipped = self._why
+            found = "\n".join(
+                (
+                    f"egress from {source}: {_explain(self.egress, destination, where)}{skipped}",
+                    f"ingress to {destination}: {_explain(self.ingress, source, where)}{skipped}",
+                )
+            )
+            object.__setattr__(self, "_reason", found)
+            object.__setattr__(self, "_why", None)
+        return found
+
+    def _fields(self) -> tuple[bool, SideVerdict, SideVerdict, str]:
+        return (self.allowed, self.egress, self.ingress, self.reason)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._fields() == other._fields()  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__qualname__}(allowed={self.allowed!r}, egress={self.egress!r}, "
+            f"ingress={self.ingress!r}, reason={self.reason!r})"
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> tuple[type[Verdict], tuple[bool, SideVerdict, SideVerdict, str]]:
+        return (self.__class__, self._fields())
 
 
 def allowed(
@@ -118,26 +205,37 @@ def verdict_in(
     """`allowed` on an index already built (one that also holds external addresses, as the
     side sets' does), so that explaining a few flows costs no second index."""
     cluster = index.cluster
-    itself = not cluster.representative and isinstance(source, Pod) and source == destination
+    itself = (
+        not cluster.representative
+        and isinstance(source, Pod)
+        and (source is destination or source == destination)
+    )
     loopback = itself and cluster.options.loopback_allowed
     own_ip = itself and hairpin(source)
+    at = (index.position_of(source), index.position_of(destination))
     egress = _side(
-        index, Direction.EGRESS, source, destination, destination, port, protocol, loopback, own_ip
+        index, _EGRESS, source, destination, destination, port, protocol, loopback, own_ip, at
     )
     ingress = _side(
-        index, Direction.INGRESS, destination, source, destination, port, protocol, loopback, own_ip
+        index,
+        _INGRESS,
+        destination,
+        source,
+        destination,
+        port,
+        protocol,
+        loopback,
+        own_ip,
+        (at[1], at[0]),
     )
-    where = f"{port}/{protocol}"
     skipped = ""
     if own_ip and any(index.cluster_selecting[d][index.position[source.id]] for d in Direction):
         skipped = " (its own IP: cluster policies do not apply)"
-    reason = "\n".join(
-        (
-            f"egress from {source.id}: {_explain(egress, destination, where)}{skipped}",
-            f"ingress to {destination.id}: {_explain(ingress, source, where)}{skipped}",
-        )
-    )
-    return Verdict(egress.allowed and ingress.allowed, egress, ingress, reason)
+    ids = index.ids
+    source_id = source.id if at[0] is None else ids[at[0]]
+    destination_id = destination.id if at[1] is None else ids[at[1]]
+    why = (source_id, destination_id, f"{port}/{protocol}", skipped)
+    return Verdict._explained_later(egress, ingress, why)
 
 
 def hairpin(pod: Pod) -> bool:
@@ -163,23 +261,26 @@ def _side(
     port: int,
     protocol: str,
     loopback: bool,
-    own_ip: bool = False,
+    own_ip: bool,
+    at: tuple[int | None, int | None],
 ) -> SideVerdict:
     """The verdict of `subject` (source for egress, destination for ingress) on `peer`;
-    `own_ip`: a pod reaching its own IP, which cluster policies leave to NetworkPolicies."""
+    `own_ip`: a pod reaching its own IP, which cluster policies leave to NetworkPolicies; `at`:
+    the positions of subject and peer in the index (`ClusterIndex.position_of`)."""
     if isinstance(subject, ExternalIP):
-        return SideVerdict(direction, True, False, (), (), Reason.EXTERNAL)
+        return _EXTERNAL[direction]
     if subject.host_network:
-        return SideVerdict(direction, True, False, (), (), Reason.HOST_NETWORK)
-    position = index.position.get(subject.id)
-    if position is None or index.endpoints[position] != subject:
+        return _HOST_NETWORK[direction]
+    position, peer_at = at
+    if position is None:
         raise UnknownEndpoint(f"{subject.id} is not a pod of this cluster")
     selecting = index.policies_selecting[direction][position]
     tiers = () if own_ip else index.cluster_selecting[direction][position]
     passed = None
-    governed = tuple(index.cluster.cluster_policies[k].title for k in tiers)
+    governed: tuple[str, ...] = ()
     if tiers:
-        isolated_by = tuple(index.cluster.policies[k].id for k in selecting)
+        governed = tuple(index.cluster.cluster_policies[k].title for k in tiers)
+        isolated_by = index.policy_ids(selecting)
         found = _decided(index, direction, tiers, Tier.ADMIN, peer, target, port, protocol)
         if found is not None and found.action != Action.PASS:
             return _by_rule(direction, found, Reason.ADMIN, isolated_by, loopback, governed)
@@ -192,30 +293,29 @@ def _side(
             if found is not None and found.action != Action.PASS:
                 return _by_rule(direction, found, Reason.BASELINE, (), loopback, governed, passed)
     if not selecting:
+        if passed is None and not governed:
+            return _NOT_ISOLATED[direction]
         note = Reason.NOT_ISOLATED
         return SideVerdict(direction, True, False, (), (), note, None, passed, governed)
     policies = index.cluster.policies
+    isolated_by = index.policy_ids(selecting)
     admitted: list[RuleRef] = []
-    for k in selecting:
+    for k, policy_id in zip(selecting, isolated_by, strict=True):
         policy = policies[k]
         for r, rule in enumerate(policy.rules(direction)):
-            if not ports_admit(rule.ports, target, port, protocol):
+            if rule.ports is not None and not ports_admit(rule.ports, target, port, protocol):
                 continue
-            if rule.peers is None or any(
-                index.peer_admits(p, policy.namespace, peer) for p in rule.peers
-            ):
-                admitted.append(RuleRef(policy.id, r))
-    isolated_by = tuple(policies[k].id for k in selecting)
+            if rule.peers is None:
+                admitted.append(RuleRef(policy_id, r))
+            elif peer_at is not None:  # one of the index's endpoints: a bit of each peer's set
+                if any(index.peer_admits_at(p, policy.namespace, peer_at) for p in rule.peers):
+                    admitted.append(RuleRef(policy_id, r))
+            elif any(index.peer_admits(p, policy.namespace, peer) for p in rule.peers):
+                admitted.append(RuleRef(policy_id, r))
     note = Reason.LOOPBACK if loopback else Reason.POLICIES
+    admits = bool(admitted) or loopback
     return SideVerdict(
-        direction,
-        bool(admitted) or loopback,
-        True,
-        tuple(admitted),
-        isolated_by,
-        note,
-        passed_by=passed,
-        governed_by=governed,
+        direction, admits, True, tuple(admitted), isolated_by, note, None, passed, governed
     )
 
 
@@ -255,13 +355,14 @@ def _by_rule(
     )
 
 
-def _explain(side: SideVerdict, peer: Endpoint, where: str) -> str:
+def _explain(side: SideVerdict, peer: str, where: str) -> str:
+    """One side's line; `peer`: the other end's id."""
     passed = side.passed_by
     said = _explain_side(side, peer, where)
     return f"passed on by {passed.describe(side.direction)}, then {said}" if passed else said
 
 
-def _explain_side(side: SideVerdict, peer: Endpoint, where: str) -> str:
+def _explain_side(side: SideVerdict, peer: str, where: str) -> str:
     rules = ", ".join(ref.describe(side.direction) for ref in side.allowed_by)
     decided = side.decided_by
     if decided is not None and side.note in (Reason.ADMIN, Reason.BASELINE):
@@ -287,5 +388,5 @@ def _explain_side(side: SideVerdict, peer: Endpoint, where: str) -> str:
     towards = side.direction.peers_key
     return (
         f"denied: isolated by {', '.join(side.isolated_by)} and no {side.direction} rule "
-        f"admits {where} {towards} {peer.id}"
+        f"admits {where} {towards} {peer}"
     )

@@ -120,8 +120,22 @@ def written_rules(policy: NetworkPolicy) -> Iterator[tuple[str, PolicyRule]]:
                 yield direction, rule
 
 
+_FLOW_TEXTS: dict[str, str] = {}
+_FLOW_TEXTS_KEPT = 1024
+
+
 def flow(value: Any) -> str:
-    """A value as one line of YAML flow style, as a fix would be typed."""
-    return yaml.safe_dump(
-        plain_copy(value), default_flow_style=True, sort_keys=True, width=1000
-    ).strip()
+    """A value as one line of YAML flow style, as a fix would be typed.
+
+    PyYAML's pure-Python emitter writes it (libyaml's differs on empty keys and document ends),
+    which was a quarter of a lint run; findings quote the same few values over and over (a
+    selector, a DNS rule, policyTypes), so each text is kept, by the value's repr (which tells
+    apart what YAML writes differently: 1 and '1' and True, -0.0 and 0.0), up to 1,024 of them."""
+    plain = plain_copy(value)
+    key = repr(plain)
+    found = _FLOW_TEXTS.get(key)
+    if found is None:
+        found = yaml.safe_dump(plain, default_flow_style=True, sort_keys=True, width=1000).strip()
+        if len(_FLOW_TEXTS) < _FLOW_TEXTS_KEPT:
+            _FLOW_TEXTS[key] = found
+    return found

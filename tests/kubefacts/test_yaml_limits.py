@@ -6,11 +6,15 @@ import time
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from kubefacts.yaml_limits import (
     YamlLimitError,
+    _in_order,
     allowed_alias_ratio,
     check_yaml_limits,
+    check_yaml_nesting,
     load_checked,
 )
 
@@ -76,3 +80,44 @@ def test_the_ratio_follows_yaml_v3() -> None:
 def test_load_checked_refuses_before_constructing() -> None:
     with pytest.raises(yaml.YAMLError, match="excessive aliasing"):
         load_checked(yaml.SafeLoader, bomb())
+
+
+TOKENS = (
+    "[", "]", "{", "}", ", ", ": ", "? ", "- ", "\n", "\n  ", " ", "a", "'q'", "&x ", "*x", "#c\n",
+    "[" * 40, "]" * 40, "x" * 700,
+)  # fmt: skip
+"""Flow and block collections, keys, anchors, comments, and keys near the 1,024-character and
+one-line limits of simple keys (which decide when an open level's possible key goes stale)."""
+
+
+def scanned(text: str, loader_class: type) -> list[tuple[object, ...]]:
+    """Every event PyYAML's parser gives with ``loader_class``, then its error if it fails."""
+    found: list[tuple[object, ...]] = []
+    try:
+        for event in yaml.parse(text, Loader=loader_class):
+            found.append((repr(event), event.start_mark.index, event.end_mark.index))
+    except yaml.YAMLError as error:
+        found.append((type(error).__name__, str(error)))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
+@example("[" + "x" * 1030 + ": b]")  # a possible key gone stale by length
+@example("[" + "x" * 1020 + ": b]")  # just not
+@example("{a\n: b}")  # gone stale by a line break
+@example("a: 1\nb\nc: 2\n")  # a required key gone stale: the scanner's error
+def test_the_nesting_checks_scanner_reads_as_pyyamls_does(text: str) -> None:
+    """check_yaml_nesting scans with PyYAML's scanner minus its quadratic walks over the open
+    levels' possible keys (kubefacts.yaml_limits._InOrderSimpleKeys): on any text it gives
+    the same events, at the same places, and the same errors."""
+    assert scanned(text, _in_order(yaml.SafeLoader)) == scanned(text, yaml.SafeLoader)
+
+
+def test_deep_flow_nesting_is_refused_quickly_naming_where() -> None:
+    text = "a:\n  b: " + "[" * 3000 + "]" * 3000 + "\n"
+    started = time.perf_counter()
+    with pytest.raises(YamlLimitError) as caught:
+        check_yaml_nesting(text, yaml.SafeLoader, max_depth=32)
+    assert time.perf_counter() - started < 0.15  # PyYAML's own scanner: ~0.3 s
+    assert caught.value.path == ("a", "b", *[0] * 30)

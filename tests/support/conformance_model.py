@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from tests.support.builders import dump_yaml
 from tests.support.paths import DATA
 
 COMMIT = "0eec1b0e5fa92715b4c0f4c48d3c8d2913ed2159"
@@ -214,5 +215,5 @@ class Table:
 def write_folder(docs: Iterable[Doc], folder: Path) -> Path:
     """The documents as one YAML file in ``folder`` (created)."""
     folder.mkdir(parents=True)
-    (folder / "cluster.yaml").write_text(yaml.safe_dump_all(list(docs), sort_keys=False))
+    (folder / "cluster.yaml").write_text(dump_yaml(docs))
     return folder

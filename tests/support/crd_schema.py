@@ -20,6 +20,9 @@ import yaml
 
 from tests.support.paths import DATA
 
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser under PyYAML's safe constructor: what yaml.safe_load reads, ~5x faster
+(the CRD is 60 kB, read when test modules are collected)."""
 CNP_CRD = DATA / "network-policy-api" / "policy.networking.k8s.io_clusternetworkpolicies.yaml"
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -33,7 +36,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 def crd_schema(path: Path = CNP_CRD, version: str = "v1alpha2") -> dict[str, Any]:
     """The openAPIV3Schema of `version` of the CRD in `path`."""
-    crd = yaml.safe_load(path.read_text(encoding="utf-8"))
+    crd = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     for served in crd["spec"]["versions"]:
         if served["name"] == version:
             return served["schema"]["openAPIV3Schema"]

@@ -196,6 +196,8 @@ class ConnectivityMap:
         init=False, repr=False, compare=False
     )
     _ranges: tuple[IPRange, ...] = field(init=False, repr=False, compare=False)
+    # `_keys` per endpoint: a question is asked for every port of every pair.
+    _keys_of: dict[str, list[Endpoint]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_ends: dict[tuple[Endpoint, Endpoint], list[Connections]] = {}
@@ -205,6 +207,7 @@ class ConnectivityMap:
             ranges.update((end, None) for end in (src, dst) if isinstance(end, IPRange))
         object.__setattr__(self, "_by_ends", by_ends)
         object.__setattr__(self, "_ranges", tuple(ranges))
+        object.__setattr__(self, "_keys_of", {})
 
     def allows(self, src: str, dst: str, port: int, protocol: str) -> bool:
         """Whether nca allows src -> dst; endpoints are "namespace/pod" or an IP address.
@@ -220,8 +223,12 @@ class ConnectivityMap:
 
     def _keys(self, endpoint: str) -> list[Endpoint]:
         """The printed endpoints that cover `endpoint`: itself, and every range holding it."""
-        ip = _as_ip(endpoint)
-        return [endpoint, *(r for r in self._ranges if ip is not None and ip in r)]
+        found = self._keys_of.get(endpoint)
+        if found is None:
+            ip = _as_ip(endpoint)
+            found = [endpoint, *(r for r in self._ranges if ip is not None and ip in r)]
+            self._keys_of[endpoint] = found
+        return found
 
     def pods(self) -> set[str]:
         """Every pod that appears on some line."""

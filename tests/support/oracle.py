@@ -18,6 +18,7 @@ The NetworkPolicy semantics restated (and shared by tests/support/cnp_oracle.py)
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -104,7 +105,9 @@ class OracleEndpoint:
         return self.is_pod and not self.host_network
 
 
+@functools.cache
 def external(ip: str) -> OracleEndpoint:
+    """An address outside the cluster (one frozen value per text)."""
     return OracleEndpoint(id=ip, namespace=None, ips=(ip,))
 
 
@@ -166,7 +169,10 @@ def namespace_labels(docs: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, s
     return out
 
 
+@functools.cache
 def ip_in(ip: str, cidr: str) -> bool:
+    """Whether the address is in the CIDR (kept per pair of texts: the answer never changes,
+    and parsing both was most of an oracle verdict's time)."""
     address, network = ipaddress.ip_address(ip), ipaddress.ip_network(cidr, strict=False)
     return address.version == network.version and address in network
 

@@ -338,14 +338,25 @@ def cnp_strategy(
     action = st.sampled_from(["Accept", "Deny", "Pass"])
     rule_name = st.sampled_from([None, "r"])
 
+    # Built once, drawn from for every example (see cluster_strategy).
+    ingress_peers = st.lists(ingress_peer, min_size=1, max_size=2)
+    egress_peers = st.lists(egress_peer, min_size=1, max_size=2)
+    policy_count = st.integers(min_policies, max_policies)
+    priorities_of = {
+        n: st.lists(
+            st.integers(first_priority, first_priority + 20), min_size=n, max_size=n, unique=True
+        )
+        for n in range(min_policies, max_policies + 1)
+    }
+
     @st.composite
     def ingress_rule_st(draw: Any) -> Doc:
-        peers = draw(st.lists(ingress_peer, min_size=1, max_size=2))
+        peers = draw(ingress_peers)
         return cnp_ingress(draw(action), peers, draw(any_protocols), name=draw(rule_name))
 
     @st.composite
     def egress_rule_st(draw: Any) -> Doc:
-        peers = draw(st.lists(egress_peer, min_size=1, max_size=2))
+        peers = draw(egress_peers)
         addresses = any("networks" in p or "nodes" in p for p in peers)
         protocols = draw(numeric_protocols if addresses else any_protocols)
         return cnp_egress(draw(action), peers, protocols, name=draw(rule_name))
@@ -357,15 +368,7 @@ def cnp_strategy(
 
     @st.composite
     def build(draw: Any) -> list[Doc]:
-        n = draw(st.integers(min_policies, max_policies))
-        priorities = draw(
-            st.lists(
-                st.integers(first_priority, first_priority + 20),
-                min_size=n,
-                max_size=n,
-                unique=True,
-            )
-        )
+        priorities = draw(priorities_of[draw(policy_count)])
         return [
             cnp(
                 f"cnp{i}",

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from kubefacts.cluster_network_policy import CLUSTER_NETWORK_POLICY_CRD, NETWORK_POLICY_API_RELEASE
+from tests.support.crd_schema import SAFE_LOADER
 from tests.support.paths import DATA
 from tests.workflows.test_workflows import load, run_step, step
 
@@ -42,7 +43,7 @@ def test_the_crd_is_the_standard_one_of_the_release_the_guardrails_are_written_f
         f"{NETWORK_POLICY_API_RELEASE}/config/crd/standard/{CRD_FILE.name}"
     )
     assert (
-        yaml.safe_load(CRD_FILE.read_text())["metadata"]["annotations"][
+        yaml.load(CRD_FILE.read_text(), Loader=SAFE_LOADER)["metadata"]["annotations"][
             "policy.networking.k8s.io/bundle-version"
         ]
         == NETWORK_POLICY_API_RELEASE

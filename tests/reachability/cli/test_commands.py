@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reachability.cli import Command, commands, main
+from reachability.cli import Command, build_parser, commands, main
 from tests.support.builders import dump_yaml
 from tests.support.paths import REPO_ROOT
 from tests.support.processes import run_in_process, run_main
@@ -57,6 +57,25 @@ def test_subcommands_are_discovered_from_the_commands_package() -> None:
     found = {command.name: command for command in commands()}
     assert {"query", "matrix", "check"} <= set(found)
     assert all(isinstance(command, Command) for command in found.values())
+
+
+def subcommand_parsers(parser: Any) -> dict[str, Any]:
+    (action,) = (a for a in parser._actions if a.dest == "command_name")
+    return dict(action.choices)
+
+
+def test_a_parser_for_one_command_parses_and_helps_as_the_whole_one() -> None:
+    """main builds only the subcommands its argv names (build_parser(argv)): each command's
+    help, usage and defaults are those of the parser with every command configured."""
+    whole = build_parser()
+    for command in commands():
+        alone = build_parser([command.name, "--help"])
+        assert alone.format_help() == whole.format_help()
+        ours, theirs = subcommand_parsers(alone), subcommand_parsers(whole)
+        assert ours.keys() == theirs.keys()
+        assert ours[command.name].format_help() == theirs[command.name].format_help()
+        defaults = [(a.dest, a.default) for a in theirs[command.name]._actions]
+        assert [(a.dest, a.default) for a in ours[command.name]._actions] == defaults
 
 
 # --- query -----------------------------------------------------------------------------------

@@ -665,3 +665,42 @@ def test_load_reports_a_folder_without_manifests(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as caught:
         load([tmp_path])
     assert [p.file for p in caught.value.problems] == [str(tmp_path)]
+
+
+def test_a_verdict_is_a_frozen_value_and_its_reason_the_same_whenever_read() -> None:
+    """`Verdict.reason` is written when first read (evaluation.Verdict): a verdict still equals,
+    hashes, prints, copies and pickles as a frozen dataclass of its four fields."""
+    import copy
+    import dataclasses
+    import pickle
+
+    from reachability import Verdict
+
+    cluster = build(*XY, netpol("y/deny", DENY_ALL))
+    first, again = allowed(cluster, "x/a", "y/a", 80), allowed(cluster, "x/a", "y/a", 80)
+    assert first == again and hash(first) == hash(again)  # neither reason read yet
+    written = Verdict(first.allowed, first.egress, first.ingress, first.reason)
+    assert written == first == again and hash(written) == hash(again)
+    assert (
+        first.reason
+        == again.reason
+        == (
+            "egress from x/a: not isolated (no NetworkPolicy selects it for egress)\n"
+            "ingress to y/a: denied: isolated by y/deny and no ingress rule admits 80/TCP from x/a"
+        )
+    )
+    assert repr(allowed(cluster, "x/a", "y/a", 80)) == (
+        f"Verdict(allowed=False, egress={first.egress!r}, ingress={first.ingress!r}, "
+        f"reason={first.reason!r})"
+    )
+    other = Verdict(first.allowed, first.egress, first.ingress, first.reason + ".")
+    assert other != first and first != allowed(cluster, "x/a", "x/b", 80)
+    for copied in (pickle.loads(pickle.dumps(again)), copy.copy(again), copy.deepcopy(again)):
+        assert copied == first and copied.reason == first.reason
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.allowed = True  # type: ignore[misc]
+    match allowed(cluster, "x/a", "y/a", 80):
+        case Verdict(False, egress, ingress, reason):
+            assert (egress, ingress, reason) == (first.egress, first.ingress, first.reason)
+        case _:
+            raise AssertionError("no match")

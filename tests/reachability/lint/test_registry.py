@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reachability.cli.lint import EPILOG
 from reachability.lint import RULES, RULES_BY_ID
-from reachability.lint.registry import SOURCE, VERDICTS, declare
+from reachability.lint.registry import SOURCE, VERDICTS, declare, flow
 from tests.support.paths import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
@@ -47,3 +50,26 @@ def test_redeclaring_a_rule_differently_is_refused() -> None:
         declare("NP001", "warning", existing.title, reads=existing.reads)
     with pytest.raises(ValueError, match="unknown"):
         declare("NP999", "fatal", "no such severity", reads=(SOURCE,))
+
+
+SCALARS = st.one_of(
+    st.sampled_from(["", "1", "true", "null", "a b", "-0.0", "<namespace>"]),
+    st.text(max_size=6),
+    st.integers(-3, 3),
+    st.sampled_from([0.0, -0.0, 1.0, True, False, None]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(SCALARS, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(VALUES, min_size=1, max_size=3))
+def test_flow_is_yamls_flow_text_of_the_value_whenever_asked(values: list[object]) -> None:
+    """`flow` keeps each text it wrote: asked again for the same value, or for one of the same
+    repr's look-alikes (1 and True, 0.0 and -0.0, '1' and 1), it gives PyYAML's own text."""
+    for value in [*values, *values]:
+        expected = yaml.safe_dump(value, default_flow_style=True, sort_keys=True, width=1000)
+        assert flow(value) == expected.strip()

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from reachability import allowed, from_manifests
 from reachability.cli import main
@@ -32,6 +31,7 @@ from tests.support.builders import (
     cnp_nodes,
     cnp_pods,
     cnp_port,
+    dump_one,
     dump_yaml,
     egress_rule,
     ingress_rule,
@@ -774,7 +774,7 @@ def test_table_through_cli_check_json(name: str, tmp_path: Path) -> None:
         for a, b, e in distinct(t)
     ]
     expect_file = tmp_path / "expect.yaml"
-    expect_file.write_text(yaml.safe_dump(expect, sort_keys=False))
+    expect_file.write_text(dump_one(expect, sort_keys=False))
     res = run_in_process(main, "check", "-f", folder, "--expect", expect_file, "--format", "json")
     assert res.returncode in (0, 1), res.stdout[-3000:] + res.stderr[-3000:]
     out = json.loads(res.stdout)
