@@ -8,6 +8,8 @@ internals). The contract is docs/reachability-api.md.
 """
 
 from kubefacts.api import Direction
+from reachability._ahead import Ahead
+from reachability._ahead import available as ahead_available
 from reachability._frozen import plain_copy
 from reachability._parse import Document, expand_lists
 from reachability._selected import selected_pods
@@ -57,6 +59,7 @@ from reachability.sides import SideSets, opposite, side_sets
 __all__ = [
     "DEFAULT_PORTS",
     "HOST_NETWORK_CONVENTIONS",
+    "Ahead",
     "Cluster",
     "ClusterNetworkPolicy",
     "ClusterPeer",
@@ -96,6 +99,7 @@ __all__ = [
     "UnknownPolicy",
     "UserError",
     "Verdict",
+    "ahead_available",
     "allowed",
     "endpoints_note",
     "expand_lists",

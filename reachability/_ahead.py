@@ -56,14 +56,23 @@ class Ahead:
         self._process: Any = None  # None: not started yet; False: gone, not to start again
 
     def map(self, items: Sequence[Any]) -> Iterator[Any]:
-        """`work(item)` for each item, in order: computed by the child, or here from the first
-        item the child has not answered when it is gone."""
-        done = 0
+        """`work(item)` for each item, in order: computed by the child, which starts on them at
+        once (this process may do other work meanwhile), or here from the first item the child
+        has not answered when it is gone."""
         connection = self._connection if self._process is not None else self._start()
+        if connection is not None:
+            try:
+                connection.send(list(items))
+            except OSError:
+                self.close()
+                connection = None
+        return self._results(items, connection)
+
+    def _results(self, items: Sequence[Any], connection: Connection | None) -> Iterator[Any]:
+        done = 0
         if connection is not None:
             answered = False
             try:
-                connection.send(list(items))
                 while (batch := connection.recv()) is not None:
                     if isinstance(batch, _Failed):
                         break

@@ -36,7 +36,7 @@ pods.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 
 from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
 from kubefacts.validation import dns_label_problem
@@ -55,8 +55,10 @@ def synthesize(
     namespaces: Sequence[Namespace],
     policies: Sequence[NetworkPolicy],
     cluster_policies: Sequence[ClusterNetworkPolicy] = (),
+    without: Container[str] = (),
 ) -> tuple[tuple[Namespace, ...], tuple[Pod, ...]]:
-    """All namespaces (input plus synthesized) and one representative pod per class in each."""
+    """All namespaces (input plus synthesized) and one representative pod per class in each,
+    but none in the namespaces `without` names (whose pods are given)."""
     known = {ns.name: ns for ns in namespaces}
     scoped = _cluster_selectors(cluster_policies)
     namespace_selectors = list(dict.fromkeys((*_namespace_selectors(policies), *scoped)))
@@ -73,6 +75,8 @@ def synthesize(
         listed.extend(s for s in selectors if s not in listed)
     pods: list[Pod] = []
     for name in sorted(known):
+        if name in without:
+            continue
         applicable = list(local.get(name, ()))
         for namespace_selector, selectors in by_namespace_selector.items():
             if namespace_selector.matches(known[name].labels):

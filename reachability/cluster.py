@@ -163,6 +163,16 @@ class Cluster:
         options = dataclasses.replace(self.options, representatives=True)
         return assemble(self.namespaces, (), self.policies, options, self.cluster_policies)
 
+    def representatives_elsewhere(self) -> tuple[tuple[Namespace, ...], tuple[Pod, ...]]:
+        """What `with_representatives` adds besides the given pods: the namespaces it would
+        add, and its representative pods of every namespace without a given pod."""
+        given = {pod.namespace for pod in self.pods}
+        known = {ns.name for ns in self.namespaces}
+        namespaces, pods = synthesize(
+            self.namespaces, self.policies, self.cluster_policies, without=given
+        )
+        return tuple(ns for ns in namespaces if ns.name not in known), pods
+
     def with_policy_prefix(self, prefix: str) -> Cluster:
         """Every policy renamed `prefix + name`: two policy sets can then share one cluster."""
         renamed = tuple(dataclasses.replace(p, name=prefix + p.name) for p in self.policies)

@@ -132,13 +132,8 @@ def analyse(cluster: Cluster, options: LintOptions) -> Analysis:
 
 def _representatives_elsewhere(cluster: Cluster) -> tuple[list[Namespace], list[Pod]]:
     """Representative pods (and their namespaces) for every namespace without a real pod."""
-    synthesized = cluster.with_representatives()
-    have_pods = {pod.namespace for pod in cluster.pods}
-    known = {ns.name for ns in cluster.namespaces}
-    return (
-        [ns for ns in synthesized.namespaces if ns.name not in known],
-        [pod for pod in synthesized.pods if pod.namespace not in have_pods],
-    )
+    namespaces, pods = cluster.representatives_elsewhere()
+    return list(namespaces), list(pods)
 
 
 def _dns_pods(pods: Iterable[Pod], options: LintOptions) -> tuple[Pod, ...]:

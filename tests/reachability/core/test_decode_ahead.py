@@ -34,6 +34,9 @@ def ahead_always(monkeypatch: pytest.MonkeyPatch) -> None:
     loading = importlib.import_module("reachability.load")
     monkeypatch.setattr(loading, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(loading, "PARALLEL_FILES", 1)
+    linting = importlib.import_module("reachability.lint.run")
+    monkeypatch.setattr(linting, "PARALLEL_POLICIES", 0)
+    monkeypatch.setattr(linting, "ahead_available", lambda: True)
     monkeypatch.setattr(_ahead, "available", lambda: True)
 
 
@@ -156,14 +159,17 @@ def test_problems_are_the_same_and_in_the_same_order(tmp_path: Path, ahead_alway
     assert len(here) >= 4
 
 
-def test_lint_decoded_ahead_points_at_the_same_lines(tmp_path: Path, ahead_always: None) -> None:
+def test_lint_ahead_finds_what_lint_here_finds(tmp_path: Path, ahead_always: None) -> None:
+    """Decoded ahead, and its shadowed policies (NP007) found by a child meanwhile."""
     folder = generated(tmp_path, k=2)
     shadowing = netpol("acme-shop-pr-1/allow-all", {"podSelector": {}, "ingress": [{}]})
-    (folder / "shadow.yaml").write_text(yaml.safe_dump(shadowing), encoding="utf-8")
+    elsewhere = netpol("no-pods/deny", {"podSelector": {}})  # representatives stand in there
+    (folder / "shadow.yaml").write_text(yaml.safe_dump_all([shadowing, elsewhere]), "utf-8")
     here = lint_report([folder])
     ahead = lint_report([folder], parallel=True)
     assert ahead == here
     assert any(finding.line for finding in here[0]), "lines were noted"
+    assert {"NP007", "NP006"} <= {finding.id for finding in here[0]}
 
 
 def noted_lines(located: Located) -> list[tuple[str, list[tuple[object, ...]]]]:
