@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from sys import intern
 from typing import Any, NoReturn
 
 import yaml
@@ -144,7 +145,7 @@ def _duplicate(keys: Sequence[ScalarNode]) -> NoReturn:
 
 
 def _unique_json(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    value = dict(pairs)
+    value = {key: intern(item) if item.__class__ is str else item for key, item in pairs}
     if len(value) != len(pairs):
         seen: set[str] = set()
         key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
