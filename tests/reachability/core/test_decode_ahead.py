@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
@@ -266,3 +267,18 @@ def test_the_child_never_keeps_our_output_open() -> None:
 def test_no_child_where_one_may_not_be_forked_safely(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert not _ahead.available()
+
+
+def _report_available(connection: Connection) -> None:
+    connection.send(_ahead.available())
+
+
+def test_no_child_from_a_daemonic_process() -> None:
+    """multiprocessing refuses it children: the work is done there instead of failing."""
+    here, there = multiprocessing.get_context("fork").Pipe()
+    daemon = multiprocessing.get_context("fork").Process(
+        target=_report_available, args=(there,), daemon=True
+    )
+    daemon.start()
+    assert here.recv() is False
+    daemon.join()
