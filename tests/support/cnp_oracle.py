@@ -332,3 +332,11 @@ class CnpOracle:
         egress = self.side("egress", source, destination, destination, port, protocol, hairpin)
         ingress = self.side("ingress", destination, source, destination, port, protocol, hairpin)
         return Connection(egress.allowed and ingress.allowed, egress, ingress, hairpin)
+
+
+def rule_fields(rule: Any) -> tuple[str, str, int, str, str] | None:
+    """(policy, tier, index, name, action) of a deciding rule, the oracle's (CnpRule) or the
+    engine's (ClusterRuleRef) alike; None for none."""
+    if rule is None:
+        return None
+    return (rule.policy, rule.tier, rule.index, rule.name, rule.action)
