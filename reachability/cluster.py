@@ -23,7 +23,7 @@ from kubefacts.api import (
     Direction,
     workload_kind,
 )
-from reachability._addresses import parse_ip
+from reachability._addresses import address_text
 from reachability._parse import Parsed
 from reachability._renames import (
     renamed_cluster_policy,
@@ -91,7 +91,7 @@ class Cluster:
     def _address_endpoint(self, ref: str) -> Endpoint:
         """`endpoint` of an address (kept per text: parsing it was most of a verdict's cost)."""
         try:
-            ip = str(parse_ip(ref))
+            ip = address_text(ref)
         except ValueError:
             raise UnknownEndpoint(
                 f"unknown endpoint {ref!r}: write namespace/pod, namespace/kind/name or an IP "

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from kubefacts.api import Direction
-from reachability._addresses import parse_ip
+from reachability._addresses import address_text
 from reachability._bits import positions
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
@@ -101,7 +101,7 @@ def _externals(cluster: Cluster, externals: Sequence[str]) -> tuple[ExternalIP, 
     found: list[ExternalIP] = []
     for ref in externals:
         try:
-            ip = str(parse_ip(ref))
+            ip = address_text(ref)
         except ValueError:
             raise InvalidQuery(f"external endpoint {ref!r} is not an IP address") from None
         owner = cluster.endpoint(ip)

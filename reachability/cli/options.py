@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kubefacts.api import MAX_PORT, MIN_PORT, PROTOCOLS
 from reachability import HOST_NETWORK_CONVENTIONS, Cluster, Endpoint, Options, UserError, load
-from reachability._addresses import parse_ip
+from reachability._addresses import address_text
 
 
 class UsageError(UserError):
@@ -166,7 +166,7 @@ def port_spec(text: str) -> tuple[int, str]:
 def ip_address(text: str, flag: str) -> str:
     """An address given on the command line, or a UsageError naming the flag."""
     try:
-        return str(parse_ip(text))
+        return address_text(text)
     except ValueError:
         raise UsageError(f"{flag} {text!r}: not an IPv4 or IPv6 address") from None
 
