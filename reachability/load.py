@@ -105,6 +105,12 @@ class _FileRead:
     key: _Key | None = None
     lines: tuple[tuple[Any, dict[Any, int]], ...] = ()
 
+    @property
+    def shared(self) -> bool:
+        """Whether a later file with the same key takes these bodies (or took a read's before):
+        not after a problem, which names its file, so the file is decoded wherever it is met."""
+        return self.key is not None and self.problem is None
+
 
 @dataclass(slots=True)
 class _Shared:
@@ -245,9 +251,7 @@ def _documents(
         if read.problem is not None:
             problems.append(read.problem)
         bodies = read.bodies
-        # A file with a problem is not shared: the problem names its file, so it is decoded
-        # again wherever it is met.
-        if read.key is not None and read.problem is None and shared.decoded is not None:
+        if read.shared and shared.decoded is not None:
             if bodies is None:
                 bodies = shared.decoded[read.key]
             else:
@@ -267,8 +271,8 @@ def _reader(within: frozenset[str] | None, lines: bool, share: bool) -> Callable
 
     def read(path: Path) -> _FileRead:
         found = _read(path, within, lines, sent if share else None)
-        if found.key is not None and found.bodies is not None and found.problem is None:
-            sent.add(found.key)
+        if found.shared and found.bodies is not None:
+            sent.add(found.key)  # type: ignore[arg-type]
         return found
 
     return read
