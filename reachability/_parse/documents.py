@@ -28,7 +28,7 @@ from reachability._parse.metadata import (
     object_name,
 )
 from reachability._parse.pod import pod
-from reachability._parse.policy import policy
+from reachability._parse.policy import SpecMemo, policy
 from reachability._parse.problems import Context
 from reachability._parse.workload import (
     Controlled,
@@ -79,6 +79,7 @@ def parse_documents(
     endpoints: list[Controlled] = []
     policies: list[NetworkPolicy] = []
     cluster_policies: list[ClusterNetworkPolicy] = []
+    specs: SpecMemo = {}
     for document in expand_lists(documents):
         body = document.body
         kind = body.get("kind")
@@ -107,7 +108,7 @@ def parse_documents(
         elif kind == "Pod":
             value = Controlled(pod(ctx, body), controller(ctx, body))
         elif kind == "NetworkPolicy":
-            value = policy(ctx, body, document.source)
+            value = policy(ctx, body, document.source, specs)
         elif kind in CLUSTER_POLICY_KINDS:
             value = cluster_policy(ctx, body, document.source)
         else:

@@ -37,7 +37,14 @@ PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
 PORT_HINT = "a port name must contain a letter"
 
 
-def policy(ctx: Context, body: Mapping[str, Any], source: str) -> NetworkPolicy | None:
+SpecMemo = dict[str, tuple[Any, tuple[Any, ...]]]
+"""Parsed specs by the repr of the spec as decoded, each with that spec: environments stamped
+from one template write the same specs again and again, and their values are immutable."""
+
+
+def policy(
+    ctx: Context, body: Mapping[str, Any], source: str, specs: SpecMemo | None = None
+) -> NetworkPolicy | None:
     api_version = body.get("apiVersion")
     if api_version != NETWORK_POLICY_API_VERSION:
         ctx.add(
@@ -46,7 +53,43 @@ def policy(ctx: Context, body: Mapping[str, Any], source: str) -> NetworkPolicy 
         )
     known_fields(ctx, body, ("apiVersion", "kind", "metadata", "spec", "status"), "")
     namespace, name, _ = metadata(ctx, body, namespaced=True)
-    spec = mapping(ctx, body.get("spec"), "spec") or {}
+    pod_selector, policy_types, ingress, egress, written = _remembered_spec(
+        ctx, body.get("spec"), specs
+    )
+    return NetworkPolicy(
+        namespace=namespace,
+        name=name,
+        pod_selector=pod_selector,
+        policy_types=policy_types,
+        ingress=ingress,
+        egress=egress,
+        source=source,
+        manifest=frozen(body),
+        written_policy_types=written,
+    )
+
+
+def _remembered_spec(ctx: Context, value: Any, specs: SpecMemo | None) -> tuple[Any, ...]:
+    """`_spec`, or what it gave for an equal spec before. A spec is remembered only when it
+    parsed without a problem or a note, and found again only when both its repr (which tells
+    apart 1, 1.0 and True, a list and a tuple) and its value are equal: parsing reads nothing
+    else, so the result is the same, its rules' `written` entries equal to this spec's."""
+    if specs is None or type(value) is not dict:
+        return _spec(ctx, value)
+    key = repr(value)
+    found = specs.get(key)
+    if found is not None and found[0] == value:
+        return found[1]
+    before, noted = len(ctx.problems), len(ctx.notes)
+    parsed = _spec(ctx, value)
+    if len(ctx.problems) == before and len(ctx.notes) == noted:
+        specs[key] = (value, parsed)
+    return parsed
+
+
+def _spec(ctx: Context, value: Any) -> tuple[Any, ...]:
+    """(podSelector, policyTypes in effect, ingress, egress, policyTypes as written)."""
+    spec = mapping(ctx, value, "spec") or {}
     known_fields(ctx, spec, ("podSelector", "policyTypes", "ingress", "egress"), "spec")
     pod_selector = selector(ctx, spec.get("podSelector"), "spec.podSelector") or LabelSelector()
 
@@ -66,17 +109,8 @@ def policy(ctx: Context, body: Mapping[str, Any], source: str) -> NetworkPolicy 
         policy_types = tuple(t for t in POLICY_TYPES if t in given)
     else:  # SetDefaults_NetworkPolicy
         policy_types = POLICY_TYPES if raw_egress else POLICY_TYPES[:1]
-    return NetworkPolicy(
-        namespace=namespace,
-        name=name,
-        pod_selector=pod_selector,
-        policy_types=policy_types,
-        ingress=ingress,
-        egress=egress,
-        source=source,
-        manifest=frozen(body),
-        written_policy_types=tuple(given) if spec.get("policyTypes") is not None else None,
-    )
+    written_types = tuple(given) if spec.get("policyTypes") is not None else None
+    return pod_selector, policy_types, ingress, egress, written_types
 
 
 def rule(ctx: Context, value: Any, path: str, peers_key: str) -> Rule:
