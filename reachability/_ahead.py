@@ -8,6 +8,12 @@ objects would cost as much to pickle as to parse. So the child decodes file afte
 process parses what has arrived. The results come back in the items' order, so the outcome is
 the one of doing the work here; if the child cannot be started or fails in any way, `map` does
 the rest of the work in this process, where a failure then surfaces as it would have anyway.
+This process does not wait idle either: whenever no result has arrived, it takes the next item
+no one has taken and does it itself (with `here`, which keeps no state: its items come out of
+the child's order), so that neither side waits on the other while items remain. The next
+untaken item is a counter in shared memory that both read and advance without a lock, which a
+killed child could leave held: both may then take the same item, which costs a repeat, never a
+loss, since each side only ever writes what it read plus one.
 
 Only where `fork` is the way to start a child (Linux), more than one CPU is ours, and this
 process runs one thread and is no daemonic child itself: the child then inherits the function
@@ -26,6 +32,9 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
+
+Next = Any
+"""The position of the next item no one has taken, in shared memory (`RawValue('q')`)."""
 
 BATCH = 8
 """Results per message: enough to keep the pipe's cost small (a message costs microseconds),
@@ -48,12 +57,17 @@ def available() -> bool:
 
 class Ahead:
     """A child process applying `work` (inherited through fork, with whatever state it keeps
-    from one item to the next) to the items `map` is given. Close it when done."""
+    from one item to the next) to the items `map` is given, and this process applying `here`
+    (`work` unless given) to those it takes on itself. Close it when done."""
 
-    def __init__(self, work: Callable[[Any], Any]) -> None:
+    def __init__(
+        self, work: Callable[[Any], Any], here: Callable[[Any], Any] | None = None
+    ) -> None:
         self._work = work
+        self._here = work if here is None else here
         self._connection: Connection | None = None
         self._process: Any = None  # None: not started yet; False: gone, not to start again
+        self._next: Next = None
 
     def map(self, items: Sequence[Any]) -> Iterator[Any]:
         """`work(item)` for each item, in order: computed by the child, which starts on them at
@@ -61,6 +75,7 @@ class Ahead:
         has not answered when it is gone."""
         connection = self._connection if self._process is not None else self._start()
         if connection is not None:
+            self._next.value = 0  # the child is idle between maps
             try:
                 connection.send(list(items))
             except OSError:
@@ -69,25 +84,45 @@ class Ahead:
         return self._results(items, connection)
 
     def _results(self, items: Sequence[Any], connection: Connection | None) -> Iterator[Any]:
-        done = 0
+        done: dict[int, Any] = {}  # results not yet yielded, by position
+        next_up = 0
         if connection is not None:
-            answered = False
+            finished = False  # the child has sent all it took
             try:
-                while (batch := connection.recv()) is not None:
-                    if isinstance(batch, _Failed):
+                while not finished:
+                    if next_up in done:
+                        yield done.pop(next_up)
+                        next_up += 1
+                    elif (
+                        next_up < len(items)
+                        and not connection.poll()
+                        and (taken := self._take(len(items))) is not None
+                    ):
+                        done[taken] = self._here(items[taken])
+                    elif isinstance(batch := connection.recv(), _Failed):
                         break
-                    for result in batch:
-                        done += 1
-                        yield result
-                else:
-                    answered = True
+                    elif batch is None:
+                        finished = True
+                    else:
+                        for position, result in batch:
+                            if position >= next_up:  # taken by both: the first result counts
+                                done.setdefault(position, result)
             except (EOFError, OSError):
                 pass
             finally:  # also when the caller stops early: the child's answers are then unread
-                if not answered:
+                if not finished:
                     self.close()
-        for item in items[done:]:
-            yield self._work(item)
+        for position in range(next_up, len(items)):
+            found = done.pop(position, _MISSING)
+            yield self._here(items[position]) if found is _MISSING else found
+
+    def _take(self, count: int) -> int | None:
+        """The next item no one has taken, now ours (perhaps the child's too); None at the end."""
+        position: int = self._next.value
+        if position >= count:
+            return None
+        self._next.value = position + 1
+        return position
 
     def close(self) -> None:
         """End the child (it ends by itself too, with this process); later work is done here.
@@ -111,12 +146,13 @@ class Ahead:
             return None
         context = multiprocessing.get_context("fork")
         here, there = context.Pipe()
+        shared = context.RawValue("q", 0)  # shared memory, inherited by the child
         for stream in (sys.stdout, sys.stderr):  # unwritten output, or the child would inherit it
             if stream is not None:
                 stream.flush()
         parent = os.getpid()
         process = context.Process(
-            target=_serve, args=(there, here, self._work, parent), daemon=True
+            target=_serve, args=(there, here, self._work, parent, shared), daemon=True
         )
         try:
             process.start()
@@ -126,8 +162,11 @@ class Ahead:
             self._process = False
             return None
         there.close()
-        self._connection, self._process = here, process
+        self._connection, self._process, self._next = here, process, shared
         return here
+
+
+_MISSING = object()
 
 
 class _Failed:
@@ -136,7 +175,11 @@ class _Failed:
 
 
 def _serve(
-    connection: Connection, parents: Connection, work: Callable[[Any], Any], parent: int
+    connection: Connection,
+    parents: Connection,
+    work: Callable[[Any], Any],
+    parent: int,
+    shared: Next,
 ) -> None:
     parents.close()  # inherited: open here, the parent's closing it would never end the pipe
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
@@ -145,20 +188,21 @@ def _serve(
     os.dup2(quiet, 2)
     try:
         while True:
-            _answer(connection, connection.recv(), work, parent)
+            _answer(connection, connection.recv(), work, parent, shared)
     except (EOFError, OSError):
         return  # the parent closed the pipe, or is gone
 
 
 def _answer(
-    connection: Connection, items: list[Any], work: Callable[[Any], Any], parent: int
+    connection: Connection, items: list[Any], work: Callable[[Any], Any], parent: int, shared: Next
 ) -> None:
-    batch: list[Any] = []
+    batch: list[tuple[int, Any]] = []
     try:
-        for item in items:
+        while (position := shared.value) < len(items):
+            shared.value = position + 1
             if os.getppid() != parent:
                 return  # orphaned: no one will read what follows
-            batch.append(work(item))
+            batch.append((position, work(items[position])))
             if len(batch) >= BATCH:
                 connection.send(batch)
                 batch = []

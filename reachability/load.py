@@ -132,7 +132,11 @@ class _Shared:
         """Each file read, in order (shared with earlier reads unless `lines` are wanted)."""
         known = None if lines else self.decoded
         if self.ahead is None and self.parallel and _worth_a_child(files):
-            self.ahead = _ahead.Ahead(_reader(within, lines, known is not None))
+            self.ahead = _ahead.Ahead(
+                _reader(within, lines, known is not None),
+                # here, files are taken out of order: only what was met before them is known
+                lambda path: _read(path, within, lines, known),
+            )
         if self.ahead is not None:
             return self.ahead.map(files)
         return (_read(path, within, lines, known) for path in files)
