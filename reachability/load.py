@@ -97,13 +97,14 @@ _Key = tuple[bytes, bool]
 class _FileRead:
     """One file, read and decoded: its documents' bodies (None when a file read before had the
     same `key`: its bodies are used), the problem that stopped it, and the lines the fast
-    reader noted, as (mapping or list, its lines) pairs."""
+    reader noted: by container id when read in this process, as (mapping or list, its lines)
+    pairs when read by the child (ids do not survive a pickle)."""
 
     name: str
     bodies: list[Any] | None
     problem: Problem | None = None
     key: _Key | None = None
-    lines: tuple[tuple[Any, dict[Any, int]], ...] = ()
+    lines: Lines | tuple[tuple[Any, dict[Any, int]], ...] = ()
 
     @property
     def shared(self) -> bool:
@@ -266,7 +267,10 @@ def _documents(
                 located.documents.append(document)
             yield document
         if located is not None:
-            located.lines.update((id(container), lines) for container, lines in read.lines)
+            noted = read.lines
+            if noted.__class__ is not dict:
+                noted = {id(container): lines for container, lines in noted}  # type: ignore[misc]
+            located.lines.update(noted)
 
 
 def _reader(within: frozenset[str] | None, lines: bool, share: bool) -> Callable[[Path], _FileRead]:
@@ -274,7 +278,7 @@ def _reader(within: frozenset[str] | None, lines: bool, share: bool) -> Callable
     sent: set[_Key] = set()
 
     def read(path: Path) -> _FileRead:
-        found = _read(path, within, lines, sent if share else None)
+        found = _read(path, within, lines, sent if share else None, portable=True)
         if found.shared and found.bodies is not None:
             sent.add(found.key)  # type: ignore[arg-type]
         return found
@@ -287,8 +291,11 @@ def _read(
     within: frozenset[str] | None,
     lines: bool,
     known: Container[_Key] | None,
+    *,
+    portable: bool = False,
 ) -> _FileRead:
-    """`path` decoded, unless it cannot hold an object of `within`, or its key is `known`."""
+    """`path` decoded, unless it cannot hold an object of `within`, or its key is `known`;
+    `portable`: its lines as pairs, to be pickled."""
     name = str(path)
     try:
         data = path.read_bytes()
@@ -311,7 +318,9 @@ def _read(
     noted: Lines | None = {} if lines else None
     documents, problem = decode(path, text, noted)
     bodies = [document.body for document in documents]
-    return _FileRead(name, bodies, problem, key, _pairs(bodies, noted) if noted else ())
+    if noted and portable:
+        return _FileRead(name, bodies, problem, key, _pairs(bodies, noted))
+    return _FileRead(name, bodies, problem, key, noted or ())
 
 
 def _pairs(bodies: list[Any], lines: Lines) -> tuple[tuple[Any, dict[Any, int]], ...]:
