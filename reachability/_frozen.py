@@ -59,6 +59,13 @@ class FrozenList(Sequence[Any]):
 
 def frozen(value: Any) -> Any:
     """A read-only view of `value` (mappings and lists wrapped, scalars as they are)."""
+    kind = value.__class__
+    if kind is dict:  # what decoded manifests are made of, without an ABC lookup
+        return FrozenMapping(value)
+    if kind is list:
+        return FrozenList(value)
+    if kind in _SCALARS:
+        return value
     if isinstance(value, FrozenMapping | FrozenList):
         return value
     if isinstance(value, dict):

@@ -1,4 +1,5 @@
-"""plain_copy: a deep copy of decoded manifests as plain dicts and lists."""
+"""plain_copy: a deep copy of decoded manifests as plain dicts and lists; frozen: a read-only
+view of them."""
 
 from __future__ import annotations
 
@@ -62,6 +63,31 @@ def test_plain_copy_is_its_definition_and_shares_no_container(value: Any) -> Non
             assert copy is not original
             inner = original.items() if isinstance(original, Mapping) else enumerate(original)
             pending.extend((item, copy[key]) for key, item in inner)
+
+
+def defined_view(value: Any) -> Any:
+    """frozen's definition, as it read before its fast paths for dicts, lists and scalars."""
+    if isinstance(value, FrozenMapping | FrozenList):
+        return value
+    if isinstance(value, dict):
+        return FrozenMapping(value)
+    if isinstance(value, list | tuple):
+        return FrozenList(value)
+    if isinstance(value, Mapping):
+        return FrozenMapping(value)
+    return value
+
+
+class Subdict(dict[Any, Any]):
+    """A dict subclass: viewed as any mapping is."""
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(VALUES, VALUES.map(lambda v: Subdict(v) if isinstance(v, dict) else v)))
+def test_frozen_is_its_definition(value: Any) -> None:
+    view, defined = frozen(value), defined_view(value)
+    assert type(view) is type(defined)
+    assert view is value if defined is value else view._data is value  # type: ignore[union-attr]
 
 
 def test_plain_copy_unwraps_read_only_views() -> None:
