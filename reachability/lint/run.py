@@ -22,7 +22,7 @@ from reachability import (
     load,
 )
 
-from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, Analysis, LintOptions, analyse
+from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, LintOptions, analyse
 from .dns import NP003, dns_findings
 from .ipblocks import metadata_exposed, private_ranges_open
 from .isolation import intra_namespace, namespaces_without_default_deny
@@ -92,9 +92,8 @@ def lint_manifests(
 
 
 PARALLEL_POLICIES = 2000
-"""From this many NetworkPolicies on, `parallel` lint has a forked child analyse the cluster too
-and find the shadowed policies (NP007) and the DNS findings (together about half of the rules'
-time), while this process runs the others."""
+"""From this many NetworkPolicies on, `parallel` lint finds shadowed policies (NP007, a third of
+the rules' time) in a forked child while this process runs the other rules."""
 
 
 def lint_cluster(
@@ -106,33 +105,6 @@ def lint_cluster(
 ) -> tuple[Finding, ...]:
     """Every rule over a loaded cluster (`located`: what its load noted of the lines;
     `parallel`: see PARALLEL_POLICIES)."""
-    with Ahead(lambda _: _analysed_rules(analyse(cluster, options))) as ahead:
-        ahead_of = parallel and len(cluster.policies) >= PARALLEL_POLICIES and ahead_available()
-        elsewhere = ahead.map([None]) if ahead_of else None
-        found = _policy_rules(cluster)
-        analysis = analyse(cluster, options)
-        intra = list(intra_namespace(analysis))
-        rest = [
-            *selects_nothing(analysis),
-            *undefined_named_ports(analysis),
-            *namespaces_without_default_deny(analysis),
-            *tier_findings(analysis),
-        ]
-        dns, shadowing = next(elsewhere) if elsewhere is not None else _analysed_rules(analysis)
-    written = {f.obj for f in found if f.id == NP003.id}
-    found += [f for f in dns if not (f.id == NP003.id and f.obj in written)]
-    found += intra
-    found += shadowing
-    found += rest
-    ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}
-    ignored.update(
-        (cluster_policy_object(p), _ignored(p.manifest)) for p in cluster.cluster_policies
-    )
-    return finish(found, options, ignored, located)
-
-
-def _policy_rules(cluster: Cluster) -> list[Finding]:
-    """The rules that read one policy at a time."""
     # The input's namespaces: stand-ins synthesized for a selector (no source) carry its labels.
     namespace_labels = {
         ns.name: dict(ns.labels) for ns in cluster.namespaces if ns.source is not None
@@ -146,12 +118,26 @@ def _policy_rules(cluster: Cluster) -> list[Finding]:
         found += private_ranges_open(policy)
         found += ignored_rules(policy)
         found += one_protocol_rules(policy)
-    return found
-
-
-def _analysed_rules(analysis: Analysis) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
-    """The DNS findings and the shadowed policies: what a child finds in `parallel` lint."""
-    return tuple(dns_findings(analysis)), tuple(shadowed(analysis))
+    analysis = analyse(cluster, options)
+    written = {f.obj for f in found if f.id == NP003.id}
+    with Ahead(lambda _: tuple(shadowed(analysis))) as ahead:
+        ahead_of = parallel and len(cluster.policies) >= PARALLEL_POLICIES and ahead_available()
+        shadowing = ahead.map([None]) if ahead_of else None
+        found += [f for f in dns_findings(analysis) if not (f.id == NP003.id and f.obj in written)]
+        found += intra_namespace(analysis)
+        rest = [
+            *selects_nothing(analysis),
+            *undefined_named_ports(analysis),
+            *namespaces_without_default_deny(analysis),
+            *tier_findings(analysis),
+        ]
+        found += next(shadowing) if shadowing is not None else shadowed(analysis)
+    found += rest
+    ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}
+    ignored.update(
+        (cluster_policy_object(p), _ignored(p.manifest)) for p in cluster.cluster_policies
+    )
+    return finish(found, options, ignored, located)
 
 
 def invalid(problems: Iterable[Problem]) -> list[Finding]:
