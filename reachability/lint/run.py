@@ -93,7 +93,8 @@ def lint_manifests(
 
 PARALLEL_POLICIES = 2000
 """From this many NetworkPolicies on, `parallel` lint finds shadowed policies (NP007, a third of
-the rules' time) in a forked child while this process runs the other rules."""
+the rules' time) in a child forked once the cluster is analysed, while this process runs the
+other rules, the per-policy ones included."""
 
 
 def lint_cluster(
@@ -105,24 +106,12 @@ def lint_cluster(
 ) -> tuple[Finding, ...]:
     """Every rule over a loaded cluster (`located`: what its load noted of the lines;
     `parallel`: see PARALLEL_POLICIES)."""
-    # The input's namespaces: stand-ins synthesized for a selector (no source) carry its labels.
-    namespace_labels = {
-        ns.name: dict(ns.labels) for ns in cluster.namespaces if ns.source is not None
-    }
-    found: list[Finding] = []
-    for policy in cluster.policies:
-        found += or_peers(policy)
-        found += name_label(policy, namespace_labels)
-        found += open_namespaces(policy)
-        found += metadata_exposed(policy)
-        found += private_ranges_open(policy)
-        found += ignored_rules(policy)
-        found += one_protocol_rules(policy)
     analysis = analyse(cluster, options)
-    written = {f.obj for f in found if f.id == NP003.id}
     with Ahead(lambda _: tuple(shadowed(analysis))) as ahead:
         ahead_of = parallel and len(cluster.policies) >= PARALLEL_POLICIES and ahead_available()
-        shadowing = ahead.map([None]) if ahead_of else None
+        shadowing = ahead.map([None]) if ahead_of else None  # from here on, beside the rest
+        found = _policy_rules(cluster)
+        written = {f.obj for f in found if f.id == NP003.id}
         found += [f for f in dns_findings(analysis) if not (f.id == NP003.id and f.obj in written)]
         found += intra_namespace(analysis)
         rest = [
@@ -138,6 +127,24 @@ def lint_cluster(
         (cluster_policy_object(p), _ignored(p.manifest)) for p in cluster.cluster_policies
     )
     return finish(found, options, ignored, located)
+
+
+def _policy_rules(cluster: Cluster) -> list[Finding]:
+    """The rules that read one policy at a time."""
+    # The input's namespaces: stand-ins synthesized for a selector (no source) carry its labels.
+    namespace_labels = {
+        ns.name: dict(ns.labels) for ns in cluster.namespaces if ns.source is not None
+    }
+    found: list[Finding] = []
+    for policy in cluster.policies:
+        found += or_peers(policy)
+        found += name_label(policy, namespace_labels)
+        found += open_namespaces(policy)
+        found += metadata_exposed(policy)
+        found += private_ranges_open(policy)
+        found += ignored_rules(policy)
+        found += one_protocol_rules(policy)
+    return found
 
 
 def invalid(problems: Iterable[Problem]) -> list[Finding]:
