@@ -58,13 +58,20 @@ def available() -> bool:
 class Ahead:
     """A child process applying `work` (inherited through fork, with whatever state it keeps
     from one item to the next) to the items `map` is given, and this process applying `here`
-    (`work` unless given) to those it takes on itself. Close it when done."""
+    (`work` unless given) to those it takes on itself; with `takes_on=False` it takes on none
+    while the child lives (for work whose state would cost this process more than waiting).
+    Close it when done."""
 
     def __init__(
-        self, work: Callable[[Any], Any], here: Callable[[Any], Any] | None = None
+        self,
+        work: Callable[[Any], Any],
+        here: Callable[[Any], Any] | None = None,
+        *,
+        takes_on: bool = True,
     ) -> None:
         self._work = work
         self._here = work if here is None else here
+        self._takes_on = takes_on
         self._connection: Connection | None = None
         self._process: Any = None  # None: not started yet; False: gone, not to start again
         self._next: Next = None
@@ -94,7 +101,8 @@ class Ahead:
                         yield done.pop(next_up)
                         next_up += 1
                     elif (
-                        next_up < len(items)
+                        self._takes_on
+                        and next_up < len(items)
                         and not connection.poll()
                         and (taken := self._take(len(items))) is not None
                     ):

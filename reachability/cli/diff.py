@@ -86,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
         before = noted(next(sides)).renamed_namespaces(mapping)
         after = noted(next(sides))
     ports = args.ports or ()
-    result = diff(before, after, ports=ports, externals=args.externals, options=options)
+    result = diff(
+        before, after, ports=ports, externals=args.externals, options=options, parallel=True
+    )
     sys.stdout.write(render(result, args.format))
     return 1 if args.fail_on_new_allowed and result.became_allowed else 0
 

@@ -7,17 +7,19 @@ ports both sides' policies name plus a default set, so every change a policy edi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kubefacts.api import Direction
 from reachability import (
     DEFAULT_PORTS,
+    Ahead,
     Cluster,
     Options,
     Port,
     SideSets,
     Verdict,
+    ahead_available,
     probe_externals,
     probe_ports,
     side_reason,
@@ -28,6 +30,12 @@ from .align import align
 
 _DEFAULTS = Options()
 _EGRESS = Direction.EGRESS
+
+PARALLEL_ENDPOINTS = 2000
+"""From this many endpoints on, `parallel` diff has a forked child compute the BEFORE side's
+flows while this process computes the AFTER side's: the two sides' sets are half of a diff."""
+CHUNK = 256
+"""Rows per message from that child: a few MB at most, however large the cluster."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +72,10 @@ def diff(
     ports: Sequence[Port] = (),
     externals: Sequence[str] = (),
     options: Options = _DEFAULTS,
+    parallel: bool = False,
 ) -> Diff:
-    """Flows allowed AFTER but not BEFORE, and the reverse. `ports` replaces the probed ports."""
+    """Flows allowed AFTER but not BEFORE, and the reverse. `ports` replaces the probed ports;
+    `parallel`: see PARALLEL_ENDPOINTS."""
     aligned = align(before, after, options)
     policies = (
         *before.policies,
@@ -77,7 +87,7 @@ def diff(
     addresses = tuple(dict.fromkeys([*probe_externals(policies, aligned.pods), *externals]))
     old = side_sets(aligned.before, probed, addresses)
     new = side_sets(aligned.after, probed, addresses)
-    gained, lost, counts = _compare(old, new, set(addresses))
+    gained, lost, counts = _compare(old, new, set(addresses), parallel)
     return Diff(
         became_allowed=tuple(_change(new, flow, True) for flow in _named(new, gained)),
         became_denied=tuple(_change(new, flow, False) for flow in _named(new, lost)),
@@ -94,37 +104,52 @@ Position = tuple[int, int, int]  # (source, destination, port) positions
 
 
 def _compare(
-    old: SideSets, new: SideSets, external: set[str]
+    old: SideSets, new: SideSets, external: set[str], parallel: bool = False
 ) -> tuple[list[Position], list[Position], tuple[int, int]]:
     """The flows only AFTER allows, those only BEFORE allows, and how many each allows. Both
     sides have the same endpoints in the same order (see `align`); flows between two external
     addresses are no flows of the cluster's."""
-    names = [endpoint.id for endpoint in new.endpoints]
+    count = len(new.endpoints)
     outside = 0
-    for j, name in enumerate(names):
-        if name in external:
+    for j, endpoint in enumerate(new.endpoints):
+        if endpoint.id in external:
             outside |= 1 << j
-    loops = [
-        side.cluster.options.loopback_allowed and not side.cluster.representative
-        for side in (old, new)
+    chunks = [
+        (p, i, min(i + CHUNK, count)) for p in range(len(new.ports)) for i in range(0, count, CHUNK)
     ]
-    pods = len(new.cluster.pods)
     gained: list[Position] = []
     lost: list[Position] = []
     counts = [0, 0]
-    for p in range(len(new.ports)):
-        for i in range(len(names)):
-            rows = [side.flows(_EGRESS, i, p) for side in (old, new)]
-            for s in (0, 1):
-                if loops[s] and i < pods:  # Options.loopback_allowed: a pod reaches itself
-                    rows[s] |= 1 << i
-                if outside >> i & 1:
-                    rows[s] &= ~outside
-                counts[s] += rows[s].bit_count()
-            if rows[0] != rows[1]:
-                gained += [(i, j, p) for j in new.members(rows[1] & ~rows[0])]
-                lost += [(i, j, p) for j in new.members(rows[0] & ~rows[1])]
+    with Ahead(lambda chunk: _rows(old, chunk, outside), takes_on=False) as ahead:
+        beside = parallel and count >= PARALLEL_ENDPOINTS and ahead_available()
+        befores: Iterable[list[int]] = (
+            ahead.map(chunks) if beside else (_rows(old, chunk, outside) for chunk in chunks)
+        )
+        for (p, start, _), before in zip(chunks, befores, strict=True):
+            after = _rows(new, (p, start, start + len(before)), outside)
+            for i, (was, now) in enumerate(zip(before, after, strict=True), start):
+                counts[0] += was.bit_count()
+                counts[1] += now.bit_count()
+                if was != now:
+                    gained += [(i, j, p) for j in new.members(now & ~was)]
+                    lost += [(i, j, p) for j in new.members(was & ~now)]
     return gained, lost, (counts[0], counts[1])
+
+
+def _rows(side: SideSets, chunk: tuple[int, int, int], outside: int) -> list[int]:
+    """The egress flows of endpoints start..stop on ports[p], as one side's diff counts them."""
+    p, start, stop = chunk
+    loop = side.cluster.options.loopback_allowed and not side.cluster.representative
+    pods = len(side.cluster.pods)
+    rows = []
+    for i in range(start, stop):
+        row = side.flows(_EGRESS, i, p)
+        if loop and i < pods:  # Options.loopback_allowed: a pod reaches itself
+            row |= 1 << i
+        if outside >> i & 1:
+            row &= ~outside
+        rows.append(row)
+    return rows
 
 
 def _named(sides: SideSets, found: list[Position]) -> list[tuple[Flow, Position]]:

@@ -86,6 +86,15 @@ def test_while_the_child_is_busy_this_process_works_too() -> None:
     assert [square for square, _ in again] == [i * i for i in items[:5]]
 
 
+def test_without_taking_on_this_process_waits_for_the_child() -> None:
+    """For work that would cost this process more than waiting (state only the child builds)."""
+    items = list(range(3 * _ahead.BATCH))
+    with _ahead.Ahead(slow_in_the_child, takes_on=False) as ahead:
+        found = list(ahead.map(items))
+    assert [square for square, _ in found] == [i * i for i in items]
+    assert all(pid != PARENT for _, pid in found)
+
+
 def test_what_this_process_takes_on_is_done_by_here_not_by_the_childs_work() -> None:
     """`work` may keep state from one item to the next (a load's child remembers the files it
     has sent); the items taken here come out of that order, so they go to `here`."""

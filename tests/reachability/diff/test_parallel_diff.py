@@ -1,0 +1,59 @@
+"""`diff(..., parallel=True)`: a forked child computes the BEFORE side's flows while this process
+computes the AFTER side's; the diff is the one computed in one process, whatever the chunks."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from reachability import Options, from_manifests
+from reachability.diff import diff
+from tests.reachability.diff.test_fast_diff import EXTERNALS, OPTIONS, same_pods_other_policies
+from tests.support.strategies import cluster_strategy
+
+flows = importlib.import_module("reachability.diff.flows")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cluster_strategy(), cluster_strategy(), OPTIONS, EXTERNALS)
+def test_the_diff_computed_beside_a_child_is_the_diff(
+    before: list[dict[str, Any]],
+    other: list[dict[str, Any]],
+    options: Options,
+    externals: list[str],
+) -> None:
+    after = same_pods_other_policies(before, other)
+    old, new = from_manifests(before, options=options), from_manifests(after, options=options)
+    expected = diff(old, new, externals=externals, options=options)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flows, "PARALLEL_ENDPOINTS", 0)
+        patch.setattr(flows, "CHUNK", 3)
+        patch.setattr(flows, "ahead_available", lambda: True)
+        found = diff(old, new, externals=externals, options=options, parallel=True)
+    assert found == expected
+
+
+def test_a_child_computes_before_only_from_a_size_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    mapped: list[int] = []
+    real_map = flows.Ahead.map
+
+    def recording(self: Any, items: Any) -> Any:
+        mapped.append(len(items))
+        return real_map(self, items)
+
+    monkeypatch.setattr(flows.Ahead, "map", recording)
+    monkeypatch.setattr(flows, "ahead_available", lambda: True)
+    docs = [
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": n, "namespace": "x"}}
+        for n in ("a", "b", "c")
+    ]
+    cluster = from_manifests(docs)
+    assert not diff(cluster, cluster, parallel=True).changed
+    assert mapped == []
+    monkeypatch.setattr(flows, "PARALLEL_ENDPOINTS", 3)
+    monkeypatch.setattr(flows, "CHUNK", 2)
+    assert not diff(cluster, cluster, parallel=True).changed
+    assert mapped and mapped[0] >= 2, "chunks of rows, per probed port"
