@@ -25,7 +25,7 @@ from reachability.evaluation import (
 )
 from reachability.explain import endpoints_note, pod_list, side_reason
 from reachability.load import from_manifests, load, load_each, read_documents
-from reachability.located import Lines, Located, located_documents, objects_of
+from reachability.located import Lines, Located, line_in, located_documents, objects_of
 from reachability.matrix import Matrix, matrix
 from reachability.model import (
     HOST_NETWORK_CONVENTIONS,
@@ -104,6 +104,7 @@ __all__ = [
     "endpoints_note",
     "expand_lists",
     "from_manifests",
+    "line_in",
     "load",
     "load_each",
     "located_documents",

@@ -26,7 +26,7 @@ from reachability._frozen import plain_copy
 from reachability._parse import Document, ParseMemo, parse_documents
 from reachability.cluster import Cluster, build_cluster
 from reachability.decoding import decode
-from reachability.located import Lines, Located
+from reachability.located import Lines, Located, compact
 from reachability.model import DEFAULT_OPTIONS, Options
 from reachability.problems import ManifestError, Problem
 
@@ -104,7 +104,7 @@ class _FileRead:
     bodies: list[Any] | None
     problem: Problem | None = None
     key: _Key | None = None
-    lines: Lines | tuple[tuple[Any, dict[Any, int]], ...] = ()
+    lines: Lines | tuple[tuple[Any, Any], ...] = ()
 
     @property
     def shared(self) -> bool:
@@ -323,9 +323,9 @@ def _read(
     return _FileRead(name, bodies, problem, key, noted or ())
 
 
-def _pairs(bodies: list[Any], lines: Lines) -> tuple[tuple[Any, dict[Any, int]], ...]:
-    """The containers of `bodies` that `lines` has, with theirs: the pairs keep meaning across
-    a pickle, where ids do not."""
+def _pairs(bodies: list[Any], lines: Lines) -> tuple[tuple[Any, Any], ...]:
+    """The containers of `bodies` that `lines` has, with theirs (`compact`): the pairs keep
+    meaning across a pickle, where ids do not."""
     found = []
     stack = list(bodies)
     while stack:
@@ -338,7 +338,7 @@ def _pairs(bodies: list[Any], lines: Lines) -> tuple[tuple[Any, dict[Any, int]],
             continue
         noted = lines.get(id(value))
         if noted is not None:
-            found.append((value, noted))
+            found.append((value, compact(noted, value) if isinstance(noted, dict) else noted))
     return tuple(found)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from kubefacts.api import DEFAULT_NAMESPACE
-from reachability import Lines, Located, located_documents, objects_of
+from reachability import Lines, Located, line_in, located_documents, objects_of
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -43,12 +43,12 @@ def line_of(file: str, obj: str, field: str, located: Located | None = None) -> 
     if not candidates:
         return None
     value = candidates[0]
-    line = lines[id(value)][None]
+    line = line_in(lines[id(value)], value)
     for key, index in _STEP.findall(field):
         step: Any = key if key else int(index)
         if not _has(value, step):
             break
-        line = lines[id(value)][step]
+        line = line_in(lines[id(value)], value, step)
         value = value[step]
     return line
 

@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reachability import Document, ManifestError, _ahead, expand_lists, load, load_each
+from reachability import (
+    Document,
+    ManifestError,
+    _ahead,
+    expand_lists,
+    line_in,
+    load,
+    load_each,
+)
 from reachability.lint import lint_report
 from reachability.located import Located
 from tests.reachability.core.test_load_each import ALLOW, two_sides, write
@@ -230,7 +238,9 @@ def noted_lines(located: Located) -> list[tuple[str, list[tuple[object, ...]]]]:
 
     def walk(value: object, at: tuple[object, ...]) -> Iterator[tuple[object, ...]]:
         if isinstance(value, dict | list):
-            yield (*at, located.lines.get(id(value)))
+            steps = [None, *(value if isinstance(value, dict) else range(len(value)))]
+            noted = located.lines.get(id(value))
+            yield (*at, None if noted is None else [line_in(noted, value, s) for s in steps])
             pairs = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in pairs:
                 yield from walk(item, (*at, key))
