@@ -31,6 +31,7 @@ from reachability._renames import (
     renamed_pod,
     renamed_policy,
 )
+from reachability._replaced import replaced
 from reachability._representatives import synthesize
 from reachability.cluster_policy import ClusterNetworkPolicy
 from reachability.model import (
@@ -175,7 +176,7 @@ class Cluster:
 
     def with_policy_prefix(self, prefix: str) -> Cluster:
         """Every policy renamed `prefix + name`: two policy sets can then share one cluster."""
-        renamed = tuple(dataclasses.replace(p, name=prefix + p.name) for p in self.policies)
+        renamed = tuple(replaced(p, name=prefix + p.name) for p in self.policies)
         return dataclasses.replace(self, policies=renamed)
 
     def renamed_namespaces(self, mapping: Mapping[str, str]) -> Cluster:

@@ -10,8 +10,9 @@ their text, and are parsed again.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
+
+from reachability._replaced import replaced
 
 if TYPE_CHECKING:
     from reachability._parse.documents import Document
@@ -35,7 +36,7 @@ class ParseMemo:
         if body is not document.body or position != document.position:
             return None
         if getattr(value, "source", document.source) != document.source:
-            value = dataclasses.replace(value, source=document.source)
+            value = replaced(value, source=document.source)
         return value
 
     def keep(self, document: Document, value: Any) -> None:
