@@ -161,6 +161,30 @@ class SideSets:
             found = found | bit if self._itself(position, port) else found & ~bit
         return found
 
+    def flows_range(self, direction: Direction, port: int, start: int, stop: int) -> list[int]:
+        """`flows(direction, i, port)` for i in start..stop, with the lookups `flows` makes
+        for each endpoint made once (a diff and lint's NP006 ask for every endpoint)."""
+        classes = self._classes[direction]
+        class_of, everything = classes.class_of, self.everything
+        sets = self._class_sets(direction, port)
+        other = opposite(direction)
+        found = self._transposed.get((other, port))
+        if found is None:
+            found = self._transposed[(other, port)] = self._transpose(other, port)
+        open_, dense, minus, plus = self._classes[other].open, found.dense, found.minus, found.plus
+        own_ip = self._own_ip
+        rows = []
+        for i in range(start, stop):
+            c = class_of[i]
+            row = (everything if c < 0 else sets[c]) & (
+                open_ | (dense & ~minus.get(i, 0)) | plus.get(i, 0)
+            )
+            if i in own_ip:
+                bit = 1 << i
+                row = row | bit if self._itself(i, port) else row & ~bit
+            rows.append(row)
+        return rows
+
     def _itself(self, position: int, port: int) -> bool:
         key = (position, port)
         found = self._own_ip_allowed.get(key)

@@ -141,14 +141,12 @@ def _rows(side: SideSets, chunk: tuple[int, int, int], outside: int) -> list[int
     p, start, stop = chunk
     loop = side.cluster.options.loopback_allowed and not side.cluster.representative
     pods = len(side.cluster.pods)
-    rows = []
-    for i in range(start, stop):
-        row = side.flows(_EGRESS, i, p)
+    rows = side.flows_range(_EGRESS, p, start, stop)
+    for at, i in enumerate(range(start, stop)):
         if loop and i < pods:  # Options.loopback_allowed: a pod reaches itself
-            row |= 1 << i
+            rows[at] |= 1 << i
         if outside >> i & 1:
-            row &= ~outside
-        rows.append(row)
+            rows[at] &= ~outside
     return rows
 
 

@@ -1,6 +1,6 @@
 """The side sets hold the matrix's verdicts one side at a time: on random clusters, a flow is in
-both endpoints' sides exactly when the matrix allows it, and `allowed_by` is `allows` read the
-other way round (its dense and sparse storage alike)."""
+both endpoints' sides exactly when the matrix allows it, `allowed_by` is `allows` read the
+other way round (its dense and sparse storage alike), and `flows_range` is `flows` of each."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ def test_both_sides_agree_exactly_when_the_matrix_allows(docs: list[dict[str, An
                 assert by == sum(1 << j for j in everyone if sides.allows(direction, j, p) >> i & 1)
                 into = sides.flows(opposite(direction), i, p)
                 assert into == sides.allows(opposite(direction), i, p) & by
+        for direction in DIRECTIONS:
+            for start in (0, len(everyone) // 2):
+                expected = [sides.flows(direction, i, p) for i in range(start, len(everyone))]
+                assert sides.flows_range(direction, p, start, len(everyone)) == expected
 
 
 def test_endpoints_left_out_by_several_wide_rules_are_left_out_by_each() -> None:
