@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from functools import lru_cache
 
 from reachability.model import IPAddress, IPNetwork
@@ -41,6 +42,14 @@ def address_text(text: str) -> str:
     if _CANONICAL_IPV4.fullmatch(text):
         return text
     return str(parse_ip(text))
+
+
+def address_value(text: str) -> IPAddress:
+    """`ipaddress.ip_address` of an address as `address_text` writes it, canonical IPv4 read
+    without `ipaddress`'s octet-by-octet parsing (the engine reads every pod IP back)."""
+    if _CANONICAL_IPV4.fullmatch(text):
+        return ipaddress.IPv4Address(int.from_bytes(socket.inet_aton(text), "big"))
+    return ipaddress.ip_address(text)
 
 
 @lru_cache(maxsize=4096)

@@ -18,10 +18,10 @@ ClusterNetworkPolicy subjects and peers are `tiers` (`_tier_sets.py`), on the sa
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from kubefacts.api import DIRECTIONS, Direction
+from reachability._addresses import address_value
 from reachability._bits import positions
 from reachability._ports import spec_admits
 from reachability._tier_sets import TierSets
@@ -82,7 +82,7 @@ class ClusterIndex:
         matches_pods = cluster.options.ipblock_matches_pods
         for i, endpoint in enumerate(self.endpoints):
             if isinstance(endpoint, ExternalIP):
-                addresses.append((i, ipaddress.ip_address(endpoint.ip)))
+                addresses.append((i, address_value(endpoint.ip)))
                 continue
             if endpoint.host_network:
                 self.host_network_bits |= 1 << i
@@ -93,7 +93,7 @@ class ClusterIndex:
                 groups = self._groups.setdefault(ns, {})
                 groups[endpoint.labels] = groups.get(endpoint.labels, 0) | bit
             if endpoint.host_network or matches_pods:
-                addresses.extend((i, ipaddress.ip_address(ip)) for ip in endpoint.ips)
+                addresses.extend((i, address_value(ip)) for ip in endpoint.ips)
         self._addresses = addresses
 
         self._pod_selector_memo: dict[tuple[LabelSelector, str], int] = {}
@@ -366,9 +366,7 @@ class ClusterIndex:
             return self.peer_admits_at(peer, policy_namespace, i)
         if not isinstance(endpoint, ExternalIP):
             raise UnknownEndpoint(f"{endpoint.id} is not a pod of this cluster")
-        return peer.ip_block is not None and peer.ip_block.contains(
-            ipaddress.ip_address(endpoint.ip)
-        )
+        return peer.ip_block is not None and peer.ip_block.contains(address_value(endpoint.ip))
 
 
 def cluster_index(cluster: Cluster) -> ClusterIndex:

@@ -9,10 +9,10 @@ host-network pod. Memoized per index, like the NetworkPolicy sets beside them.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING
 
 from kubefacts.api import Direction
+from reachability._addresses import address_value
 from reachability._ports import cluster_ports_admit
 from reachability.cluster_policy import ClusterPeer
 from reachability.model import Endpoint, ExternalIP, IPAddress, Pod
@@ -82,7 +82,7 @@ class TierSets:
             return bool(self.rule_bits(policy_position, direction, rule_position) >> i & 1)
         if not isinstance(endpoint, ExternalIP):
             raise UnknownEndpoint(f"{endpoint.id} is not a pod of this cluster")
-        address = ipaddress.ip_address(endpoint.ip)
+        address = address_value(endpoint.ip)
         rule = self.index.cluster.cluster_policies[policy_position].rules(direction)[rule_position]
         return any(
             address.version == network.version and address in network
@@ -96,7 +96,7 @@ class TierSets:
             found: list[tuple[int, IPAddress]] = []
             for i, endpoint in enumerate(self.index.endpoints):
                 texts = (endpoint.ip,) if isinstance(endpoint, ExternalIP) else endpoint.ips
-                found.extend((i, ipaddress.ip_address(ip)) for ip in texts)
+                found.extend((i, address_value(ip)) for ip in texts)
             self._every_address = found
         return self._every_address
 

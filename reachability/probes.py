@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Iterator, Sequence, Set
 
+from reachability._addresses import address_value
 from reachability.cluster_policy import ClusterNetworkPolicy, ClusterPeer, ClusterPort
 from reachability.model import (
     IPAddress,
@@ -82,7 +83,7 @@ def probe_externals(policies: Iterable[AnyPolicy], pods: Iterable[Pod] = ()) -> 
     none of them an address of `pods` (the matrix asks about a pod's address as that pod, so an
     "external" probe there would be refused; a block that holds only pod addresses is probed
     through those pods)."""
-    owned = {ipaddress.ip_address(ip) for pod in pods for ip in pod.ips}
+    owned = {address_value(ip) for pod in pods for ip in pod.ips}
     found: set[IPAddress] = set()
     for block in dict.fromkeys(_ip_blocks(policies)):  # the same block in every environment
         cidr, excepts = block.cidr, block.except_
