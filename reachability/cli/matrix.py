@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cluster = load_cluster(args)
-    result = matrix(cluster, args.ports or [(80, "TCP")], args.externals)
+    result = matrix(cluster, args.ports or [(80, "TCP")], args.externals, parallel=True)
     sys.stdout.write(RENDERERS[args.format](result, cluster.representative))
     return 0
 
