@@ -86,9 +86,11 @@ class Matrix:
 
 
 PARALLEL_ENDPOINTS = 20_000
-"""From this many endpoints on, `parallel` matrix shares its ports' rows with a forked child
-(seconds of work: at 50,000 endpoints, four ports' rows take 4 s). Below it, the fork of a
-large heap and the pages it copies as both sides touch it cost about what a second CPU saves."""
+"""From this many endpoints on (about 4,000 environments), `parallel` matrix shares its ports'
+rows with a forked child: there they take seconds (4 s at 50,000 endpoints, four ports). Below,
+the gain is a fraction of a second at most (at 5,000 endpoints the rows took 0.57 s alone and
+0.41-0.65 s shared, the second CPU not always free) for a child that copies every page of the
+heap both processes touch."""
 
 
 def matrix(
