@@ -207,18 +207,24 @@ class SideSets:
         """The peers the policy's `direction` rules admit on ports[port] for the endpoint at
         `position` (a pod it selects): egress ports resolve on each destination, ingress ones on
         this pod. Whether the policy isolates the pod is `isolating`'s question."""
+        return self._admits_per_port(policy_position, direction, position)[port]
+
+    def _admits_per_port(
+        self, policy_position: int, direction: Direction, position: int
+    ) -> tuple[int, ...]:
+        """`admits` on each port."""
         if direction == _INGRESS and self._named[policy_position]:
             target = self.endpoints[position]
             key: tuple[object, ...] = (policy_position, getattr(target, "ports", ()))
             found = self._named_admits.get(key)
             if found is None:
                 found = self._named_admits[key] = self._per_port(policy_position, direction, target)
-            return found[port]
+            return found
         plain = self._admits[direction]
         found = plain.get(policy_position)
         if found is None:
             found = plain[policy_position] = self._per_port(policy_position, direction, None)
-        return found[port]
+        return found
 
     def _per_port(
         self, policy_position: int, direction: Direction, target: Endpoint | None
@@ -258,23 +264,33 @@ class SideSets:
     def _class_sets(self, direction: Direction, port: int) -> tuple[int, ...]:
         found = self._sets.get((direction, port))
         if found is None:
-            classes = self._classes[direction]
-            number, protocol = self.ports[port]
-            sets = []
-            for c, admitted in enumerate(self._class_admits(direction, port)):
-                bits = 0
-                for each in admitted:
-                    bits |= each
-                tiers = classes.tiers[c]
-                if tiers:
-                    target = self.endpoints[classes.first[c]] if direction == _INGRESS else None
-                    isolated = bits if classes.selecting[c] else None
-                    bits = tiered_peers(
+            self._all_class_sets(direction)
+            found = self._sets[(direction, port)]
+        return found
+
+    def _all_class_sets(self, direction: Direction) -> None:
+        """Every class's set on every port at once: each policy's sets come per port already,
+        and the ports' questions come together (every probed port is asked about)."""
+        classes = self._classes[direction]
+        ports = range(len(self.ports))
+        per_port: list[list[int]] = [[] for _ in ports]
+        admits = self._admits_per_port
+        for c, (chosen, first) in enumerate(zip(classes.selecting, classes.first, strict=True)):
+            bits = [0] * len(per_port)
+            for k in chosen:
+                bits = [a | b for a, b in zip(bits, admits(k, direction, first), strict=True)]
+            tiers = classes.tiers[c]
+            if tiers:
+                target = self.endpoints[first] if direction == _INGRESS else None
+                for p, (number, protocol) in enumerate(self.ports):
+                    isolated = bits[p] if chosen else None
+                    bits[p] = tiered_peers(
                         self._index, direction, tiers, target, number, protocol, isolated
                     )
-                sets.append(bits)
-            found = self._sets[(direction, port)] = tuple(sets)
-        return found
+            for p in ports:
+                per_port[p].append(bits[p])
+        for p in ports:
+            self._sets[(direction, p)] = tuple(per_port[p])
 
     def _class_admits(self, direction: Direction, port: int) -> tuple[tuple[int, ...], ...]:
         found = self._per_policy.get((direction, port))
