@@ -94,10 +94,16 @@ def test_while_the_child_is_busy_this_process_works_too() -> None:
     assert [square for square, _ in again] == [i * i for i in items[:5]]
 
 
+def slower_in_the_child(item: int) -> tuple[int, int]:
+    if os.getpid() != PARENT:
+        time.sleep(0.01)
+    return item * item, os.getpid()
+
+
 def test_without_taking_on_this_process_waits_for_the_child() -> None:
     """For work that would cost this process more than waiting (state only the child builds)."""
     items = list(range(3 * _ahead.BATCH))
-    with _ahead.Ahead(slow_in_the_child, takes_on=False) as ahead:
+    with _ahead.Ahead(slower_in_the_child, takes_on=False) as ahead:
         found = list(ahead.map(items))
     assert [square for square, _ in found] == [i * i for i in items]
     assert all(pid != PARENT for _, pid in found)
