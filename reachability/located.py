@@ -26,14 +26,20 @@ a third as much to pickle and unpickle: read them with `line_in`."""
 
 
 def line_in(lines: dict[Any, int] | tuple[int, ...], container: Any, step: Any = None) -> int:
-    """The line of `container` (step None) or of its key or item `step`, from its `lines`."""
+    """The line of `container` (step None) or of its key or item `step`, from its `lines`;
+    KeyError for a step it does not have, in either form."""
     if isinstance(lines, dict):
         return lines[step]
     if step is None:
         return lines[0]
     if container.__class__ is list:
+        if step.__class__ is not int or not 0 <= step < len(lines) - 1:
+            raise KeyError(step)
         return lines[1 + step]
-    return lines[1 + list(container).index(step)]
+    for at, key in enumerate(container, 1):
+        if key == step:
+            return lines[at]
+    raise KeyError(step)
 
 
 def compact(lines: dict[Any, int], container: Any) -> dict[Any, int] | tuple[int, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
@@ -42,3 +43,16 @@ def test_lines_that_are_not_each_keys_in_order_stay_as_they_are() -> None:
     assert compact({None: 4, 0: 5, 1: 6}, ["x", "y"]) == (4, 5, 6)
     assert line_in((4, 5, 6), ["x", "y"], 1) == 6
     assert line_in((7, 8, 9), {"a": 1, "b": 2}, "b") == 9
+
+
+def test_a_step_the_container_lacks_is_a_key_error_in_either_form() -> None:
+    items, mapping = ["x", "y"], {"a": 1}
+    as_dicts = {None: 4, 0: 5, 1: 6}, {None: 1, "a": 2}
+    for container, noted in zip((items, mapping), as_dicts, strict=True):
+        sent = compact(noted, container)
+        assert isinstance(sent, tuple)
+        missing = (-1, -2, 2, "zz", 0.5) if container is items else ("zz", 0, "A")
+        for step in missing:
+            for form in (noted, sent):
+                with pytest.raises(KeyError):
+                    line_in(form, container, step)
