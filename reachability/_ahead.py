@@ -75,22 +75,29 @@ class Ahead:
         self._connection: Connection | None = None
         self._process: Any = None  # None: not started yet; False: gone, not to start again
         self._next: Next = None
+        self._unread = False  # a map's results the child may still be sending
 
     def map(self, items: Sequence[Any]) -> Iterator[Any]:
         """`work(item)` for each item, in order: computed by the child, which starts on them at
         once (this process may do other work meanwhile), or here from the first item the child
-        has not answered when it is gone."""
+        has not answered when it is gone. Before the last map's results were read to their end
+        the child may still be on its items: it is ended, and this map's work done here."""
+        if self._unread:
+            self.close()
         connection = self._connection if self._process is not None else self._start()
         if connection is not None:
             self._next.value = 0  # the child is idle between maps
             try:
                 connection.send(list(items))
+                self._unread = True
             except OSError:
                 self.close()
                 connection = None
-        return self._results(items, connection)
+        return self._results(items, connection, self._next)
 
-    def _results(self, items: Sequence[Any], connection: Connection | None) -> Iterator[Any]:
+    def _results(
+        self, items: Sequence[Any], connection: Connection | None, shared: Next
+    ) -> Iterator[Any]:
         done: dict[int, Any] = {}  # results not yet yielded, by position
         next_up = 0
         if connection is not None:
@@ -104,13 +111,14 @@ class Ahead:
                         self._takes_on
                         and next_up < len(items)
                         and not connection.poll()
-                        and (taken := self._take(len(items))) is not None
+                        and (taken := _take(shared, len(items))) is not None
                     ):
                         done[taken] = self._here(items[taken])
                     elif isinstance(batch := connection.recv(), _Failed):
                         break
                     elif batch is None:
                         finished = True
+                        self._unread = False
                     else:
                         for position, result in batch:
                             if position >= next_up:  # taken by both: the first result counts
@@ -118,19 +126,11 @@ class Ahead:
             except (EOFError, OSError):
                 pass
             finally:  # also when the caller stops early: the child's answers are then unread
-                if not finished:
+                if not finished and self._connection is connection:
                     self.close()
         for position in range(next_up, len(items)):
             found = done.pop(position, _MISSING)
             yield self._here(items[position]) if found is _MISSING else found
-
-    def _take(self, count: int) -> int | None:
-        """The next item no one has taken, now ours (perhaps the child's too); None at the end."""
-        position: int = self._next.value
-        if position >= count:
-            return None
-        self._next.value = position + 1
-        return position
 
     def close(self) -> None:
         """End the child (it ends by itself too, with this process); later work is done here.
@@ -142,6 +142,7 @@ class Ahead:
             self._process.kill()
             self._process.join()
         self._process = False
+        self._unread = False
 
     def __enter__(self) -> Ahead:
         return self
@@ -172,6 +173,16 @@ class Ahead:
         there.close()
         self._connection, self._process, self._next = here, process, shared
         return here
+
+
+def _take(shared: Next, count: int) -> int | None:
+    """The next item no one has taken, now this process's (perhaps the child's too); None at
+    the end."""
+    position: int = shared.value
+    if position >= count:
+        return None
+    shared.value = position + 1
+    return position
 
 
 _MISSING = object()

@@ -6,6 +6,7 @@ give without it: the same clusters, problems, lines and shared parses."""
 from __future__ import annotations
 
 import importlib
+import itertools
 import multiprocessing
 import os
 import subprocess
@@ -168,6 +169,17 @@ def test_stopping_early_ends_the_child_and_later_work_is_done_here() -> None:
         results.close()  # type: ignore[attr-defined]
         after = list(ahead.map([3]))
     assert [(square, pid) for square, _, pid in after] == [(9, PARENT)]
+
+
+def test_a_map_before_the_last_was_read_to_its_end_gives_its_own_results() -> None:
+    """The child may still be on the earlier list, or its end not read: the new map's results
+    must be the new items', and so must the next map's."""
+    with _ahead.Ahead(Counting()) as ahead:
+        first = ahead.map(list(range(20)))
+        assert [square for square, _, _ in itertools.islice(first, 5)] == [0, 1, 4, 9, 16]
+        assert [square for square, _, _ in ahead.map([10, 11])] == [100, 121]
+        assert [square for square, _, _ in ahead.map([12])] == [144]
+        assert [square for square, _, _ in first] == [i * i for i in range(5, 20)]
 
 
 def test_output_written_before_the_child_starts_is_written_once() -> None:
