@@ -68,12 +68,19 @@ def _disconnected(
     denied = real = 0
     which: set[str] = set()
     missing: dict[int, int] = {}
+    # A namespace's pods are one range (a cluster sorts its pods by namespace), host-network
+    # ones aside: every probed port's flows of the range, read at once.
     low = min(positions, default=0)
     high = max(positions, default=-1) + 1
-    reached = [0] * (high - low)  # every probed port's flows, of the pods low..high
-    for p in range(len(sides.ports)):
-        for at, row in enumerate(sides.flows_range(EGRESS, p, low, high)):
-            reached[at] |= row
+    reached = [0] * (high - low)
+    if high - low <= 2 * len(positions):
+        for p in range(len(sides.ports)):
+            for at, row in enumerate(sides.flows_range(EGRESS, p, low, high)):
+                reached[at] |= row
+    else:
+        for i in positions:
+            for p in range(len(sides.ports)):
+                reached[i - low] |= sides.flows(EGRESS, i, p)
     for i in positions:
         bit = 1 << i
         connected = (bit if analysis.loopback else 0) | reached[i - low]

@@ -195,3 +195,15 @@ def test_dns_verdict_towards_the_dns_pod_the_pods_reach() -> None:
     found = list(dns.dns_findings(analysis))
     assert [(f.id, f.field) for f in found] == [("NP003", "spec.egress[0].ports")]
     assert found == list(dns_reference.dns_findings(analysis))
+
+
+def test_a_namespace_whose_pods_lie_apart_gives_the_per_pair_findings() -> None:
+    """Host-network pods sorted between a namespace's others: the pods are not one range."""
+    docs = [
+        pod("x", name, {"app": name}, [f"10.0.0.{i + 1}"], host_network=name in "bcd")
+        for i, name in enumerate("abcde")
+    ]
+    docs.append(netpol("x", "deny", {}, policy_types=["Ingress", "Egress"]))
+    assert_same_findings(from_manifests(docs))
+    found = list(isolation.intra_namespace(analyse(from_manifests(docs), LintOptions())))
+    assert [f.id for f in found] == ["NP006"]
