@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import os
 import sys
@@ -64,6 +65,16 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+@functools.cache
+def _parser_for(table: tuple[Command, ...], named: frozenset[str]) -> argparse.ArgumentParser:
+    """`build_parser` for an argv naming the commands `named`, built once per process and
+    command `table` (the COMMANDS that build_parser reads, so a replaced table gets its own).
+    Parsing leaves a parser as it was, and no command changes the values it is given; building
+    one (argparse formats and translates each option as it is added) cost more than a small
+    command's own work where `main` runs many times in one process, as in the tests."""
+    return build_parser(sorted(named))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # A command builds a large, acyclic heap and exits: the cyclic collector would only rescan
     # it again and again (a third of the CPU at K=3000 environments), so it is off meanwhile.
@@ -96,7 +107,8 @@ def console() -> NoReturn:
 def _run(argv: Sequence[str] | None) -> int:
     try:
         arguments = sys.argv[1:] if argv is None else argv
-        args = build_parser(arguments).parse_args(arguments)
+        named = frozenset(c.name for c in COMMANDS).intersection(arguments)
+        args = _parser_for(COMMANDS, named).parse_args(arguments)
         return args.run(args)
     except ManifestError as error:
         for problem in error.problems:

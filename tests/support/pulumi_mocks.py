@@ -8,15 +8,18 @@ RegisterResourceRequest, because ``MockResourceArgs`` does not expose the resour
 
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks
+from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import get_root_resource, reset_options
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -108,6 +111,20 @@ class _RecordingMonitor(mocks.MockMonitor):
         return response
 
 
+@contextlib.contextmanager
+def _no_stack_traces() -> Iterator[None]:
+    """Registrations without the caller's stack trace (and so without a source position): the
+    SDK extracts the whole Python stack, reading each frame's source line, for every resource
+    it registers, only to send it to the engine; no mock reads it, and under pytest and
+    hypothesis the stack is deep (~2 CPU-s of the suite's program runs)."""
+    extract = sdk_resource._get_stack_trace
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = extract
+
+
 def _whole_numbers(value: Any) -> Any:
     """Protobuf carries every number as a double (53 -> 53.0); the provider sends JSON, where a
     whole double is an integer again. Undo it so the inputs read as the Kubernetes object."""
@@ -141,16 +158,17 @@ def run_under_mocks(
     pulumi.runtime.set_all_config(dict(config or {}), [])
     root = get_root_resource()
     error: BaseException | None = None
-    try:
-        _sync_await(run_pulumi_func(program))
-    except Exception as caught:
-        if raise_errors:
-            raise
-        error = caught
-    outputs = {
-        key: _sync_await(pulumi.Output.from_input(value).future())
-        for key, value in getattr(root, "outputs", {}).items()
-    }
+    with _no_stack_traces():
+        try:
+            _sync_await(run_pulumi_func(program))
+        except Exception as caught:
+            if raise_errors:
+                raise
+            error = caught
+        outputs = {
+            key: _sync_await(pulumi.Output.from_input(value).future())
+            for key, value in getattr(root, "outputs", {}).items()
+        }
     # Registrations arrive concurrently; their order carries no meaning.
     resources = tuple(sorted(monitor.registrations, key=lambda resource: resource.urn))
     return Run(resources=resources, outputs=outputs, error=error)

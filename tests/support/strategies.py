@@ -23,20 +23,19 @@ from tests.support.builders import (
     namespace,
     netpol,
     np_port,
-    peer,
     pod,
-    selector,
+)
+from tests.support.menus import (
+    branches_st,
+    labels_st,
+    omitted_or_list_st,
+    peer_st,
+    selector_st,
+    sequence_st,
+    sequences_menu,
 )
 
 EXPRESSION_VALUES = ["web", "db", "api", "front", "back", "red", "dev"]
-
-
-def _labels_st(values: Mapping[str, list[str]]) -> Any:
-    from hypothesis import strategies as st
-
-    return st.fixed_dictionaries(
-        {}, optional={k: st.sampled_from(v) for k, v in sorted(values.items())}
-    )
 
 
 def _selector_st(
@@ -44,26 +43,7 @@ def _selector_st(
 ) -> Any:
     """A LabelSelector dict: empty, one matchLabels pair, one expression, or labels plus up to
     two expressions (every operator), on the keys of `values` and a key no label carries."""
-    from hypothesis import strategies as st
-
-    keys = [*sorted(values), "missing"]
-    expr = st.one_of(
-        st.tuples(
-            st.sampled_from(keys),
-            st.sampled_from(["In", "NotIn"]),
-            st.lists(st.sampled_from(expression_values), min_size=1, max_size=2, unique=True),
-        ),
-        st.tuples(st.sampled_from(keys), st.sampled_from(["Exists", "DoesNotExist"]), st.just(())),
-    )
-    one_label = st.sampled_from(sorted(values)).flatmap(
-        lambda k: st.sampled_from(values[k]).map(lambda v: {k: v})
-    )
-    return st.one_of(
-        st.just({}),
-        st.builds(selector, one_label),
-        st.builds(selector, st.just(None), st.lists(expr, min_size=1, max_size=1)),
-        st.builds(selector, _labels_st(values), st.lists(expr, max_size=2)),
-    )
+    return selector_st(values, expression_values)
 
 
 def cluster_strategy(
@@ -94,59 +74,41 @@ def cluster_strategy(
         ("sctp", 9090, "SCTP"),
     ]
 
-    cidrs = st.sampled_from(
-        [
-            ("10.1.0.0/24", ()),
-            ("10.1.0.0/24", ("10.1.0.0/28",)),
-            ("10.1.0.16/28", ()),
-            ("0.0.0.0/0", ("10.0.0.0/8",)),
-            ("0.0.0.0/0", ()),
-            ("93.184.216.0/24", ()),
-            ("fd00::/8", ()),
-            *(
-                [("10.1.0.10/32", ()), ("10.1.0.13/32", ()), ("10.1.0.9/8", ()), ("10.1.0.0/8", ())]
-                if pod_ip_blocks
-                else []
-            ),
-        ]
-    )
-    peer_st = st.one_of(
-        st.builds(lambda s: peer(pods=s), _selector_st(label_values)),
-        st.builds(lambda s: peer(namespaces=s), _selector_st(ns_label_values)),
-        st.builds(
-            lambda a, b: peer(pods=a, namespaces=b),
-            _selector_st(label_values),
-            _selector_st(ns_label_values),
+    cidrs = [
+        ("10.1.0.0/24", ()),
+        ("10.1.0.0/24", ("10.1.0.0/28",)),
+        ("10.1.0.16/28", ()),
+        ("0.0.0.0/0", ("10.0.0.0/8",)),
+        ("0.0.0.0/0", ()),
+        ("93.184.216.0/24", ()),
+        ("fd00::/8", ()),
+        *(
+            [("10.1.0.10/32", ()), ("10.1.0.13/32", ()), ("10.1.0.9/8", ()), ("10.1.0.0/8", ())]
+            if pod_ip_blocks
+            else []
         ),
-        st.builds(lambda c: peer(cidr=c[0], except_=c[1]), cidrs),
-    )
-    port_st = st.one_of(
-        st.builds(
-            np_port,
-            st.sampled_from([80, 53, 8080, 9090]),
-            st.sampled_from([None, "TCP", "UDP", "SCTP"]),
-        ),
-        st.builds(
-            np_port,
-            st.sampled_from(["http", "dns", "dns-tcp", "metrics", "sctp"]),
-            st.sampled_from([None, "TCP", "UDP", "SCTP"]),
-        ),
-        st.builds(lambda p: np_port(80, "TCP", p), st.sampled_from([80, 81, 9090])),
-        st.builds(lambda proto: np_port(None, proto), st.sampled_from(["TCP", "UDP"])),
-    )
-    maybe_peers = st.one_of(st.just(OMIT), st.lists(peer_st, max_size=2))
-    maybe_ports = st.one_of(st.just(OMIT), st.lists(port_st, max_size=2))
+    ]
+    # Each piece is drawn from a menu of its values (tests/support/menus.py says why), the
+    # strategies built once and drawn from for every example.
+    peers = peer_st(_selector_st(label_values), _selector_st(ns_label_values), cidrs)
+    protocols = [None, "TCP", "UDP", "SCTP"]
+    port_st = branches_st(
+        [(n, proto) for n in (80, 53, 8080, 9090) for proto in protocols],
+        [(n, proto) for n in ("http", "dns", "dns-tcp", "metrics", "sctp") for proto in protocols],
+        [(80, "TCP", end) for end in (80, 81, 9090)],
+        [(None, "TCP"), (None, "UDP")],
+    ).map(lambda args: np_port(*args))
+    maybe_peers = omitted_or_list_st(peers, max_size=2)
+    maybe_ports = omitted_or_list_st(port_st, max_size=2)
     rule_st = st.tuples(maybe_peers, maybe_ports)
-    maybe_rules = st.one_of(st.just(OMIT), st.lists(rule_st, max_size=2))
-    # Built once, drawn from for every example: building a strategy costs hypothesis more than
-    # drawing from it, and the same strategies give the same examples.
+    maybe_rules = omitted_or_list_st(rule_st, max_size=2)
     namespace_count = st.integers(2, 3)
     namespace_of = {n: st.sampled_from(ns_names[:n]) for n in (2, 3)}
-    namespace_labels = _labels_st(ns_label_values)
+    namespace_labels = labels_st(ns_label_values)
     pod_count = st.integers(1, max_pods)
-    pod_ports = st.lists(st.sampled_from(port_menu), max_size=3, unique_by=lambda p: p[0])
+    pod_ports = sequence_st(port_menu, 3, key=lambda p: p[0])
     one_in_ten = st.integers(0, 9)
-    pod_labels = _labels_st(label_values)
+    pod_labels = labels_st(label_values)
     policy_count = st.integers(0, max_policies)
     policy_types = st.sampled_from([OMIT, ["Ingress"], ["Egress"], ["Ingress", "Egress"]])
     pod_selector = _selector_st(label_values)
@@ -213,22 +175,17 @@ def policy_set_strategy(*, max_policies: int = 5) -> Any:
     namespace_selector = _selector_st(
         NAMESPACE_SELECTOR_VALUES, ["red", "blue", "dev", "alpha", "kube-system", "audit"]
     )
-    peer_st = st.one_of(
-        st.builds(lambda s: peer(pods=s), pod_selector),
-        st.builds(lambda s: peer(namespaces=s), namespace_selector),
-        st.builds(lambda a, b: peer(pods=a, namespaces=b), pod_selector, namespace_selector),
-        st.just(peer(cidr="0.0.0.0/0", except_=["10.0.0.0/8"])),
-    )
-    port_st = st.sampled_from([np_port(80), np_port(53, "UDP"), np_port("http"), np_port(443)])
+    # Built once, from menus (see cluster_strategy).
+    peers = peer_st(pod_selector, namespace_selector, [("0.0.0.0/0", ("10.0.0.0/8",))])
+    ports = st.sampled_from([(80,), (53, "UDP"), ("http",), (443,)]).map(lambda a: np_port(*a))
     rule_st = st.tuples(
-        st.one_of(st.just(OMIT), st.lists(peer_st, min_size=1, max_size=3)),
-        st.one_of(st.just(OMIT), st.lists(port_st, min_size=1, max_size=2)),
+        omitted_or_list_st(peers, min_size=1, max_size=3),
+        omitted_or_list_st(ports, min_size=1, max_size=2),
     )
-    rules_st = st.one_of(st.just(OMIT), st.lists(rule_st, max_size=2))
-    # Built once (see cluster_strategy).
+    rules_st = omitted_or_list_st(rule_st, max_size=2)
     namespace_count = st.integers(1, 3)
     namespace_of = {n: st.sampled_from(POLICY_NAMESPACES[:n]) for n in (1, 2, 3)}
-    labels = _labels_st({"team": ["red", "blue"], "env": ["dev", "prod"]})
+    labels = labels_st({"team": ["red", "blue"], "env": ["dev", "prod"]})
     policy_count = st.integers(1, max_policies)
     policy_types = st.sampled_from([OMIT, ["Ingress"], ["Egress"], ["Ingress", "Egress"]])
 
@@ -260,9 +217,9 @@ def concrete_pods_strategy(*, max_pods: int = 6) -> Any:
     from hypothesis import strategies as st
 
     values = ["web", "db", "api", "front", "back", "zzz"]
-    pod_labels = _labels_st({key: values for key in ("app", "tier", "missing", "extra")})
+    pod_labels = labels_st({key: values for key in ("app", "tier", "missing", "extra")})
     ns_values = ["red", "blue", "dev", "prod", "zzz"]
-    ns_labels = _labels_st({key: ns_values for key in ("team", "env", "extra")})
+    ns_labels = labels_st({key: ns_values for key in ("team", "env", "extra")})
     names = [*POLICY_NAMESPACES, "kube-system", "audit", "zeta", "omega"]
     return st.lists(
         st.tuples(st.sampled_from(names), ns_labels, pod_labels), min_size=1, max_size=max_pods
@@ -306,41 +263,45 @@ def cnp_strategy(
 
     pod_sel = _selector_st(CNP_POD_LABELS)
     ns_sel = _selector_st(CNP_NAMESPACE_LABELS, [*EXPRESSION_VALUES, "alpha", "gamma"])
-    maybe_ns = st.one_of(st.just(OMIT), ns_sel)
-    namespaces = st.builds(cnp_namespaces, ns_sel)
-    pods = st.builds(cnp_pods, pod_sel, maybe_ns)
-    ingress_peer = st.one_of(namespaces, pods)
-    egress_peer = st.one_of(
-        namespaces,
-        pods,
-        st.lists(st.sampled_from(CNP_NETWORKS), min_size=1, max_size=2, unique=True).map(
-            lambda cidrs: cnp_networks(*cidrs)
-        ),
-        st.just(cnp_nodes()),
+    networks = branches_st(*sequences_menu(CNP_NETWORKS, 2)[1:])
+    # Peer shapes: 0 namespaces, 1 pods (every namespace), 2 pods (namespaceSelector), 3
+    # networks, 4 nodes. Subjects and ingress peers: namespaces or pods, half of the time each;
+    # egress peers: namespaces, pods, networks or nodes, a quarter each (as one_of drew them).
+    subject_shape = st.sampled_from([0, 0, 1, 2])
+    egress_shape = st.sampled_from([0, 0, 1, 2, 3, 3, 4, 4])
+
+    def cnp_peer(draw: Any, shape: int) -> Doc:
+        if shape == 0:
+            return cnp_namespaces(draw(ns_sel))
+        if shape < 3:
+            return cnp_pods(draw(pod_sel), draw(ns_sel) if shape == 2 else OMIT)
+        if shape == 3:
+            return cnp_networks(*draw(networks))
+        return cnp_nodes()
+
+    @st.composite
+    def subject_st(draw: Any) -> Doc:
+        return cnp_peer(draw, draw(subject_shape))
+
+    protocol_names = ["TCP", "UDP", "SCTP"]
+    numbers = [(proto, n) for proto in protocol_names for n in (53, 80, 8080, 9090)]
+    ranges = [
+        (proto, *r)
+        for proto in protocol_names
+        for r in [(50, 90), (53, 9090), (8080, 8081), (1, 65535)]
+    ]
+    names = [(name,) for name in CNP_PORT_NAMES]
+    numeric = branches_st(numbers, ranges).map(_cnp_protocol)
+    any_protocols = omitted_or_list_st(
+        branches_st(numbers, ranges, names).map(_cnp_protocol), min_size=1, max_size=2
     )
-    numeric = st.one_of(
-        st.builds(
-            cnp_port,
-            st.sampled_from(["TCP", "UDP", "SCTP"]),
-            st.sampled_from([53, 80, 8080, 9090]),
-        ),
-        st.builds(
-            lambda proto, r: cnp_port(proto, r[0], r[1]),
-            st.sampled_from(["TCP", "UDP", "SCTP"]),
-            st.sampled_from([(50, 90), (53, 9090), (8080, 8081), (1, 65535)]),
-        ),
+    numeric_protocols = omitted_or_list_st(numeric, min_size=1, max_size=2)
+    action_and_name = st.sampled_from(
+        [(action, name) for name in (None, "r") for action in ("Accept", "Deny", "Pass")]
     )
-    named = st.builds(cnp_named_port, st.sampled_from(CNP_PORT_NAMES))
-    any_protocols = st.one_of(
-        st.just(OMIT), st.lists(st.one_of(numeric, named), min_size=1, max_size=2)
-    )
-    numeric_protocols = st.one_of(st.just(OMIT), st.lists(numeric, min_size=1, max_size=2))
-    action = st.sampled_from(["Accept", "Deny", "Pass"])
-    rule_name = st.sampled_from([None, "r"])
+    peer_count = st.integers(1, 2)
 
     # Built once, drawn from for every example (see cluster_strategy).
-    ingress_peers = st.lists(ingress_peer, min_size=1, max_size=2)
-    egress_peers = st.lists(egress_peer, min_size=1, max_size=2)
     policy_count = st.integers(min_policies, max_policies)
     priorities_of = {
         n: st.lists(
@@ -351,19 +312,21 @@ def cnp_strategy(
 
     @st.composite
     def ingress_rule_st(draw: Any) -> Doc:
-        peers = draw(ingress_peers)
-        return cnp_ingress(draw(action), peers, draw(any_protocols), name=draw(rule_name))
+        peers = [cnp_peer(draw, draw(subject_shape)) for _ in range(draw(peer_count))]
+        action, name = draw(action_and_name)
+        return cnp_ingress(action, peers, draw(any_protocols), name=name)
 
     @st.composite
     def egress_rule_st(draw: Any) -> Doc:
-        peers = draw(egress_peers)
+        peers = [cnp_peer(draw, draw(egress_shape)) for _ in range(draw(peer_count))]
         addresses = any("networks" in p or "nodes" in p for p in peers)
         protocols = draw(numeric_protocols if addresses else any_protocols)
-        return cnp_egress(draw(action), peers, protocols, name=draw(rule_name))
+        action, name = draw(action_and_name)
+        return cnp_egress(action, peers, protocols, name=name)
 
-    maybe_ingress = st.one_of(st.just(OMIT), st.lists(ingress_rule_st(), max_size=max_rules))
-    maybe_egress = st.one_of(st.just(OMIT), st.lists(egress_rule_st(), max_size=max_rules))
-    subject = st.one_of(namespaces, pods)
+    maybe_ingress = omitted_or_list_st(ingress_rule_st(), max_size=max_rules)
+    maybe_egress = omitted_or_list_st(egress_rule_st(), max_size=max_rules)
+    subject = subject_st()
     tier = st.sampled_from(["Admin", "Baseline"])
 
     @st.composite
@@ -382,6 +345,14 @@ def cnp_strategy(
         ]
 
     return build()
+
+
+def _cnp_protocol(item: tuple[Any, ...]) -> Doc:
+    """A ``protocols`` item from its menu entry: (name,), (protocol, port) or (protocol,
+    start, end)."""
+    if len(item) == 1:
+        return cnp_named_port(item[0])
+    return cnp_port(*item)
 
 
 def cluster_with_cnps_strategy(

@@ -37,7 +37,6 @@ policies are checked to be refused.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,9 +61,11 @@ from tests.support.conformance_model import (
     R,
     S,
     Table,
+    expectations_yaml,
     model,
     pod_id,
     ref,
+    tree_copy,
     write_folder,
 )
 from tests.support.conformance_model import F as FOREST
@@ -712,7 +713,7 @@ def scenario(test: str, source: str, manifests: Sequence[str], steps: Sequence[S
     for index, ((label, mutations, table), state_probes) in enumerate(
         zip(steps, probes, strict=True)
     ):
-        docs = copy.deepcopy(docs)
+        docs = tree_copy(docs)
         for mutate in mutations:
             mutate(docs)
         state = State(test, index, label, tuple(docs), table, state_probes)
@@ -1289,6 +1290,17 @@ def run_cli(*args: str | Path) -> Any:
     return run_in_process(main, *args)
 
 
+def test_the_expectations_file_is_what_yaml_writes() -> None:
+    table = STATES["CNPAdminTierEgressNodePeers/0"].table  # every endpoint, every port
+    rows = [
+        {"from": src, "to": dst, "port": port, "protocol": proto, "allowed": ok}
+        for src, dst, port, proto, ok in table.items()
+    ]
+    assert expectations_yaml(table) == dump_one(rows, sort_keys=False)
+    rows[3]["allowed"] = not rows[3]["allowed"]
+    assert expectations_yaml(table, flipped=3) == dump_one(rows, sort_keys=False)
+
+
 @pytest.mark.parametrize("key", CLI_SAMPLE)
 def test_table_through_cli_check_json(key: str, tmp_path: Path) -> None:
     state = STATES[key]
@@ -1298,7 +1310,7 @@ def test_table_through_cli_check_json(key: str, tmp_path: Path) -> None:
         for src, dst, port, proto, ok in state.table.items()
     ]
     expect_file = tmp_path / "expect.yaml"
-    expect_file.write_text(dump_one(expect, sort_keys=False))
+    expect_file.write_text(expectations_yaml(state.table))
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "json")
     assert res.returncode in (0, 1), res.stdout[-3000:] + res.stderr[-3000:]
     out = json.loads(res.stdout)
@@ -1313,10 +1325,8 @@ def test_table_through_cli_check_json(key: str, tmp_path: Path) -> None:
             want["protocol"],
         )
     # one flipped expectation: exit 1, that one reported
-    flipped = [dict(e) for e in expect]
-    idx = next(i for i, e in enumerate(flipped) if not e["allowed"]) if state.table.denied() else 0
-    flipped[idx]["allowed"] = not flipped[idx]["allowed"]
-    expect_file.write_text(dump_one(flipped, sort_keys=False))
+    idx = next(i for i, e in enumerate(expect) if not e["allowed"]) if state.table.denied() else 0
+    expect_file.write_text(expectations_yaml(state.table, flipped=idx))
     res = run_cli("check", "-f", folder, "--expect", expect_file, "--format", "json")
     assert res.returncode == 1, res.stdout[-2000:] + res.stderr[-2000:]
     out = json.loads(res.stdout)
