@@ -140,9 +140,7 @@ class SideSets:
         """The endpoints whose own `direction` side lets through the flow with this one: for
         EGRESS the sources whose egress reaches it, for INGRESS the destinations whose ingress
         admits it (`allows` transposed)."""
-        found = self._transposed.get((direction, port))
-        if found is None:
-            found = self._transposed[(direction, port)] = self._transpose(direction, port)
+        found = self._transposed_sets(direction, port)
         return (
             self._classes[direction].open
             | (found.dense & ~found.minus.get(position, 0))
@@ -168,9 +166,7 @@ class SideSets:
         class_of, everything = classes.class_of, self.everything
         sets = self._class_sets(direction, port)
         other = opposite(direction)
-        found = self._transposed.get((other, port))
-        if found is None:
-            found = self._transposed[(other, port)] = self._transpose(other, port)
+        found = self._transposed_sets(other, port)
         open_, dense, minus, plus = self._classes[other].open, found.dense, found.minus, found.plus
         own_ip = self._own_ip
         rows = []
@@ -307,6 +303,12 @@ class SideSets:
                 )
                 for chosen, first in zip(classes.selecting, classes.first, strict=True)
             )
+        return found
+
+    def _transposed_sets(self, direction: Direction, port: int) -> _Transposed:
+        found = self._transposed.get((direction, port))
+        if found is None:
+            found = self._transposed[(direction, port)] = self._transpose(direction, port)
         return found
 
     def _transpose(self, direction: Direction, port: int) -> _Transposed:
