@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from reachability import from_manifests, matrix
+from tests.support.ahead import THREE_PODS, recorded_maps
 from tests.support.strategies import cluster_strategy
 
 PORTS = [(80, "TCP"), (8080, "TCP"), (53, "UDP"), (53, "TCP"), (9090, "SCTP")]
@@ -31,20 +32,8 @@ def test_the_matrix_computed_beside_a_child_is_the_matrix(docs: list[dict[str, A
 
 
 def test_a_child_shares_the_ports_only_from_a_size_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    mapped: list[int] = []
-    real_map = rows.Ahead.map
-
-    def recording(self: Any, items: Any) -> Any:
-        mapped.append(len(items))
-        return real_map(self, items)
-
-    monkeypatch.setattr(rows.Ahead, "map", recording)
-    monkeypatch.setattr(rows, "ahead_available", lambda: True)
-    docs = [
-        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": n, "namespace": "x"}}
-        for n in ("a", "b", "c")
-    ]
-    cluster = from_manifests(docs)
+    mapped = recorded_maps(monkeypatch, rows)
+    cluster = from_manifests(THREE_PODS)
     assert matrix(cluster, PORTS, parallel=True) == matrix(cluster, PORTS)
     assert mapped == []
     monkeypatch.setattr(rows, "PARALLEL_ENDPOINTS", 3)

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from reachability import Options, from_manifests
 from reachability.diff import diff
 from tests.reachability.diff.test_fast_diff import EXTERNALS, OPTIONS, same_pods_other_policies
+from tests.support.ahead import THREE_PODS, recorded_maps
 from tests.support.strategies import cluster_strategy
 
 flows = importlib.import_module("reachability.diff.flows")
@@ -37,20 +38,8 @@ def test_the_diff_computed_beside_a_child_is_the_diff(
 
 
 def test_a_child_computes_before_only_from_a_size_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    mapped: list[int] = []
-    real_map = flows.Ahead.map
-
-    def recording(self: Any, items: Any) -> Any:
-        mapped.append(len(items))
-        return real_map(self, items)
-
-    monkeypatch.setattr(flows.Ahead, "map", recording)
-    monkeypatch.setattr(flows, "ahead_available", lambda: True)
-    docs = [
-        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": n, "namespace": "x"}}
-        for n in ("a", "b", "c")
-    ]
-    cluster = from_manifests(docs)
+    mapped = recorded_maps(monkeypatch, flows)
+    cluster = from_manifests(THREE_PODS)
     assert not diff(cluster, cluster, parallel=True).changed
     assert mapped == []
     monkeypatch.setattr(flows, "PARALLEL_ENDPOINTS", 3)
