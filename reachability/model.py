@@ -8,6 +8,8 @@ Each parsed rule, peer and port also keeps where it came from: `path`, the field
 ("spec.egress[0].to[1]"), and `written`, the entry as written (a read-only view; None for a `null`
 entry), so that tools such as lint can point at fields and quote them without walking the
 manifest again. Neither takes part in equality or hashing: the engine memoizes on these values.
+Policies of one load whose specs are written alike share their parsed rules (a spec is parsed
+once): `written` is then an entry equal to the policy's own, perhaps another policy's.
 The decoded entry itself is kept (`_entry`) and wrapped only when read: a view made for every
 entry up front would be one more object per entry for the garbage collector to traverse.
 """
