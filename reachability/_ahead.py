@@ -59,7 +59,8 @@ class Ahead:
     """A child process applying `work` (inherited through fork, with whatever state it keeps
     from one item to the next) to the items `map` is given, and this process applying `here`
     (`work` unless given) to those it takes on itself; with `takes_on=False` it takes on none
-    while the child lives (for work whose state would cost this process more than waiting).
+    while the child lives (for work whose state would cost this process more than waiting);
+    with `child=False` (work too small for one) there is none, and `map` works here, in order.
     Close it when done."""
 
     def __init__(
@@ -68,12 +69,14 @@ class Ahead:
         here: Callable[[Any], Any] | None = None,
         *,
         takes_on: bool = True,
+        child: bool = True,
     ) -> None:
         self._work = work
         self._here = work if here is None else here
         self._takes_on = takes_on
         self._connection: Connection | None = None
-        self._process: Any = None  # None: not started yet; False: gone, not to start again
+        # None: not started yet; False: none, or gone, and not to start again
+        self._process: Any = None if child else False
         self._next: Next = None
         self._unread = False  # a map's results the child may still be sending
 

@@ -109,17 +109,14 @@ def matrix(
     index = cluster_index(cluster) if not addresses else ClusterIndex(cluster, addresses)
     loopback = cluster.options.loopback_allowed and not cluster.representative
     classes = _Classes.of(index)
-    with Ahead(lambda wanted_port: _rows(index, classes, *wanted_port, loopback)) as ahead:
-        shared = (
-            parallel
-            and len(wanted) > 1
-            and len(index.endpoints) >= PARALLEL_ENDPOINTS
-            and ahead_available()
-        )
-        found = (
-            ahead.map(wanted) if shared else (_rows(index, classes, *p, loopback) for p in wanted)
-        )
-        all_rows = tuple(found)
+    shared = (
+        parallel
+        and len(wanted) > 1
+        and len(index.endpoints) >= PARALLEL_ENDPOINTS
+        and ahead_available()
+    )
+    with Ahead(lambda each: _rows(index, classes, *each, loopback), child=shared) as ahead:
+        all_rows = tuple(ahead.map(wanted))
     names = tuple(endpoint.id for endpoint in index.endpoints)
     return Matrix(names, wanted, all_rows, dict(index.position))
 

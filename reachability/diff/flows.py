@@ -7,7 +7,7 @@ ports both sides' policies name plus a default set, so every change a policy edi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kubefacts.api import Direction
@@ -120,12 +120,9 @@ def _compare(
     gained: list[Position] = []
     lost: list[Position] = []
     counts = [0, 0]
-    with Ahead(lambda chunk: _rows(old, chunk, outside), takes_on=False) as ahead:
-        beside = parallel and count >= PARALLEL_ENDPOINTS and ahead_available()
-        befores: Iterable[list[int]] = (
-            ahead.map(chunks) if beside else (_rows(old, chunk, outside) for chunk in chunks)
-        )
-        for (p, start, _), before in zip(chunks, befores, strict=True):
+    beside = parallel and count >= PARALLEL_ENDPOINTS and ahead_available()
+    with Ahead(lambda chunk: _rows(old, chunk, outside), takes_on=False, child=beside) as ahead:
+        for (p, start, _), before in zip(chunks, ahead.map(chunks), strict=True):
             after = _rows(new, (p, start, start + len(before)), outside)
             for i, (was, now) in enumerate(zip(before, after, strict=True), start):
                 counts[0] += was.bit_count()

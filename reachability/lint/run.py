@@ -107,9 +107,9 @@ def lint_cluster(
     """Every rule over a loaded cluster (`located`: what its load noted of the lines;
     `parallel`: see PARALLEL_POLICIES)."""
     analysis = analyse(cluster, options)
-    with Ahead(lambda _: tuple(shadowed(analysis))) as ahead:
-        ahead_of = parallel and len(cluster.policies) >= PARALLEL_POLICIES and ahead_available()
-        shadowing = ahead.map([None]) if ahead_of else None  # from here on, beside the rest
+    beside = parallel and len(cluster.policies) >= PARALLEL_POLICIES and ahead_available()
+    with Ahead(lambda _: tuple(shadowed(analysis)), child=beside) as ahead:
+        shadowing = ahead.map([None])  # from here on in a child, beside the rest
         found = _policy_rules(cluster)
         written = {f.obj for f in found if f.id == NP003.id}
         found += [f for f in dns_findings(analysis) if not (f.id == NP003.id and f.obj in written)]
@@ -120,7 +120,7 @@ def lint_cluster(
             *namespaces_without_default_deny(analysis),
             *tier_findings(analysis),
         ]
-        found += next(shadowing) if shadowing is not None else shadowed(analysis)
+        found += next(shadowing)
     found += rest
     ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}
     ignored.update(

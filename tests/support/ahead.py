@@ -14,13 +14,14 @@ THREE_PODS = [pod("x", name) for name in ("a", "b", "c")]
 
 
 def recorded_maps(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[int]:
-    """How many items each `Ahead.map` was given from now on; `module` is told that a child
-    is always available, so only its own size threshold decides."""
+    """How many items each `Ahead.map` with a child (`child=True`) was given from now on;
+    `module` is told that a child is always available, so only its own size threshold decides."""
     mapped: list[int] = []
     real_map = Ahead.map
 
     def recording(self: Any, items: Any) -> Any:
-        mapped.append(len(items))
+        if self._process is not False:  # a child was wanted, and has not failed
+            mapped.append(len(items))
         return real_map(self, items)
 
     monkeypatch.setattr(Ahead, "map", recording)

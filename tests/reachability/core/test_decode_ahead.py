@@ -152,6 +152,14 @@ def test_what_the_child_does_not_answer_is_done_here(work: object) -> None:
     assert all(pid == PARENT for _, pid in later), "no second child after a failure"
 
 
+def test_without_a_child_the_work_is_done_here_in_order() -> None:
+    """For callers whose work is too small for a child: the same map, nothing forked."""
+    with _ahead.Ahead(Counting(), child=False) as ahead:
+        found = list(ahead.map([1, 2, 3]))
+        assert not multiprocessing.active_children()
+    assert [(square, pid) for square, _, pid in found] == [(1, PARENT), (4, PARENT), (9, PARENT)]
+
+
 def test_an_error_here_is_raised_as_without_the_child() -> None:
     def always(item: int) -> int:
         if item == 5:
