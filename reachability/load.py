@@ -5,8 +5,9 @@ YAML files may hold several documents, and unreadable files are problems reporte
 manifest problems, not one at a time.
 
 Decoding (`decoding.py`) and parsing are each about half of a large load; with `parallel`, a
-forked child decodes the files while this process parses them (`_ahead.py`). The garbage
-collector is paused while the (acyclic) documents are built.
+forked child decodes the files while this process parses them, and decodes the next one itself
+whenever none has arrived (`_ahead.py`). The garbage collector is paused while the (acyclic)
+documents are built.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def load(
     not even decoded, and problems of the other objects go unreported.
     `located`: filled with the documents read and the lines of their keys (see Located).
     `parallel`: files of more than PARALLEL_BYTES in all are decoded by a forked child while
-    this process parses them (see `_ahead`; the CLI's choice): the same cluster, sooner."""
+    this process parses them, and by this process when none has arrived (see `_ahead`; the
+    CLI's choice): the same cluster, sooner."""
     within = None if namespaces is None else frozenset(namespaces)
     return _load(paths, options, within, located, _Shared.new(parallel=parallel, shared=False))
 

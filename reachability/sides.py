@@ -292,15 +292,9 @@ class SideSets:
         found = self._per_policy.get((direction, port))
         if found is None:
             classes = self._classes[direction]
-            admits, plain, named = self.admits, self._admits[direction], self._named
-            ingress = direction == _INGRESS
+            admits = self._admits_per_port
             found = self._per_policy[(direction, port)] = tuple(
-                tuple(
-                    admits(k, direction, first, port)
-                    if (ingress and named[k]) or k not in plain
-                    else plain[k][port]
-                    for k in chosen
-                )
+                tuple(admits(k, direction, first)[port] for k in chosen)
                 for chosen, first in zip(classes.selecting, classes.first, strict=True)
             )
         return found
