@@ -114,12 +114,17 @@ def test_what_this_process_takes_on_is_done_by_here_not_by_the_childs_work() -> 
     """`work` may keep state from one item to the next (a load's child remembers the files it
     has sent); the items taken here come out of that order, so they go to `here`."""
 
+    class CountingSlowly(Counting):
+        def __call__(self, item: int) -> tuple[int, int, int]:
+            time.sleep(0.03)  # in the child: this process takes some items meanwhile
+            return super().__call__(item)
+
     def here(item: int) -> tuple[int, int, int]:
         time.sleep(0.02)
         return item * item, 0, PARENT
 
     items = list(range(40))
-    with _ahead.Ahead(Counting(), here=here) as ahead:
+    with _ahead.Ahead(CountingSlowly(), here=here) as ahead:
         found = list(ahead.map(items))
     assert [square for square, _, _ in found] == [i * i for i in items]
     assert all(calls == 0 for _, calls, pid in found if pid == PARENT)
