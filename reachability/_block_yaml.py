@@ -19,6 +19,7 @@ generated and mutated texts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Final
 
 import yaml
@@ -82,22 +83,53 @@ class _Scalars:
 _SCALARS = _Scalars()
 
 
-def documents(text: str, lines: dict[int, dict[Any, int]] | None = None) -> list[Any] | None:
+def documents(text: str, lines: list[int] | None = None) -> list[Any] | None:
     """The documents of `text` as `yaml.safe_load_all` decodes them, or None when `text` is not
-    in the subset this reader handles. With `lines`, each mapping's and sequence's id maps to
-    the 1-based line of each of its keys (or item indexes), and of itself under the key None."""
+    in the subset this reader handles. With `lines`, appending the 1-based line of every
+    container, key and item in the order `noted_lines` reads them back in."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     if not text.isascii():
         return None
-    noted: dict[int, dict[Any, int]] | None = None if lines is None else {}
+    start = 0 if lines is None else len(lines)
     try:
-        found = _read(text, noted)
+        return _read(text, lines)
     except _Outside:
-        return None  # and nothing noted: the half-read containers are gone, their ids free
-    if lines is not None and noted:
-        lines.update(noted)
-    return found
+        if lines is not None:
+            del lines[start:]  # nothing noted
+        return None
+
+
+def noted_lines(documents: list[Any], lines: Sequence[int]) -> dict[int, tuple[int, ...]] | None:
+    """The lines `documents(text, lines)` noted, by container id: each container's own line,
+    then its keys' (or items') in order, as `located.line_in` reads them; None when `documents`
+    are not what they were noted from.
+
+    The reader meets a block container's first line, then each key or item in turn, and the
+    container under a key or item before the next one: the order in which this walk, depth
+    first, reads the lines back. Only empty containers (`{}`, `[]`) have no lines, and an empty
+    container can only be written so."""
+    found: dict[int, tuple[int, ...]] = {}
+    at = 0
+
+    def walk(value: Any) -> None:
+        nonlocal at
+        own = [lines[at]]
+        at += 1
+        for item in value.values() if value.__class__ is dict else value:
+            own.append(lines[at])
+            at += 1
+            if (item.__class__ is dict or item.__class__ is list) and item:
+                walk(item)
+        found[id(value)] = tuple(own)
+
+    try:
+        for document in documents:
+            if (document.__class__ is dict or document.__class__ is list) and document:
+                walk(document)
+    except IndexError:
+        return None
+    return found if at == len(lines) else None
 
 
 # What a line holds: (kind, indent, key, value, column of the key after a dash).
@@ -119,7 +151,7 @@ class _Frame:
         self.is_map = container.__class__ is dict
 
 
-def _read(text: str, lines: dict[int, dict[Any, int]] | None) -> list[Any]:
+def _read(text: str, lines: list[int] | None) -> list[Any]:
     found: list[Any] = []
     stack: list[_Frame] = []
     # A key or dash whose value is on the lines below: (frame, key or index, its column).
@@ -128,6 +160,7 @@ def _read(text: str, lines: dict[int, dict[Any, int]] | None) -> list[Any]:
     started = False  # a `---` opened the current document
     top_indent, mapping, top_map = -1, None, False  # stack[-1], for the common line
     known = _LINES
+    note = None if lines is None else lines.append
     for number, line in enumerate(text.split("\n"), 1):
         info = known.get(line)
         if info is None:
@@ -140,8 +173,8 @@ def _read(text: str, lines: dict[int, dict[Any, int]] | None) -> list[Any]:
             if key in mapping:  # type: ignore[operator]
                 raise _Outside  # a duplicate key: libyaml's path reports it
             mapping[key] = _fresh(value)  # type: ignore[index]
-            if lines is not None:
-                lines[id(mapping)][key] = number
+            if note is not None:
+                note(number)
             continue
         if kind == _SKIP:
             continue
@@ -163,16 +196,16 @@ def _read(text: str, lines: dict[int, dict[Any, int]] | None) -> list[Any]:
                 stack.append(_Frame(indent, child))
                 if len(stack) > _MAX_DEPTH:
                     raise _Outside
-                if lines is not None:
-                    lines[id(child)] = {None: number}
+                if note is not None:
+                    note(number)
         if not stack:
             if root:
                 raise _Outside  # a second top-level value in one document
             child = [] if is_item else {}
             root.append(child)
             stack.append(_Frame(indent, child))
-            if lines is not None:
-                lines[id(child)] = {None: number}
+            if note is not None:
+                note(number)
         while stack[-1].indent > indent:
             stack.pop()
             if not stack:
@@ -191,8 +224,8 @@ def _read(text: str, lines: dict[int, dict[Any, int]] | None) -> list[Any]:
         if is_item:
             items = top.container
             index = len(items)
-            if lines is not None:
-                lines[id(items)][index] = number
+            if note is not None:
+                note(number)
             if kind == _ITEM_OPEN:
                 items.append(None)
                 pending = (top, index, indent)
@@ -205,8 +238,9 @@ def _read(text: str, lines: dict[int, dict[Any, int]] | None) -> list[Any]:
                 stack.append(top)
                 if len(stack) > _MAX_DEPTH:
                     raise _Outside
-                if lines is not None:
-                    lines[id(child)] = {None: number, key: number}
+                if note is not None:
+                    note(number)  # the item's line, then the mapping's own
+                    note(number)  # and its first key's
                 child[key] = None if value is _MISSING else _fresh(value)
                 if value is _MISSING:
                     pending = (top, key, column)
@@ -214,8 +248,8 @@ def _read(text: str, lines: dict[int, dict[Any, int]] | None) -> list[Any]:
             container = top.container
             if key in container:
                 raise _Outside
-            if lines is not None:
-                lines[id(container)][key] = number
+            if note is not None:
+                note(number)
             if kind == _OPEN:
                 container[key] = None
                 pending = (top, key, indent)

@@ -22,7 +22,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from kubefacts.yaml_limits import check_yaml_limits
 from reachability import _block_yaml
 from reachability._parse import Document
-from reachability.located import Lines
 from reachability.problems import Problem
 
 _STR = "tag:yaml.org,2002:str"
@@ -53,7 +52,7 @@ limit): how deep a document may nest, before it is refused as too deep, is then 
 every caller, a child decoding ahead included."""
 
 
-def decode(path: Path, text: str, lines: Lines | None) -> tuple[list[Document], Problem | None]:
+def decode(path: Path, text: str, lines: list[int] | None) -> tuple[list[Document], Problem | None]:
     """The documents of one file's text (`path` names it, and says JSON by its suffix), and the
     problem that stopped the decoding; with `lines`, noting the lines the fast reader sees."""
     limit = sys.getrecursionlimit()
@@ -72,7 +71,9 @@ def _depth() -> int:
     return depth
 
 
-def _decode(path: Path, text: str, lines: Lines | None) -> tuple[list[Document], Problem | None]:
+def _decode(
+    path: Path, text: str, lines: list[int] | None
+) -> tuple[list[Document], Problem | None]:
     name = str(path)
     if path.suffix.lower() == ".json":
         try:
@@ -106,7 +107,7 @@ def _decode(path: Path, text: str, lines: Lines | None) -> tuple[list[Document],
     return documents, None
 
 
-def yaml_documents(text: str, lines: Lines | None = None) -> Iterator[Any]:
+def yaml_documents(text: str, lines: list[int] | None = None) -> Iterator[Any]:
     """Every document of a YAML stream, decoded as `yaml.safe_load_all` would (a key written
     twice is an error); with `lines`, noting the lines of what the fast reader decodes."""
     fast = _block_yaml.documents(text, lines)

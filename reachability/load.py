@@ -27,7 +27,7 @@ from reachability._frozen import plain_copy
 from reachability._parse import Document, ParseMemo, parse_documents
 from reachability.cluster import Cluster, build_cluster
 from reachability.decoding import decode
-from reachability.located import Lines, Located, compact
+from reachability.located import Located
 from reachability.model import DEFAULT_OPTIONS, Options
 from reachability.problems import ManifestError, Problem
 
@@ -99,14 +99,13 @@ _Key = tuple[bytes, bool]
 class _FileRead:
     """One file, read and decoded: its documents' bodies (None when a file read before had the
     same `key`: its bodies are used), the problem that stopped it, and the lines the fast
-    reader noted: by container id when read in this process, as (mapping or list, its lines)
-    pairs when read by the child (ids do not survive a pickle)."""
+    reader noted (as `Located.note` takes them: plain numbers, which survive a pickle)."""
 
     name: str
     bodies: list[Any] | None
     problem: Problem | None = None
     key: _Key | None = None
-    lines: Lines | tuple[tuple[Any, Any], ...] = ()
+    lines: Sequence[int] = ()
 
     @property
     def shared(self) -> bool:
@@ -268,11 +267,8 @@ def _documents(
             if located is not None:
                 located.documents.append(document)
             yield document
-        if located is not None:
-            noted = read.lines
-            if noted.__class__ is not dict:
-                noted = {id(container): lines for container, lines in noted}  # type: ignore[misc]
-            located.lines.update(noted)
+        if located is not None and read.lines:
+            located.note(read.name, bodies, read.lines)  # type: ignore[arg-type]
 
 
 def _reader(within: frozenset[str] | None, lines: bool, share: bool) -> Callable[[Path], _FileRead]:
@@ -280,7 +276,7 @@ def _reader(within: frozenset[str] | None, lines: bool, share: bool) -> Callable
     sent: set[_Key] = set()
 
     def read(path: Path) -> _FileRead:
-        found = _read(path, within, lines, sent if share else None, portable=True)
+        found = _read(path, within, lines, sent if share else None)
         if found.shared and found.bodies is not None:
             sent.add(found.key)  # type: ignore[arg-type]
         return found
@@ -293,11 +289,8 @@ def _read(
     within: frozenset[str] | None,
     lines: bool,
     known: Container[_Key] | None,
-    *,
-    portable: bool = False,
 ) -> _FileRead:
-    """`path` decoded, unless it cannot hold an object of `within`, or its key is `known`;
-    `portable`: its lines as pairs, to be pickled."""
+    """`path` decoded, unless it cannot hold an object of `within`, or its key is `known`."""
     name = str(path)
     try:
         data = path.read_bytes()
@@ -317,31 +310,9 @@ def _read(
         key = (hashlib.blake2b(data, digest_size=16).digest(), path.suffix.lower() == ".json")
         if key in known:
             return _FileRead(name, None, key=key)
-    noted: Lines | None = {} if lines else None
+    noted: list[int] | None = [] if lines else None
     documents, problem = decode(path, text, noted)
-    bodies = [document.body for document in documents]
-    if noted and portable:
-        return _FileRead(name, bodies, problem, key, _pairs(bodies, noted))
-    return _FileRead(name, bodies, problem, key, noted or ())
-
-
-def _pairs(bodies: list[Any], lines: Lines) -> tuple[tuple[Any, Any], ...]:
-    """The containers of `bodies` that `lines` has, with theirs (`compact`): the pairs keep
-    meaning across a pickle, where ids do not."""
-    found = []
-    stack = list(bodies)
-    while stack:
-        value = stack.pop()
-        if value.__class__ is dict:
-            stack.extend(value.values())
-        elif value.__class__ is list:
-            stack.extend(value)
-        else:
-            continue
-        noted = lines.get(id(value))
-        if noted is not None:
-            found.append((value, compact(noted, value) if isinstance(noted, dict) else noted))
-    return tuple(found)
+    return _FileRead(name, [document.body for document in documents], problem, key, noted or ())
 
 
 def _may_hold(text: str, namespaces: frozenset[str]) -> bool:

@@ -8,9 +8,8 @@ for this purpose.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import yaml
@@ -19,10 +18,10 @@ from reachability import _block_yaml
 from reachability._parse import Document
 
 Lines = dict[int, dict[Any, int] | tuple[int, ...]]
-"""id of a mapping or list -> its keys' (or items') 1-based lines, and its own under None. The
-ids are those of the returned documents' containers: valid while the documents are alive. A
-load's child sends them as tuples, its own line then its keys' (or items') in order, which cost
-a third as much to pickle and unpickle: read them with `line_in`."""
+"""id of a mapping or list -> its own 1-based line and its keys' (or items'): as a tuple, its
+own line then each key's or item's in order (what the fast reader notes), or as a dict under
+None and each key or index (libyaml's). The ids are those of the returned documents'
+containers: valid while the documents are alive. Read either with `line_in`."""
 
 
 def line_in(lines: dict[Any, int] | tuple[int, ...], container: Any, step: Any = None) -> int:
@@ -42,26 +41,17 @@ def line_in(lines: dict[Any, int] | tuple[int, ...], container: Any, step: Any =
     raise KeyError(step)
 
 
-def compact(lines: dict[Any, int], container: Any) -> dict[Any, int] | tuple[int, ...]:
-    """`lines` as a tuple when they are the container's own line then each key's or item's, in
-    order (what the fast reader notes), else as they are."""
-    keys = list(lines)
-    steps = list(range(len(container))) if container.__class__ is list else list(container)
-    if keys and keys[0] is None and keys[1:] == steps:
-        return tuple(lines.values())
-    return lines
-
-
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes ~10x faster
 
 
 def located_documents(text: str) -> tuple[list[Any], Lines]:
     """The documents of `text` and their lines (yaml.YAMLError when it is not YAML)."""
+    noted: list[int] = []
+    documents = _block_yaml.documents(text, noted)
+    if documents is not None:
+        return documents, dict(_block_yaml.noted_lines(documents, noted) or {})
     lines: Lines = {}
-    documents = _block_yaml.documents(text, lines)
-    if documents is None:
-        lines = {}
-        documents = [_from_node(node, lines) for node in yaml.compose_all(text, Loader=_Loader)]
+    documents = [_from_node(node, lines) for node in yaml.compose_all(text, Loader=_Loader)]
     return documents, lines
 
 
@@ -88,26 +78,52 @@ def _from_node(node: yaml.Node | None, lines: Lines) -> Any:
 class Located:
     """What a load read, with the lines the fast reader noted as it went, kept (the documents
     alive, so the ids in `lines` stay theirs) for pointing at fields without reading again.
-    Pass one to `load(..., located=...)`; files read by libyaml (or JSON) have no lines here."""
+    Pass one to `load(..., located=...)`; files read by libyaml (or JSON) have no lines here.
+
+    A load notes each file's lines as one flat sequence (cheap to note, and to send from the
+    child that decodes ahead); they are matched to the containers only when a file's lines are
+    first asked for, which lint does only for the files it has findings in."""
 
     documents: list[Document] = field(default_factory=list)
-    lines: Lines = field(default_factory=dict)
+    _noted: dict[str, list[tuple[list[Any], Sequence[int]]]] = field(
+        default_factory=dict, repr=False
+    )
+    _matched: dict[str, tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines] | None] = field(
+        default_factory=dict, repr=False
+    )
 
-    def objects(self, file: str) -> tuple[tuple[Any, dict[Any, Any]], ...] | None:
-        """(kind, object) of `file`'s objects (see objects_of), or None when its lines were
-        not noted."""
-        return self._by_file.get(file)
+    def note(self, file: str, bodies: list[Any], lines: Sequence[int]) -> None:
+        """`lines` as the fast reader noted them for `bodies`, the documents of `file`."""
+        self._noted.setdefault(file, []).append((bodies, lines))
 
-    @cached_property
-    def _by_file(self) -> dict[str, tuple[tuple[Any, dict[Any, Any]], ...]]:
-        bodies: dict[str, list[Any]] = {}
-        for document in self.documents:
-            bodies.setdefault(document.source, []).append(document.body)
-        return {
-            source: tuple(objects_of(found))
-            for source, found in bodies.items()
-            if any(id(body) in self.lines for body in found)
-        }
+    @property
+    def lines(self) -> Lines:
+        """The lines of every file noted, by container id."""
+        found: Lines = {}
+        for file in self._noted:
+            noted = self.noted(file)
+            if noted is not None:
+                found.update(noted[1])
+        return found
+
+    def noted(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines] | None:
+        """(kind, object) of `file`'s objects (see objects_of) and their lines, by container
+        id; None when its lines were not noted."""
+        if file not in self._matched:
+            self._matched[file] = self._match(file)
+        return self._matched[file]
+
+    def _match(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines] | None:
+        noted = self._noted.get(file)
+        if not noted:
+            return None
+        found: Lines = {}
+        for bodies, lines in noted:
+            matched = _block_yaml.noted_lines(bodies, lines)
+            if matched is None:
+                return None  # not what was noted: the file is read again when asked
+            found.update(matched)
+        return tuple(objects_of([body for bodies, _ in noted for body in bodies])), found
 
 
 def objects_of(values: list[Any], kind: Any = None) -> Iterator[tuple[Any, dict[Any, Any]]]:

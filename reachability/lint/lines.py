@@ -25,9 +25,9 @@ def line_of(file: str, obj: str, field: str, located: Located | None = None) -> 
     from what a load noted in `located` when it has the file, else by reading it again."""
     kind, _, ref = obj.partition(" ")
     namespace, _, name = ref.rpartition("/")
-    noted = None if located is None else located.objects(file)
+    noted = None if located is None else located.noted(file)
     if noted is not None:
-        objects, lines = noted, located.lines  # type: ignore[union-attr]
+        objects, lines = noted
     else:
         try:
             objects, lines = _located(str(Path(file).resolve()), Path(file).stat().st_mtime_ns)

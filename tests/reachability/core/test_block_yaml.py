@@ -11,8 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reachability._block_yaml import documents
+from reachability._block_yaml import documents, noted_lines
 from reachability.decoding import libyaml_documents, yaml_documents
+from reachability.located import line_in
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -161,14 +162,29 @@ def test_decoding_still_refuses_a_duplicate_key_through_libyaml() -> None:
 
 
 def test_lines_are_recorded_for_every_key_and_item() -> None:
-    lines: dict[int, dict[Any, int]] = {}
-    [policy] = documents(KUBECTL, lines) or []
-    assert lines[id(policy)][None] == 1
-    assert lines[id(policy)]["spec"] == 10
+    noted: list[int] = []
+    [policy] = documents(KUBECTL, noted) or []
+    lines = noted_lines([policy], noted)
+    assert lines is not None
+
+    def line(container: Any, step: Any = None) -> int:
+        return line_in(lines[id(container)], container, step)
+
+    assert line(policy) == 1
+    assert line(policy, "spec") == 10
     egress = policy["spec"]["egress"]
-    assert lines[id(egress)][0] == 12
-    assert lines[id(egress[0])]["to"] == 15
-    assert lines[id(egress[0]["ports"][0])]["protocol"] == 14
+    assert line(egress, 0) == 12
+    assert line(egress[0], "to") == 15
+    assert line(egress[0]["ports"][0], "protocol") == 14
+
+
+def test_lines_are_matched_only_to_the_documents_they_were_noted_from() -> None:
+    noted: list[int] = []
+    [policy] = documents(KUBECTL, noted) or []
+    assert noted_lines([policy], noted) is not None
+    assert noted_lines([policy, {"more": 1}], noted) is None  # more containers than lines
+    assert noted_lines([policy["spec"]], noted) is None  # fewer
+    assert noted_lines([policy], noted[:-1]) is None
 
 
 def test_every_yaml_file_of_the_project_decodes_the_same_either_way() -> None:
@@ -243,10 +259,10 @@ def test_mutated_manifests_are_read_exactly_or_not_at_all(
 
 
 def test_a_text_left_to_libyaml_notes_no_lines() -> None:
-    """Containers of a half-read text are freed, and their ids reused: none may stay noted."""
-    lines: dict[int, dict[Any, int]] = {}
+    """The lines of a half-read text are not what `noted_lines` would read back: none stay."""
+    lines = [7]
     assert documents(KUBECTL + "extra: [1, 2]\n", lines) is None
-    assert lines == {}
+    assert lines == [7]
 
 
 def test_a_timestamp_that_is_no_date_is_left_to_libyaml() -> None:

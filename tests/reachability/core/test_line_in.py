@@ -1,5 +1,6 @@
-"""Lines sent as tuples (`compact`) read as the dicts they came from (`line_in`), for every
-container, key and item of any tree in the block style, and only when they can."""
+"""The lines the fast reader notes, matched back to the containers (`noted_lines`) and read
+with `line_in`, are the lines libyaml's nodes give, for every container, key and item of any
+tree in the block style; and both forms of a container's lines answer alike."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 
 from reachability import line_in, located_documents
-from reachability.located import compact
+from reachability._block_yaml import documents, noted_lines
+from reachability.located import Lines, _from_node
 from tests.reachability.core.test_block_yaml import _TREES
 
 
@@ -22,37 +24,61 @@ def containers(value: Any) -> Iterator[Any]:
             yield from containers(item)
 
 
+def libyamls(text: str) -> tuple[list[Any], Lines]:
+    lines: Lines = {}
+    return [_from_node(node, lines) for node in yaml.compose_all(text)], lines
+
+
+def steps(container: Any) -> list[Any]:
+    return [None, *(container if isinstance(container, dict) else range(len(container)))]
+
+
+def table(documents: list[Any], lines: Lines) -> list[list[int] | None]:
+    """Every container's lines, in order (None for one without): comparable across readers."""
+    return [
+        [line_in(lines[id(c)], c, s) for s in steps(c)] if id(c) in lines else None
+        for document in documents
+        for c in containers(document)
+    ]
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_TREES)
-def test_compact_lines_read_as_the_lines_they_came_from(tree: Any) -> None:
-    documents, lines = located_documents(yaml.safe_dump(tree, default_flow_style=False))
-    for container in (c for document in documents for c in containers(document)):
-        noted = lines.get(id(container))
-        if noted is None:
-            continue
-        steps = [None, *(container if isinstance(container, dict) else range(len(container)))]
-        assert isinstance(noted, dict)
-        sent = compact(noted, container)
-        assert [line_in(sent, container, s) for s in steps] == [noted[s] for s in steps]
+def test_the_noted_lines_are_libyamls_lines(tree: Any) -> None:
+    text = yaml.safe_dump(tree, default_flow_style=False)
+    noted: list[int] = []
+    fast = documents(text, noted)
+    assume(fast is not None)
+    assert fast is not None
+    lines = noted_lines(fast, noted)
+    assert lines is not None
+    reference, expected = libyamls(text)
+    mine, theirs = table(fast, lines), table(reference, expected)
+    empty = [not c for document in fast for c in containers(document)]
+    # `{}` and `[]` have no lines noted (and need none: they have no keys or items)
+    assert mine == [None if e else t for e, t in zip(empty, theirs, strict=True)]
+    assert table(*located_documents(text)) == mine
 
 
-def test_lines_that_are_not_each_keys_in_order_stay_as_they_are() -> None:
-    container = {"a": 1, "b": 2}
-    for noted in ({None: 1, "b": 3, "a": 2}, {None: 1, "a": 2}, {"a": 2, None: 1, "b": 3}):
-        assert compact(noted, container) is noted
-    assert compact({None: 4, 0: 5, 1: 6}, ["x", "y"]) == (4, 5, 6)
-    assert line_in((4, 5, 6), ["x", "y"], 1) == 6
-    assert line_in((7, 8, 9), {"a": 1, "b": 2}, "b") == 9
+def test_a_manifest_s_lines_are_noted_for_every_container() -> None:
+    text = "a:\n  b:\n  - c: 1\n    d: []\n  - 2\ne: x\n"
+    found, lines = located_documents(text)
+    [root] = found
+    assert [line_in(lines[id(root)], root, s) for s in (None, "a", "e")] == [1, 1, 6]
+    items = root["a"]["b"]
+    assert [line_in(lines[id(items)], items, s) for s in (None, 0, 1)] == [3, 3, 5]
+    assert line_in(lines[id(items[0])], items[0], "d") == 4
+    assert id(items[0]["d"]) not in lines
 
 
 def test_a_step_the_container_lacks_is_a_key_error_in_either_form() -> None:
     items, mapping = ["x", "y"], {"a": 1}
-    as_dicts = {None: 4, 0: 5, 1: 6}, {None: 1, "a": 2}
-    for container, noted in zip((items, mapping), as_dicts, strict=True):
-        sent = compact(noted, container)
-        assert isinstance(sent, tuple)
+    forms = (({None: 4, 0: 5, 1: 6}, (4, 5, 6)), ({None: 1, "a": 2}, (1, 2)))
+    for container, (as_dict, as_tuple) in zip((items, mapping), forms, strict=True):
+        for s in steps(container):
+            assert line_in(as_dict, container, s) == line_in(as_tuple, container, s)
         missing = (-1, -2, 2, "zz", 0.5) if container is items else ("zz", 0, "A")
         for step in missing:
-            for form in (noted, sent):
+            for form in (as_dict, as_tuple):
                 with pytest.raises(KeyError):
                     line_in(form, container, step)
