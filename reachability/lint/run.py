@@ -120,6 +120,9 @@ def lint_cluster(
             *namespaces_without_default_deny(analysis),
             *tier_findings(analysis),
         ]
+        if located is not None:  # while the child finishes: the lines findings will point at
+            for file in dict.fromkeys(f.file for f in found):
+                located.noted(file)
         found += next(shadowing)
     found += rest
     ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}
