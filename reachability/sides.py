@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from kubefacts.api import DIRECTIONS, Direction
 from reachability._bits import positions
@@ -265,16 +267,22 @@ class SideSets:
         return found
 
     def _all_class_sets(self, direction: Direction) -> None:
-        """Every class's set on every port at once: each policy's sets come per port already,
-        and the ports' questions come together (every probed port is asked about)."""
+        """Every class's set, and what each of its isolating policies admits, on every port at
+        once: each policy's sets come per port already, and the ports' questions come together
+        (every probed port is asked about)."""
         classes = self._classes[direction]
         ports = range(len(self.ports))
-        per_port: list[list[int]] = [[] for _ in ports]
+        sets: list[list[int]] = [[] for _ in ports]
+        per_policy: list[list[tuple[int, ...]]] = [[] for _ in ports]
         admits = self._admits_per_port
+        nothing = ((),) * len(ports)
         for c, (chosen, first) in enumerate(zip(classes.selecting, classes.first, strict=True)):
-            bits = [0] * len(per_port)
-            for k in chosen:
-                bits = [a | b for a, b in zip(bits, admits(k, direction, first), strict=True)]
+            # per port, what each of the class's policies admits
+            if chosen:
+                columns = tuple(zip(*[admits(k, direction, first) for k in chosen], strict=True))
+                bits = [reduce(or_, column) for column in columns]
+            else:
+                columns, bits = nothing, [0 for _ in ports]
             tiers = classes.tiers[c]
             if tiers:
                 target = self.endpoints[first] if direction == _INGRESS else None
@@ -284,19 +292,17 @@ class SideSets:
                         self._index, direction, tiers, target, number, protocol, isolated
                     )
             for p in ports:
-                per_port[p].append(bits[p])
+                sets[p].append(bits[p])
+                per_policy[p].append(columns[p])
         for p in ports:
-            self._sets[(direction, p)] = tuple(per_port[p])
+            self._sets[(direction, p)] = tuple(sets[p])
+            self._per_policy[(direction, p)] = tuple(per_policy[p])
 
     def _class_admits(self, direction: Direction, port: int) -> tuple[tuple[int, ...], ...]:
         found = self._per_policy.get((direction, port))
         if found is None:
-            classes = self._classes[direction]
-            admits = self._admits_per_port
-            found = self._per_policy[(direction, port)] = tuple(
-                tuple(admits(k, direction, first)[port] for k in chosen)
-                for chosen, first in zip(classes.selecting, classes.first, strict=True)
-            )
+            self._all_class_sets(direction)
+            found = self._per_policy[(direction, port)]
         return found
 
     def _transposed_sets(self, direction: Direction, port: int) -> _Transposed:
