@@ -34,7 +34,7 @@ from reachability.cluster import Cluster
 from reachability.evaluation import Verdict, check_port, verdict_in
 from reachability.matrix import _externals as checked_externals
 from reachability.matrix import own_ip_pods
-from reachability.model import Endpoint
+from reachability.model import Endpoint, PolicyPort
 
 Port = tuple[int, str]
 _EGRESS, _INGRESS = Direction.EGRESS, Direction.INGRESS
@@ -91,6 +91,7 @@ class SideSets:
         self._admits: dict[Direction, dict[int, tuple[int, ...]]] = {d: {} for d in DIRECTIONS}
         self._named_admits: dict[tuple[object, ...], tuple[int, ...]] = {}
         self._transposed: dict[tuple[Direction, int], _Transposed] = {}
+        self._ports_memo: dict[tuple[Direction, int], tuple[object, tuple[int, ...]]] = {}
         self._named = {
             k: any(rule.has_named_ports for rule in policy.ingress)
             for k, policy in enumerate(cluster.policies)
@@ -230,18 +231,43 @@ class SideSets:
         """What the policy's rules admit on each port, for `target` (None: no ingress rule of
         the policy names a port, so the target does not matter)."""
         index = self._index
+        everything = self.everything
         found = [0] * len(self.ports)
         rules = self.cluster.policies[policy_position].rules(direction)
         for r, rule in enumerate(rules):
             peers = index.rule_peer_bits(policy_position, direction, r)
             if not peers:
                 continue
-            for p, (number, protocol) in enumerate(self.ports):
-                if direction == _EGRESS:
-                    found[p] |= peers & index.destination_port_bits(rule.ports, number, protocol)
-                elif ports_admit(rule.ports, target, number, protocol):
+            if direction == _INGRESS and target is not None:
+                for p, (number, protocol) in enumerate(self.ports):
+                    if ports_admit(rule.ports, target, number, protocol):
+                        found[p] |= peers
+                continue
+            for p, admitted in enumerate(self._ports_admit(direction, rule.ports)):
+                if admitted is everything:
                     found[p] |= peers
+                elif admitted:
+                    found[p] |= peers & admitted
         return tuple(found)
+
+    def _ports_admit(
+        self, direction: Direction, ports: tuple[PolicyPort, ...] | None
+    ) -> tuple[int, ...]:
+        """On each port, the destinations a rule's `ports` admit: for EGRESS resolved on each
+        destination, for INGRESS (no name to resolve) every endpoint or none. Policies stamped
+        from one template share their rules' `ports`, so they are asked once."""
+        key = (direction, id(ports))
+        found = self._ports_memo.get(key)
+        if found is None or found[0] is not ports:
+            index, everything = self._index, self.everything
+            if direction == _EGRESS:
+                admitted = tuple(index.destination_port_bits(ports, *port) for port in self.ports)
+            else:
+                admitted = tuple(
+                    everything if ports_admit(ports, None, *port) else 0 for port in self.ports
+                )
+            found = self._ports_memo[key] = (ports, admitted)  # kept: its id stays its own
+        return found[1]
 
     def _group(self, direction: Direction) -> _Classes:
         found = self._index.side_classes(direction)
