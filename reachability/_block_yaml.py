@@ -103,7 +103,7 @@ def documents(text: str, lines: list[int] | None = None) -> list[Any] | None:
 def noted_lines(documents: list[Any], lines: Sequence[int]) -> dict[int, tuple[int, ...]] | None:
     """The lines `documents(text, lines)` noted, by container id: each container's own line,
     then its keys' (or items') in order, as `located.line_in` reads them; None when `documents`
-    are not what they were noted from.
+    do not have as many containers, keys and items as were noted (a reordering does not show).
 
     The reader meets a block container's first line, then each key or item in turn, and the
     container under a key or item before the next one: the order in which this walk, depth

@@ -48,11 +48,28 @@ def located_documents(text: str) -> tuple[list[Any], Lines]:
     """The documents of `text` and their lines (yaml.YAMLError when it is not YAML)."""
     noted: list[int] = []
     documents = _block_yaml.documents(text, noted)
-    if documents is not None:
-        return documents, dict(_block_yaml.noted_lines(documents, noted) or {})
     lines: Lines = {}
+    if documents is not None:
+        for container, found in _containers(documents, _block_yaml.noted_lines(documents, noted)):
+            steps = container if container.__class__ is dict else range(len(container))
+            lines[id(container)] = dict(zip((None, *steps), found, strict=True))
+        return documents, lines
     documents = [_from_node(node, lines) for node in yaml.compose_all(text, Loader=_Loader)]
     return documents, lines
+
+
+def _containers(
+    documents: list[Any], lines: dict[int, tuple[int, ...]] | None
+) -> Iterator[tuple[Any, tuple[int, ...]]]:
+    """Each container of `documents` that `lines` has, with its lines."""
+    stack = list(documents)
+    while lines and stack:
+        value = stack.pop()
+        if value.__class__ is dict or value.__class__ is list:
+            found = lines.get(id(value))
+            if found is not None:
+                yield value, found
+            stack.extend(value.values() if value.__class__ is dict else value)
 
 
 def _from_node(node: yaml.Node | None, lines: Lines) -> Any:
@@ -78,19 +95,24 @@ def _from_node(node: yaml.Node | None, lines: Lines) -> Any:
 class Located:
     """What a load read, with the lines the fast reader noted as it went, kept (the documents
     alive, so the ids in `lines` stay theirs) for pointing at fields without reading again.
-    Pass one to `load(..., located=...)`; files read by libyaml (or JSON) have no lines here.
+    Pass a new one to each `load(..., located=...)`; files read by libyaml (or JSON) have no
+    lines here.
 
-    A load notes each file's lines as one flat sequence (cheap to note, and to send from the
-    child that decodes ahead); they are matched to the containers only when a file's lines are
-    first asked for, which lint does only for the files it has findings in."""
+    A load notes each file's lines as one flat run of numbers (cheap to note, and to send from
+    the child that decodes ahead), matched to the containers when a file's lines are first asked
+    for, which lint does only for the files it has findings in. The documents are the load's
+    own, and the cluster's manifests are read-only views of them: a caller that changes one
+    before its lines are asked for changes what was analysed, and its lines are not known (a
+    change in the number of keys or items shows, a reordering does not)."""
 
     documents: list[Document] = field(default_factory=list)
     _noted: dict[str, list[tuple[list[Any], Sequence[int]]]] = field(
-        default_factory=dict, repr=False
+        default_factory=dict, init=False, repr=False
     )
     _matched: dict[str, tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines] | None] = field(
-        default_factory=dict, repr=False
+        default_factory=dict, init=False, repr=False
     )
+    _lines: Lines = field(default_factory=dict, init=False, repr=False)
 
     def note(self, file: str, bodies: list[Any], lines: Sequence[int]) -> None:
         """`lines` as the fast reader noted them for `bodies`, the documents of `file`."""
@@ -98,19 +120,26 @@ class Located:
 
     @property
     def lines(self) -> Lines:
-        """The lines of every file noted, by container id."""
-        found: Lines = {}
+        """The lines of every file noted, by container id (every file's matched now): one
+        dict, which later asking adds to."""
         for file in self._noted:
-            noted = self.noted(file)
-            if noted is not None:
-                found.update(noted[1])
-        return found
+            self.noted(file)
+        return self._lines
+
+    def objects(self, file: str) -> tuple[tuple[Any, dict[Any, Any]], ...] | None:
+        """(kind, object) of `file`'s objects (see objects_of), their lines now in `lines`;
+        None when its lines are not known."""
+        noted = self.noted(file)
+        return None if noted is None else noted[0]
 
     def noted(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines] | None:
         """(kind, object) of `file`'s objects (see objects_of) and their lines, by container
-        id; None when its lines were not noted."""
+        id; None when its lines are not known: not read by the fast reader, or its documents
+        no longer what the lines were noted from."""
         if file not in self._matched:
-            self._matched[file] = self._match(file)
+            found = self._matched[file] = self._match(file)
+            if found is not None:
+                self._lines.update(found[1])
         return self._matched[file]
 
     def _match(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines] | None:
@@ -121,7 +150,7 @@ class Located:
         for bodies, lines in noted:
             matched = _block_yaml.noted_lines(bodies, lines)
             if matched is None:
-                return None  # not what was noted: the file is read again when asked
+                return None
             found.update(matched)
         return tuple(objects_of([body for bodies, _ in noted for body in bodies])), found
 

@@ -5,13 +5,14 @@ tree in the block style; and both forms of a container's lines answer alike."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 
-from reachability import line_in, located_documents
+from reachability import Located, line_in, load, located_documents
 from reachability._block_yaml import documents, noted_lines
 from reachability.located import Lines, _from_node
 from tests.reachability.core.test_block_yaml import _TREES
@@ -82,3 +83,41 @@ def test_a_step_the_container_lacks_is_a_key_error_in_either_form() -> None:
             for form in (as_dict, as_tuple):
                 with pytest.raises(KeyError):
                     line_in(form, container, step)
+
+
+def test_located_documents_gives_each_container_its_lines_by_key_and_index() -> None:
+    """As in 0.2.0: `lines[id(items)][1]` is item 1's line, whichever reader read the text."""
+    text = "kind: NetworkPolicy\nspec:\n  egress:\n  - to: []\n  - ports: []\n"
+    [doc], lines = located_documents(text)
+    egress = doc["spec"]["egress"]
+    assert lines[id(egress)] == {None: 4, 0: 4, 1: 5}
+    assert lines[id(doc)] == {None: 1, "kind": 1, "spec": 2}
+
+
+POLICY = """apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: p
+  namespace: x
+spec:
+  podSelector: {}
+"""
+
+
+def test_a_loads_lines_are_one_dict_that_keeps_what_is_written_to_it(tmp_path: Path) -> None:
+    for i in range(3):
+        (tmp_path / f"p{i}.yaml").write_text(POLICY.replace("name: p", f"name: p{i}"))
+    located = Located()
+    load([tmp_path], located=located)
+    lines = located.lines
+    assert located.lines is lines and len(lines) == 3 * 3  # a body, its metadata, its spec
+    lines[1] = (1,)
+    assert located.lines[1] == (1,)
+    body = located.documents[0].body
+    assert located.objects(str(tmp_path / "p0.yaml")) == (("NetworkPolicy", body),)
+    assert line_in(located.lines[id(body)], body, "spec") == 6
+
+
+def test_a_located_is_filled_by_a_load_not_given_its_contents() -> None:
+    with pytest.raises(TypeError):
+        Located([], {1: {None: 1}})  # type: ignore[call-arg]
