@@ -32,10 +32,12 @@ _DEFAULTS = Options()
 _EGRESS = Direction.EGRESS
 
 PARALLEL_ENDPOINTS = 2000
-"""From this many endpoints on, `parallel` diff has a forked child compute the BEFORE side's
-flows while this process computes the AFTER side's: the two sides' sets are half of a diff."""
+"""From this many endpoints on, `parallel` diff shares the comparing of the two sides' flows
+(the sides' sets and rows, half of a diff) with a forked child, part by part; what comes back
+is only what changed."""
 CHUNK = 256
-"""Rows per message from that child: a few MB at most, however large the cluster."""
+"""Sources per part: both sides' rows of a part are held at once, a few MB at most, however
+large the cluster."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,23 +116,39 @@ def _compare(
     for j, endpoint in enumerate(new.endpoints):
         if endpoint.id in external:
             outside |= 1 << j
-    chunks = [
+    parts = [
         (p, i, min(i + CHUNK, count)) for p in range(len(new.ports)) for i in range(0, count, CHUNK)
     ]
     gained: list[Position] = []
     lost: list[Position] = []
     counts = [0, 0]
     beside = parallel and count >= PARALLEL_ENDPOINTS and ahead_available()
-    with Ahead(lambda chunk: _rows(old, chunk, outside), takes_on=False, child=beside) as ahead:
-        for (p, start, _), before in zip(chunks, ahead.map(chunks), strict=True):
-            after = _rows(new, (p, start, start + len(before)), outside)
-            for i, (was, now) in enumerate(zip(before, after, strict=True), start):
-                counts[0] += was.bit_count()
-                counts[1] += now.bit_count()
-                if was != now:
-                    gained += [(i, j, p) for j in new.members(now & ~was)]
-                    lost += [(i, j, p) for j in new.members(was & ~now)]
+    with Ahead(lambda part: _part(old, new, part, outside), child=beside) as ahead:
+        for part_gained, part_lost, was, now in ahead.map(parts):
+            gained += part_gained
+            lost += part_lost
+            counts[0] += was
+            counts[1] += now
     return gained, lost, (counts[0], counts[1])
+
+
+def _part(
+    old: SideSets, new: SideSets, part: tuple[int, int, int], outside: int
+) -> tuple[list[Position], list[Position], int, int]:
+    """The flows of sources start..stop on ports[p] that only AFTER allows, those that only
+    BEFORE allows, and how many each allows."""
+    p, start, _ = part
+    gained: list[Position] = []
+    lost: list[Position] = []
+    was_count = now_count = 0
+    before, after = _rows(old, part, outside), _rows(new, part, outside)
+    for i, (was, now) in enumerate(zip(before, after, strict=True), start):
+        was_count += was.bit_count()
+        now_count += now.bit_count()
+        if was != now:
+            gained += [(i, j, p) for j in new.members(now & ~was)]
+            lost += [(i, j, p) for j in new.members(was & ~now)]
+    return gained, lost, was_count, now_count
 
 
 def _rows(side: SideSets, chunk: tuple[int, int, int], outside: int) -> list[int]:

@@ -1,5 +1,5 @@
-"""`diff(..., parallel=True)`: a forked child computes the BEFORE side's flows while this process
-computes the AFTER side's; the diff is the one computed in one process, whatever the chunks."""
+"""`diff(..., parallel=True)`: a forked child and this process compare the two sides' flows
+part by part; the diff is the one computed in one process, whatever the parts."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_the_diff_computed_beside_a_child_is_the_diff(
     assert found == expected
 
 
-def test_a_child_computes_before_only_from_a_size_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_child_shares_the_comparing_only_from_a_size_on(monkeypatch: pytest.MonkeyPatch) -> None:
     mapped = recorded_maps(monkeypatch, flows)
     cluster = from_manifests(THREE_PODS)
     assert not diff(cluster, cluster, parallel=True).changed
@@ -45,4 +45,4 @@ def test_a_child_computes_before_only_from_a_size_on(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(flows, "PARALLEL_ENDPOINTS", 3)
     monkeypatch.setattr(flows, "CHUNK", 2)
     assert not diff(cluster, cluster, parallel=True).changed
-    assert mapped and mapped[0] >= 2, "chunks of rows, per probed port"
+    assert mapped and mapped[0] >= 2, "parts of the sources, per probed port"
