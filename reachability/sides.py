@@ -87,7 +87,8 @@ class SideSets:
         self._port_position = {port: p for p, port in enumerate(self.ports)}
         self._classes = {d: self._group(d) for d in DIRECTIONS}
         self._sets: dict[tuple[Direction, int], tuple[int, ...]] = {}
-        self._per_policy: dict[tuple[Direction, int], tuple[tuple[int, ...], ...]] = {}
+        # per direction, per class, per port: what each of its isolating policies admits
+        self._admitted: dict[Direction, tuple[tuple[tuple[int, ...], ...], ...]] = {}
         self._admits: dict[Direction, dict[int, tuple[int, ...]]] = {d: {} for d in DIRECTIONS}
         self._named_admits: dict[tuple[object, ...], tuple[int, ...]] = {}
         self._transposed: dict[tuple[Direction, int], _Transposed] = {}
@@ -195,7 +196,12 @@ class SideSets:
         """What each of `isolating(direction, position)` admits for the endpoint (`admits`,
         in the same order), shared by its class."""
         c = self._classes[direction].class_of[position]
-        return () if c < 0 else self._class_admits(direction, port)[c]
+        return () if c < 0 else self._class_admitted(direction)[c][port]
+
+    def admitted_on_ports(self, direction: Direction, position: int) -> tuple[tuple[int, ...], ...]:
+        """`admitted` on each of `ports` (nothing when the side is open)."""
+        c = self._classes[direction].class_of[position]
+        return () if c < 0 else self._class_admitted(direction)[c]
 
     def verdict(self, src: int, dst: int, port: int) -> Verdict:
         """`allowed`'s verdict with its reasons on the flow between two positions."""
@@ -206,12 +212,12 @@ class SideSets:
         """The peers the policy's `direction` rules admit on ports[port] for the endpoint at
         `position` (a pod it selects): egress ports resolve on each destination, ingress ones on
         this pod. Whether the policy isolates the pod is `isolating`'s question."""
-        return self._admits_per_port(policy_position, direction, position)[port]
+        return self.admits_on_ports(policy_position, direction, position)[port]
 
-    def _admits_per_port(
+    def admits_on_ports(
         self, policy_position: int, direction: Direction, position: int
     ) -> tuple[int, ...]:
-        """`admits` on each port."""
+        """`admits` on each of `ports`."""
         if direction == _INGRESS and self._named[policy_position]:
             target = self.endpoints[position]
             key: tuple[object, ...] = (policy_position, getattr(target, "ports", ()))
@@ -299,8 +305,8 @@ class SideSets:
         classes = self._classes[direction]
         ports = range(len(self.ports))
         sets: list[list[int]] = [[] for _ in ports]
-        per_policy: list[list[tuple[int, ...]]] = [[] for _ in ports]
-        admits = self._admits_per_port
+        admitted: list[tuple[tuple[int, ...], ...]] = []
+        admits = self.admits_on_ports
         nothing = ((),) * len(ports)
         for c, (chosen, first) in enumerate(zip(classes.selecting, classes.first, strict=True)):
             # per port, what each of the class's policies admits
@@ -319,16 +325,16 @@ class SideSets:
                     )
             for p in ports:
                 sets[p].append(bits[p])
-                per_policy[p].append(columns[p])
+            admitted.append(columns)
         for p in ports:
             self._sets[(direction, p)] = tuple(sets[p])
-            self._per_policy[(direction, p)] = tuple(per_policy[p])
+        self._admitted[direction] = tuple(admitted)
 
-    def _class_admits(self, direction: Direction, port: int) -> tuple[tuple[int, ...], ...]:
-        found = self._per_policy.get((direction, port))
+    def _class_admitted(self, direction: Direction) -> tuple[tuple[tuple[int, ...], ...], ...]:
+        found = self._admitted.get(direction)
         if found is None:
             self._all_class_sets(direction)
-            found = self._per_policy[(direction, port)]
+            found = self._admitted[direction]
         return found
 
     def _transposed_sets(self, direction: Direction, port: int) -> _Transposed:

@@ -149,8 +149,7 @@ def _changes(
     real, loop = _self(analysis, target)
     isolating = sides.isolating(direction, target)
     at = isolating.index(k)
-    for p in range(len(sides.ports)):
-        admitted = sides.admitted(direction, target, p)
+    for p, admitted in enumerate(sides.admitted_on_ports(direction, target)):
         mine = admitted[at]
         if isolating == (k,):
             # Its only isolating policy gone, the side opens: a flow it denies that the other
@@ -195,10 +194,8 @@ def _blocked(
         for target in targets:
             real, loop = _self(analysis, target)
             denied = [
-                sides.admits(k, direction, target, p)
-                & ~sides.allowed_by(other, target, p)
-                & ~(real | loop)
-                for p in range(len(sides.ports))
+                admits & ~sides.allowed_by(other, target, p) & ~(real | loop) if admits else 0
+                for p, admits in enumerate(sides.admits_on_ports(k, direction, target))
             ]
             union = 0
             for bits in denied:
