@@ -19,7 +19,6 @@ generated and mutated texts.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any, Final
 
 import yaml
@@ -86,7 +85,8 @@ _SCALARS = _Scalars()
 def documents(text: str, lines: list[int] | None = None) -> list[Any] | None:
     """The documents of `text` as `yaml.safe_load_all` decodes them, or None when `text` is not
     in the subset this reader handles. With `lines`, appending the 1-based line of every
-    container, key and item in the order `noted_lines` reads them back in."""
+    container, key and item in the order `located.noted_lines` reads them back in, and a 0 at
+    the end of each document."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     if not text.isascii():
@@ -98,38 +98,6 @@ def documents(text: str, lines: list[int] | None = None) -> list[Any] | None:
         if lines is not None:
             del lines[start:]  # nothing noted
         return None
-
-
-def noted_lines(documents: list[Any], lines: Sequence[int]) -> dict[int, tuple[int, ...]] | None:
-    """The lines `documents(text, lines)` noted, by container id: each container's own line,
-    then its keys' (or items') in order, as `located.line_in` reads them; None when `documents`
-    do not have as many containers, keys and items as were noted (a reordering does not show).
-
-    The reader meets a block container's first line, then each key or item in turn, and the
-    container under a key or item before the next one: the order in which this walk, depth
-    first, reads the lines back. Only empty containers (`{}`, `[]`) have no lines, and an empty
-    container can only be written so."""
-    found: dict[int, tuple[int, ...]] = {}
-    at = 0
-
-    def walk(value: Any) -> None:
-        nonlocal at
-        own = [lines[at]]
-        at += 1
-        for item in value.values() if value.__class__ is dict else value:
-            own.append(lines[at])
-            at += 1
-            if (item.__class__ is dict or item.__class__ is list) and item:
-                walk(item)
-        found[id(value)] = tuple(own)
-
-    try:
-        for document in documents:
-            if (document.__class__ is dict or document.__class__ is list) and document:
-                walk(document)
-    except IndexError:
-        return None
-    return found if at == len(lines) else None
 
 
 # What a line holds: (kind, indent, key, value, column of the key after a dash).
@@ -183,6 +151,8 @@ def _read(text: str, lines: list[int] | None) -> list[Any]:
                 pending[0].container[pending[1]] = None
             if root or started:
                 found.append(root[0] if root else None)
+                if note is not None:
+                    note(0)  # the document's end
             root, stack, pending, started = [], [], None, True
             top_indent, mapping, top_map = -1, None, False
             continue
@@ -260,6 +230,8 @@ def _read(text: str, lines: list[int] | None) -> list[Any]:
         pending[0].container[pending[1]] = None
     if root or started:
         found.append(root[0] if root else None)
+        if note is not None:
+            note(0)
     return found
 
 

@@ -8,7 +8,7 @@ for this purpose.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,10 @@ Lines = dict[int, dict[Any, int] | tuple[int, ...]]
 own line then each key's or item's in order (what the fast reader notes), or as a dict under
 None and each key or index (libyaml's). The ids are those of the returned documents'
 containers: valid while the documents are alive. Read either with `line_in`."""
+
+
+LinesView = Mapping[int, dict[Any, int] | tuple[int, ...]]
+"""`Lines` as a mapping that may find them only when asked (`Located.noted`)."""
 
 
 def line_in(lines: dict[Any, int] | tuple[int, ...], container: Any, step: Any = None) -> int:
@@ -41,6 +45,55 @@ def line_in(lines: dict[Any, int] | tuple[int, ...], container: Any, step: Any =
     raise KeyError(step)
 
 
+def noted_lines(documents: list[Any], lines: Sequence[int]) -> dict[int, tuple[int, ...]] | None:
+    """The lines `documents(text, lines)` noted, by container id: each container's own line,
+    then its keys' (or items') in order, as `line_in` reads them; None when `documents`
+    do not have as many containers, keys and items as were noted (a reordering does not show).
+
+    The reader meets a block container's first line, then each key or item in turn, and the
+    container under a key or item before the next one: the order in which this walk, depth
+    first, reads the lines back. Only empty containers (`{}`, `[]`) have no lines, and an empty
+    container can only be written so. Each document's lines end with a 0 (no line's number),
+    so that one document's can be found without the others' (`document_lines`)."""
+    found: dict[int, tuple[int, ...]] = {}
+    at = 0
+    for document in documents:
+        at = document_lines(document, lines, at, found)
+        if at < 0:
+            return None
+    return found if at == len(lines) else None
+
+
+def document_lines(
+    document: Any, lines: Sequence[int], start: int, found: dict[int, tuple[int, ...]]
+) -> int:
+    """`noted_lines` of one document, whose lines start at `start`, added to `found`: where the
+    next document's start, or -1 (and nothing added) when they are not this document's."""
+    mine: dict[int, tuple[int, ...]] = {}
+    at = start
+
+    def walk(value: Any) -> None:
+        nonlocal at
+        own = [lines[at]]
+        at += 1
+        for item in value.values() if value.__class__ is dict else value:
+            own.append(lines[at])
+            at += 1
+            if (item.__class__ is dict or item.__class__ is list) and item:
+                walk(item)
+        mine[id(value)] = tuple(own)
+
+    try:
+        if (document.__class__ is dict or document.__class__ is list) and document:
+            walk(document)
+        if lines[at] != 0:
+            return -1
+    except IndexError:
+        return -1
+    found.update(mine)
+    return at + 1
+
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes ~10x faster
 
 
@@ -50,7 +103,7 @@ def located_documents(text: str) -> tuple[list[Any], Lines]:
     documents = _block_yaml.documents(text, noted)
     lines: Lines = {}
     if documents is not None:
-        for container, found in _containers(documents, _block_yaml.noted_lines(documents, noted)):
+        for container, found in _containers(documents, noted_lines(documents, noted)):
             steps = container if container.__class__ is dict else range(len(container))
             lines[id(container)] = dict(zip((None, *steps), found, strict=True))
         return documents, lines
@@ -109,10 +162,11 @@ class Located:
     _noted: dict[str, list[tuple[list[Any], Sequence[int]]]] = field(
         default_factory=dict, init=False, repr=False
     )
-    _matched: dict[str, tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines] | None] = field(
+    _matched: dict[str, tuple[tuple[tuple[Any, dict[Any, Any]], ...], LinesView] | None] = field(
         default_factory=dict, init=False, repr=False
     )
     _lines: Lines = field(default_factory=dict, init=False, repr=False)
+    _all: set[str] = field(default_factory=set, init=False, repr=False)  # files in `_lines`
 
     def note(self, file: str, bodies: list[Any], lines: Sequence[int]) -> None:
         """`lines` as the fast reader noted them for `bodies`, the documents of `file`."""
@@ -123,36 +177,87 @@ class Located:
         """The lines of every file noted, by container id (every file's matched now): one
         dict, which later asking adds to."""
         for file in self._noted:
-            self.noted(file)
+            if file not in self._all:
+                self._all.add(file)
+                noted = self.noted(file)
+                if noted is not None:
+                    self._lines.update(noted[1])
         return self._lines
 
     def objects(self, file: str) -> tuple[tuple[Any, dict[Any, Any]], ...] | None:
-        """(kind, object) of `file`'s objects (see objects_of), their lines now in `lines`;
-        None when its lines are not known."""
+        """(kind, object) of `file`'s objects (see objects_of), their lines in `lines`; None
+        when its lines are not known."""
         noted = self.noted(file)
+        if noted is not None and file not in self._all:
+            self._all.add(file)
+            self._lines.update(noted[1])
         return None if noted is None else noted[0]
 
-    def noted(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines] | None:
+    def noted(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], LinesView] | None:
         """(kind, object) of `file`'s objects (see objects_of) and their lines, by container
-        id; None when its lines are not known: not read by the fast reader, or its documents
-        no longer what the lines were noted from."""
+        id, each document's matched when one of its objects is first asked for; None when its
+        lines are not known: not read by the fast reader, or documents added or taken away. A
+        document changed since shows as its containers missing from the lines."""
         if file not in self._matched:
-            found = self._matched[file] = self._match(file)
-            if found is not None:
-                self._lines.update(found[1])
+            self._matched[file] = self._match(file)
         return self._matched[file]
 
-    def _match(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], Lines] | None:
+    def _match(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], LinesView] | None:
         noted = self._noted.get(file)
-        if not noted:
-            return None
-        found: Lines = {}
+        if not noted or any(lines.count(0) != len(bodies) for bodies, lines in noted):
+            return None  # not read by the fast reader, or documents added or taken away
+        objects = tuple(objects_of([body for bodies, _ in noted for body in bodies]))
+        if len(noted) == 1:
+            return objects, _FileLines(*noted[0])
+        found: Lines = {}  # the file read twice: every document's now
         for bodies, lines in noted:
-            matched = _block_yaml.noted_lines(bodies, lines)
+            matched = noted_lines(bodies, lines)
             if matched is None:
                 return None
             found.update(matched)
-        return tuple(objects_of([body for bodies, _ in noted for body in bodies])), found
+        return objects, found
+
+
+class _FileLines(Mapping[int, dict[Any, int] | tuple[int, ...]]):
+    """One file's lines by container id, a document's matched when one of its objects is first
+    asked for (lint asks for the objects it has findings on, and their fields): a key of a
+    document changed so that it is no longer what was noted is missing."""
+
+    def __init__(self, bodies: list[Any], lines: Sequence[int]) -> None:
+        self._bodies, self._lines = bodies, lines
+        self._starts = [0]
+        for _ in bodies[:-1]:
+            self._starts.append(lines.index(0, self._starts[-1]) + 1)
+        self._owner = {
+            id(value): d for d, body in enumerate(bodies) for _, value in objects_of([body])
+        }
+        self._owner.update((id(body), d) for d, body in enumerate(bodies))
+        self._found: dict[int, tuple[int, ...]] = {}
+        self._matched: set[int] = set()
+
+    def __getitem__(self, key: int) -> tuple[int, ...]:
+        found = self._found.get(key)
+        if found is None:
+            document = self._owner.get(key)
+            if document is not None and document not in self._matched:
+                self._match(document)
+                found = self._found.get(key)
+            if found is None:
+                raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        for document in range(len(self._bodies)):
+            if document not in self._matched:
+                self._match(document)
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def _match(self, document: int) -> None:
+        self._matched.add(document)
+        document_lines(self._bodies[document], self._lines, self._starts[document], self._found)
 
 
 def objects_of(values: list[Any], kind: Any = None) -> Iterator[tuple[Any, dict[Any, Any]]]:

@@ -8,6 +8,7 @@ not note (read by libyaml, or JSON) is read again only when it has a finding.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,25 @@ def line_of(file: str, obj: str, field: str, located: Located | None = None) -> 
     namespace, _, name = ref.rpartition("/")
     noted = None if located is None else located.noted(file)
     if noted is not None:
-        objects, lines = noted
-    else:
         try:
-            objects, lines = _located(str(Path(file).resolve()), Path(file).stat().st_mtime_ns)
-        except (OSError, yaml.YAMLError, ValueError, RecursionError):
-            return None
+            return _line(noted[0], noted[1], kind, namespace, name, field)
+        except KeyError:  # a document no longer what its lines were noted from
+            pass
+    try:
+        objects, lines = _located(str(Path(file).resolve()), Path(file).stat().st_mtime_ns)
+    except (OSError, yaml.YAMLError, ValueError, RecursionError):
+        return None
+    return _line(objects, lines, kind, namespace, name, field)
+
+
+def _line(
+    objects: tuple[tuple[Any, dict[Any, Any]], ...],
+    lines: Mapping[int, dict[Any, int] | tuple[int, ...]],
+    kind: str,
+    namespace: str,
+    name: str,
+    field: str,
+) -> int | None:
     candidates = [o for k, o in objects if k == kind and _get(o, "metadata", "name") == name]
     if len(candidates) > 1:  # the same name in several namespaces (none written: `default`)
         candidates = [

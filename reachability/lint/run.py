@@ -120,9 +120,7 @@ def lint_cluster(
             *namespaces_without_default_deny(analysis),
             *tier_findings(analysis),
         ]
-        if located is not None:  # while the child finishes: the lines findings will point at
-            for file in dict.fromkeys(f.file for f in found):
-                located.noted(file)
+        found = [_with_line(f, located) for f in found]  # while the child finishes
         found += next(shadowing)
     found += rest
     ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}

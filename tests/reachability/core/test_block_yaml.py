@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reachability._block_yaml import documents, noted_lines
+from reachability._block_yaml import documents
 from reachability.decoding import libyaml_documents, yaml_documents
-from reachability.located import line_in
+from reachability.located import line_in, noted_lines
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -13,8 +13,9 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 
 from reachability import Located, line_in, load, located_documents
-from reachability._block_yaml import documents, noted_lines
-from reachability.located import Lines, _from_node
+from reachability._block_yaml import documents
+from reachability.lint.lines import line_of
+from reachability.located import Lines, _from_node, noted_lines
 from tests.reachability.core.test_block_yaml import _TREES
 
 
@@ -121,3 +122,24 @@ def test_a_loads_lines_are_one_dict_that_keeps_what_is_written_to_it(tmp_path: P
 def test_a_located_is_filled_by_a_load_not_given_its_contents() -> None:
     with pytest.raises(TypeError):
         Located([], {1: {None: 1}})  # type: ignore[call-arg]
+
+
+def test_each_document_is_matched_alone_and_a_changed_one_is_read_again(tmp_path: Path) -> None:
+    """A document changed after the load (a key added) has no lines noted, its neighbours keep
+    theirs, and lint's line for a field of the changed one comes from reading the file again."""
+    path = tmp_path / "two.yaml"
+    path.write_text(POLICY + "---\n" + POLICY.replace("name: p", "name: q"))
+    located = Located()
+    load([path], located=located)
+    first, second = (d.body for d in located.documents)
+    first["added"] = 1
+    noted = located.noted(str(path))
+    assert noted is not None
+    objects, lines = noted
+    assert [value for _, value in objects] == [first, second]
+    assert line_in(lines[id(second)], second, "spec") == 14
+    assert line_in(lines[id(second["spec"])], second["spec"], "podSelector") == 15
+    with pytest.raises(KeyError):
+        lines[id(first)]
+    assert line_of(str(path), "NetworkPolicy x/p", "spec", located) == 6
+    assert line_of(str(path), "NetworkPolicy x/q", "spec.podSelector", located) == 15
