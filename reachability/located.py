@@ -81,6 +81,8 @@ def document_lines(
             at += 1
             if (item.__class__ is dict or item.__class__ is list) and item:
                 walk(item)
+        if 0 in own:  # a document's end: this one has more than was noted for it
+            raise IndexError
         mine[id(value)] = tuple(own)
 
     try:
@@ -239,9 +241,13 @@ class _FileLines(Mapping[int, dict[Any, int] | tuple[int, ...]]):
         found = self._found.get(key)
         if found is None:
             document = self._owner.get(key)
-            if document is not None and document not in self._matched:
+            if document is None:  # a container inside some document: every one matched
+                for document in range(len(self._bodies)):
+                    if document not in self._matched:
+                        self._match(document)
+            elif document not in self._matched:
                 self._match(document)
-                found = self._found.get(key)
+            found = self._found.get(key)
             if found is None:
                 raise KeyError(key)
         return found

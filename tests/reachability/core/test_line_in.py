@@ -143,3 +143,36 @@ def test_each_document_is_matched_alone_and_a_changed_one_is_read_again(tmp_path
         lines[id(first)]
     assert line_of(str(path), "NetworkPolicy x/p", "spec", located) == 6
     assert line_of(str(path), "NetworkPolicy x/q", "spec.podSelector", located) == 15
+
+
+def test_a_document_grown_by_the_next_ones_lines_gets_none_of_them(tmp_path: Path) -> None:
+    """Grown by exactly the next document's count of lines and its end, a document's walk
+    would land on the next one's end: it must not take the next one's lines."""
+    path = tmp_path / "two.yaml"
+    path.write_text(POLICY + "---\n" + POLICY.replace("name: p", "name: q"))
+    located = Located()
+    load([path], located=located)
+    first, second = (d.body for d in located.documents)
+    count = sum(len(c) + 1 for c in containers(second) if c)  # its lines; `{}` has none
+    for i in range(count + 1):
+        first["metadata"][f"k{i}"] = "v"
+    noted = located.noted(str(path))
+    assert noted is not None
+    with pytest.raises(KeyError):
+        noted[1][id(first)]
+    assert line_of(str(path), "NetworkPolicy x/p", "spec.podSelector", located) == 7
+    assert line_of(str(path), "NetworkPolicy x/q", "spec.podSelector", located) == 15
+
+
+def test_whether_a_container_has_lines_does_not_depend_on_what_was_asked_before(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text(POLICY)
+    located = Located()
+    load([path], located=located)
+    noted = located.noted(str(path))
+    assert noted is not None
+    body = located.documents[0].body
+    assert id(body["spec"]) in noted[1]
+    assert noted[1][id(body["spec"])] == (7, 7)
