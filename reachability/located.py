@@ -190,9 +190,6 @@ class Located:
         """(kind, object) of `file`'s objects (see objects_of), their lines in `lines`; None
         when its lines are not known."""
         noted = self.noted(file)
-        if noted is not None and file not in self._all:
-            self._all.add(file)
-            self._lines.update(noted[1])
         return None if noted is None else noted[0]
 
     def noted(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], LinesView] | None:
@@ -206,18 +203,14 @@ class Located:
 
     def _match(self, file: str) -> tuple[tuple[tuple[Any, dict[Any, Any]], ...], LinesView] | None:
         noted = self._noted.get(file)
-        if not noted or any(lines.count(0) != len(bodies) for bodies, lines in noted):
-            return None  # not read by the fast reader, or documents added or taken away
-        objects = tuple(objects_of([body for bodies, _ in noted for body in bodies]))
-        if len(noted) == 1:
-            return objects, _FileLines(*noted[0])
-        found: Lines = {}  # the file read twice: every document's now
-        for bodies, lines in noted:
-            matched = noted_lines(bodies, lines)
-            if matched is None:
-                return None
-            found.update(matched)
-        return objects, found
+        if not noted:
+            return None  # not read by the fast reader
+        # each document's lines end with a 0: a file read twice is its runs one after the other
+        bodies = [body for read, _ in noted for body in read]
+        lines = [line for _, run in noted for line in run] if len(noted) > 1 else noted[0][1]
+        if lines.count(0) != len(bodies):
+            return None  # documents added or taken away
+        return tuple(objects_of(bodies)), _FileLines(bodies, lines)
 
 
 class _FileLines(Mapping[int, dict[Any, int] | tuple[int, ...]]):
