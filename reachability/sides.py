@@ -155,17 +155,12 @@ class SideSets:
         """The allowed flows of the endpoint on ports[port], both sides agreeing: the
         destinations it reaches (EGRESS) or the sources that reach it (INGRESS). A Pod's flow
         to its own IP is the NetworkPolicies' alone (`evaluation.hairpin`)."""
-        found = self.allows(direction, position, port) & self.allowed_by(
-            opposite(direction), position, port
-        )
-        if position in self._own_ip:
-            bit = 1 << position
-            found = found | bit if self._itself(position, port) else found & ~bit
-        return found
+        return self.flows_range(direction, port, position, position + 1)[0]
 
     def flows_range(self, direction: Direction, port: int, start: int, stop: int) -> list[int]:
-        """`flows(direction, i, port)` for i in start..stop, with the lookups `flows` makes
-        for each endpoint made once (a diff and lint's NP006 ask for every endpoint)."""
+        """`flows(direction, i, port)` for i in start..stop: `allows` of one side and
+        `allowed_by` of the other, with their lookups made once for the range (a diff and lint's
+        NP006 ask for every endpoint)."""
         classes = self._classes[direction]
         class_of, everything = classes.class_of, self.everything
         sets = self._class_sets(direction, port)
