@@ -9,9 +9,11 @@ anything unusual (explicit tags, merge keys) through PyYAML's own SafeLoader con
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from sys import intern
 from typing import Any, NoReturn
@@ -58,9 +60,23 @@ def decode(path: Path, text: str, lines: list[int] | None) -> tuple[list[Documen
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(_depth() + HEADROOM)
     try:
-        return _decode(path, text, lines)
+        with collector_paused():
+            return _decode(path, text, lines)
     finally:
         sys.setrecursionlimit(limit)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic collection in here: decoded manifests are acyclic, and a collection started
+    deep in decoding would run others' finalizers with almost no stack left."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _depth() -> int:

@@ -12,10 +12,8 @@ documents are built.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,24 +24,13 @@ from reachability import _ahead
 from reachability._frozen import plain_copy
 from reachability._parse import Document, ParseMemo, parse_documents
 from reachability.cluster import Cluster, build_cluster
-from reachability.decoding import decode
+from reachability.decoding import collector_paused, decode
 from reachability.located import Located
 from reachability.model import DEFAULT_OPTIONS, Options
 from reachability.problems import ManifestError, Problem
 
 SUFFIXES = (".yaml", ".yml", ".json")
 NO_MANIFESTS = "no manifest files (*.yaml, *.yml, *.json) in this folder"
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load(
@@ -169,7 +156,7 @@ def _load(
     located: Located | None,
     shared: _Shared,
 ) -> Cluster:
-    with _collector_paused():
+    with collector_paused():
         problems: list[Problem] = []
         documents = _documents(paths, within, located, shared, problems)
         try:

@@ -4,6 +4,7 @@ from, so that a child decoding ahead, or a caller deep in its own code, decides 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,3 +46,33 @@ def test_the_deepest_nesting_accepted_does_not_depend_on_the_callers_stack(suffi
     for frames in (0, 50, 300):
         assert deeper(frames, lambda: outcome(limit, suffix))[1] is None
         assert deeper(frames, lambda: outcome(limit + 1, suffix))[1] is not None
+
+
+def _needs_stack(frames: int) -> None:
+    if frames:
+        _needs_stack(frames - 1)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_the_collector_never_runs_inside_the_deepest_decoding(suffix: str) -> None:
+    """A collection started deep in decoding would run finalizers (a multiprocessing `Finalize`,
+    any `__del__`) with almost no stack left: they fail with RecursionError, reported as
+    unraisable, however shallow the caller. So none starts there, even at the lowest threshold."""
+    limit = deepest(suffix)
+    failures: list[str] = []
+
+    def collecting(phase: str, info: dict[str, int]) -> None:
+        try:
+            _needs_stack(100)
+        except RecursionError:
+            failures.append(phase)
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(collecting)
+    gc.set_threshold(1)
+    try:
+        assert outcome(limit, suffix)[1] is None
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(collecting)
+    assert failures == []
