@@ -95,8 +95,15 @@ class ClusterIndex:
             if endpoint.host_network or matches_pods:
                 addresses.extend((i, address_value(ip)) for ip in endpoint.ips)
         self._addresses = addresses
+        # Namespaces holding the same label sets at the same relative positions (environments
+        # stamped from one template) answer every podSelector alike: one memo entry for all.
+        shapes: dict[tuple[tuple[Labels, int], ...], int] = {}
+        self._shape: dict[str, int] = {
+            ns: shapes.setdefault(tuple(groups.items()), len(shapes))
+            for ns, groups in self._groups.items()
+        }
 
-        self._pod_selector_memo: dict[tuple[LabelSelector, str], int] = {}
+        self._pod_selector_memo: dict[tuple[LabelSelector, int], int] = {}
         self._namespace_memo: dict[LabelSelector, tuple[str, ...]] = {}
         self._namespace_peer_memo: dict[tuple[LabelSelector, LabelSelector | None], int] = {}
         self._ip_block_memo: dict[IPBlock, int] = {}
@@ -111,13 +118,17 @@ class ClusterIndex:
         # Which policies select each endpoint, per direction (policy positions, ascending).
         self._selected: list[tuple[int, int]] = []
         selecting = {direction: [[] for _ in self.endpoints] for direction in DIRECTIONS}
+        local: dict[int, list[int]] = {}  # namespace-relative sets recur from one to the next
         for k, policy in enumerate(cluster.policies):
             base, bits = self.pod_selector_local(policy.pod_selector, policy.namespace)
             self._selected.append((base, bits))
+            found = local.get(bits)
+            if found is None:
+                found = local[bits] = positions(bits)
             for direction in DIRECTIONS:
                 if policy.affects(direction):
                     lists = selecting[direction]
-                    for i in positions(bits):
+                    for i in found:
                         lists[base + i].append(k)
         self.policies_selecting: dict[str, tuple[tuple[int, ...], ...]] = {
             d: tuple(tuple(found) for found in selecting[d]) for d in DIRECTIONS
@@ -169,6 +180,7 @@ class ClusterIndex:
         class_of: list[int] = []
         open_: list[int] = []
         governing = self.cluster_selecting[direction]
+        named: dict[tuple[tuple[int, ...], tuple[int, ...]], bool] = {}
         for i, chosen in enumerate(self.policies_selecting[direction]):
             endpoint = self.endpoints[i]
             tiered = governing[i]
@@ -181,11 +193,16 @@ class ClusterIndex:
                 class_of.append(-1)
                 continue
             key: object = (chosen, tiered) if tiered else chosen
-            if ingress and (
-                any(rule.has_named_ports for k in chosen for rule in policies[k].ingress)
-                or any(rule.has_named_ports for k in tiered for rule in cluster_policies[k].ingress)
-            ):
-                key = (key, endpoint.ports)  # a named port resolves per pod
+            if ingress:
+                by_name = named.get((chosen, tiered))
+                if by_name is None:
+                    by_name = named[(chosen, tiered)] = any(
+                        rule.has_named_ports for k in chosen for rule in policies[k].ingress
+                    ) or any(
+                        rule.has_named_ports for k in tiered for rule in cluster_policies[k].ingress
+                    )
+                if by_name:
+                    key = (key, endpoint.ports)  # a named port resolves per pod
             c = keys.get(key)
             if c is None:
                 c = keys[key] = len(selecting)
@@ -209,7 +226,7 @@ class ClusterIndex:
 
     def pod_selector_local(self, selector: LabelSelector, namespace: str) -> tuple[int, int]:
         """The same as (the namespace's first position, the set relative to it)."""
-        key = (selector, namespace)
+        key = (selector, self._shape.get(namespace, -1))
         found = self._pod_selector_memo.get(key)
         if found is None:
             if selector.is_empty:
