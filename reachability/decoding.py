@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,17 +67,31 @@ def decode(path: Path, text: str, lines: list[int] | None) -> tuple[list[Documen
         sys.setrecursionlimit(limit)
 
 
+class _Pauses:
+    """The pauses under way, in every thread: the collector is one for the process, so it is
+    turned off by the first pause and back on (if it was on) by the last, however they overlap."""
+
+    lock = threading.Lock()
+    count = 0
+    was_enabled = False
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """No cyclic collection in here: decoded manifests are acyclic, and a collection started
     deep in decoding would run others' finalizers with almost no stack left."""
-    enabled = gc.isenabled()
-    gc.disable()
+    with _Pauses.lock:
+        if _Pauses.count == 0:
+            _Pauses.was_enabled = gc.isenabled()
+            gc.disable()
+        _Pauses.count += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _Pauses.lock:
+            _Pauses.count -= 1
+            if _Pauses.count == 0 and _Pauses.was_enabled:
+                gc.enable()
 
 
 def _depth() -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reachability.decoding import decode
+from reachability.decoding import collector_paused, decode
 
 Outcome = tuple[bool, str | None]
 
@@ -76,3 +76,23 @@ def test_the_collector_never_runs_inside_the_deepest_decoding(suffix: str) -> No
         gc.set_threshold(*threshold)
         gc.callbacks.remove(collecting)
     assert failures == []
+
+
+def test_overlapping_pauses_keep_the_collector_off_until_the_last_one_ends() -> None:
+    """Pauses that overlap without nesting (two threads loading at once, a generator's pause
+    closed late) leave the collector off until the last one ends, then as it was before."""
+    assert gc.isenabled()
+    first, second = collector_paused(), collector_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
