@@ -29,7 +29,7 @@ STAMPS = (("copy", False), ("turned", True))  # (suffix, pods in reverse order)
 
 def stamped(docs: list[Doc]) -> list[Doc]:
     """`docs` and, for every namespace, copies of it (its Namespace, Pods and NetworkPolicies)
-        under other names, one with its pods named to come in the reverse order; copied pods get
+    under other names, one with its pods named to come in the reverse order; copied pods get
     fresh IPs."""
     out = list(docs)
     serial = 0
@@ -65,28 +65,24 @@ def _namespace(doc: Doc) -> str | None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(cluster_strategy(max_pods=6, max_policies=4), cluster_with_cnps_strategy()))
 def test_stamped_namespaces_get_the_oracles_verdicts(docs: list[Doc]) -> None:
-    docs = stamped(docs)
-    cluster, oracle = from_manifests(docs), CnpOracle(docs)
+    _agree_with_oracle(stamped(docs), PROBES, EXTERNALS)
+
+
+def _flows(
+    docs: list[Doc], probes: list[tuple[int, str]], externals: list[str] | None = None
+) -> set[tuple[str, str, int, str]]:
+    return set(matrix(from_manifests(docs), probes, externals or []).allowed_flows())
+
+
+def _agree_with_oracle(
+    docs: list[Doc], probes: list[tuple[int, str]], externals: list[str] | None = None
+) -> None:
+    """The matrix's verdict is the oracle's on every connection with a pod at one end at least."""
+    outside = externals or []
+    found, oracle = _flows(docs, probes, outside), CnpOracle(docs)
     pods = [f"{_namespace(d)}/{d['metadata']['name']}" for d in docs if d["kind"] == "Pod"]
-    found = set(matrix(cluster, PROBES, EXTERNALS).allowed_flows())
-    for a in [*pods, *EXTERNALS]:
-        for b in pods if a in EXTERNALS else [*pods, *EXTERNALS]:
-            for port, proto in PROBES:
-                want = oracle.allowed(a, b, port, proto).allowed
-                assert ((a, b, port, proto) in found) is want, (a, b, port, proto)
-
-
-def _flows(docs: list[Doc], probes: list[tuple[int, str]]) -> set[tuple[str, str, int, str]]:
-    return set(matrix(from_manifests(docs), probes).allowed_flows())
-
-
-def _agree_with_oracle(docs: list[Doc], probes: list[tuple[int, str]]) -> None:
-    found, oracle = _flows(docs, probes), CnpOracle(docs)
-    ids = [
-        f"{d['metadata']['namespace']}/{d['metadata']['name']}" for d in docs if d["kind"] == "Pod"
-    ]
-    for a in ids:
-        for b in ids:
+    for a in [*pods, *outside]:
+        for b in pods if a in outside else [*pods, *outside]:
             for port, proto in probes:
                 want = oracle.allowed(a, b, port, proto).allowed
                 assert ((a, b, port, proto) in found) is want, (a, b, port, proto)
