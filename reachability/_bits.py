@@ -33,5 +33,20 @@ def positions(bits: int) -> list[int]:
     return found
 
 
+Relative = tuple[int, int]
+"""A set as (its lowest position, the set shifted down to it): as long as the span of its
+members, where the int itself is as long as its highest position. What is kept per pod, class
+or policy is kept this way, so that memory follows the sets, not pods squared."""
+
+
+def relative(bits: int) -> Relative:
+    low = (bits & -bits).bit_length() - 1 if bits else 0
+    return low, bits >> low
+
+
+def absolute(found: Relative) -> int:
+    return found[1] << found[0]
+
+
 def contains(bits: int, position: int) -> bool:
     return bool(bits >> position & 1)

@@ -26,7 +26,7 @@ from functools import reduce
 from operator import or_
 
 from kubefacts.api import DIRECTIONS, Direction
-from reachability._bits import positions
+from reachability._bits import Relative, absolute, positions, relative
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
 from reachability._tiers import tiered_peers
@@ -52,7 +52,7 @@ class _Classes:
     selecting: tuple[tuple[int, ...], ...]  # per class: the isolating policies' positions
     tiers: tuple[tuple[int, ...], ...]  # per class: its ClusterNetworkPolicies
     first: tuple[int, ...]  # per class: one member (whose container ports stand for all)
-    members: tuple[int, ...]  # per class: its members
+    members: tuple[Relative, ...]  # per class: its members
     class_of: tuple[int, ...]  # per endpoint: its class, -1 when not isolated
     open: int  # endpoints this direction does not isolate (external, host network, no policy)
 
@@ -62,8 +62,8 @@ class _Transposed:
     """`allowed_by` of one direction and port: open | (dense & ~minus[x]) | plus[x]."""
 
     dense: int
-    minus: dict[int, int]
-    plus: dict[int, int]
+    minus: dict[int, Relative]
+    plus: dict[int, Relative]
 
 
 class SideSets:
@@ -86,11 +86,12 @@ class SideSets:
         self._index = index
         self._port_position = {port: p for p, port in enumerate(self.ports)}
         self._classes = {d: self._group(d) for d in DIRECTIONS}
-        self._sets: dict[tuple[Direction, int], tuple[int, ...]] = {}
+        # Every set kept is Relative: see `_bits.relative`.
+        self._sets: dict[tuple[Direction, int], tuple[Relative, ...]] = {}
         # per direction, per class, per port: what each of its isolating policies admits
-        self._admitted: dict[Direction, tuple[tuple[tuple[int, ...], ...], ...]] = {}
-        self._admits: dict[Direction, dict[int, tuple[int, ...]]] = {d: {} for d in DIRECTIONS}
-        self._named_admits: dict[tuple[object, ...], tuple[int, ...]] = {}
+        self._admitted: dict[Direction, tuple[tuple[tuple[Relative, ...], ...], ...]] = {}
+        self._admits: dict[Direction, dict[int, tuple[Relative, ...]]] = {d: {} for d in DIRECTIONS}
+        self._named_admits: dict[tuple[object, ...], tuple[Relative, ...]] = {}
         self._transposed: dict[tuple[Direction, int], _Transposed] = {}
         self._ports_memo: dict[tuple[Direction, int], tuple[object, tuple[int, ...]]] = {}
         self._named = {
@@ -138,18 +139,14 @@ class SideSets:
         """The peers the endpoint's own side lets through on ports[port]: the destinations of
         its egress, the sources of its ingress; every endpoint when the side is open."""
         c = self._classes[direction].class_of[position]
-        return self.everything if c < 0 else self._class_sets(direction, port)[c]
+        return self.everything if c < 0 else absolute(self._class_sets(direction, port)[c])
 
     def allowed_by(self, direction: Direction, position: int, port: int) -> int:
         """The endpoints whose own `direction` side lets through the flow with this one: for
         EGRESS the sources whose egress reaches it, for INGRESS the destinations whose ingress
         admits it (`allows` transposed)."""
         found = self._transposed_sets(direction, port)
-        return (
-            self._classes[direction].open
-            | (found.dense & ~found.minus.get(position, 0))
-            | found.plus.get(position, 0)
-        )
+        return _through(self._classes[direction].open, found, position)
 
     def flows(self, direction: Direction, position: int, port: int) -> int:
         """The allowed flows of the endpoint on ports[port], both sides agreeing: the
@@ -166,14 +163,15 @@ class SideSets:
         sets = self._class_sets(direction, port)
         other = opposite(direction)
         found = self._transposed_sets(other, port)
-        open_, dense, minus, plus = self._classes[other].open, found.dense, found.minus, found.plus
+        open_ = self._classes[other].open
         own_ip = self._own_ip
         rows = []
+        last, own = -1, everything  # neighbours are mostly of one class: its set made once
         for i in range(start, stop):
             c = class_of[i]
-            row = (everything if c < 0 else sets[c]) & (
-                open_ | (dense & ~minus.get(i, 0)) | plus.get(i, 0)
-            )
+            if c != last:
+                last, own = c, everything if c < 0 else absolute(sets[c])
+            row = own & _through(open_, found, i)
             if i in own_ip:
                 bit = 1 << i
                 row = row | bit if self._itself(i, port) else row & ~bit
@@ -191,12 +189,14 @@ class SideSets:
         """What each of `isolating(direction, position)` admits for the endpoint (`admits`,
         in the same order), shared by its class."""
         c = self._classes[direction].class_of[position]
-        return () if c < 0 else self._class_admitted(direction)[c][port]
+        return () if c < 0 else tuple(map(absolute, self._class_admitted(direction)[c][port]))
 
     def admitted_on_ports(self, direction: Direction, position: int) -> tuple[tuple[int, ...], ...]:
         """`admitted` on each of `ports` (nothing when the side is open)."""
         c = self._classes[direction].class_of[position]
-        return () if c < 0 else self._class_admitted(direction)[c]
+        if c < 0:
+            return ()
+        return tuple(tuple(map(absolute, column)) for column in self._class_admitted(direction)[c])
 
     def verdict(self, src: int, dst: int, port: int) -> Verdict:
         """`allowed`'s verdict with its reasons on the flow between two positions."""
@@ -213,6 +213,11 @@ class SideSets:
         self, policy_position: int, direction: Direction, position: int
     ) -> tuple[int, ...]:
         """`admits` on each of `ports`."""
+        return tuple(map(absolute, self._admits_kept(policy_position, direction, position)))
+
+    def _admits_kept(
+        self, policy_position: int, direction: Direction, position: int
+    ) -> tuple[Relative, ...]:
         if direction == _INGRESS and self._named[policy_position]:
             target = self.endpoints[position]
             key: tuple[object, ...] = (policy_position, getattr(target, "ports", ()))
@@ -228,7 +233,7 @@ class SideSets:
 
     def _per_port(
         self, policy_position: int, direction: Direction, target: Endpoint | None
-    ) -> tuple[int, ...]:
+    ) -> tuple[Relative, ...]:
         """What the policy's rules admit on each port, for `target` (None: no ingress rule of
         the policy names a port, so the target does not matter)."""
         index = self._index
@@ -249,7 +254,7 @@ class SideSets:
                     found[p] |= peers
                 elif admitted:
                     found[p] |= peers & admitted
-        return tuple(found)
+        return tuple(map(relative, found))
 
     def _ports_admit(
         self, direction: Direction, ports: tuple[PolicyPort, ...] | None
@@ -276,8 +281,8 @@ class SideSets:
         for group in found.members:
             bits = 0
             for i in group:
-                bits |= 1 << i
-            members.append(bits)
+                bits |= 1 << (i - group[0])
+            members.append((group[0], bits))
         open_bits = 0
         for i in found.open:
             open_bits |= 1 << i
@@ -286,7 +291,7 @@ class SideSets:
             found.selecting, found.tiers, first, tuple(members), found.class_of, open_bits
         )
 
-    def _class_sets(self, direction: Direction, port: int) -> tuple[int, ...]:
+    def _class_sets(self, direction: Direction, port: int) -> tuple[Relative, ...]:
         found = self._sets.get((direction, port))
         if found is None:
             self._all_class_sets(direction)
@@ -299,15 +304,18 @@ class SideSets:
         (every probed port is asked about)."""
         classes = self._classes[direction]
         ports = range(len(self.ports))
-        sets: list[list[int]] = [[] for _ in ports]
-        admitted: list[tuple[tuple[int, ...], ...]] = []
-        admits = self.admits_on_ports
+        sets: list[list[Relative]] = [[] for _ in ports]
+        admitted: list[tuple[tuple[Relative, ...], ...]] = []
+        admits = self._admits_kept
         nothing = ((),) * len(ports)
         for c, (chosen, first) in enumerate(zip(classes.selecting, classes.first, strict=True)):
             # per port, what each of the class's policies admits
             if chosen:
                 columns = tuple(zip(*[admits(k, direction, first) for k in chosen], strict=True))
-                bits = [reduce(or_, column) for column in columns]
+                bits = [
+                    absolute(column[0]) if len(column) == 1 else reduce(or_, map(absolute, column))
+                    for column in columns
+                ]
             else:
                 columns, bits = nothing, [0 for _ in ports]
             tiers = classes.tiers[c]
@@ -319,13 +327,15 @@ class SideSets:
                         self._index, direction, tiers, target, number, protocol, isolated
                     )
             for p in ports:
-                sets[p].append(bits[p])
+                sets[p].append(
+                    columns[p][0] if len(chosen) == 1 and not tiers else relative(bits[p])
+                )
             admitted.append(columns)
         for p in ports:
             self._sets[(direction, p)] = tuple(sets[p])
         self._admitted[direction] = tuple(admitted)
 
-    def _class_admitted(self, direction: Direction) -> tuple[tuple[tuple[int, ...], ...], ...]:
+    def _class_admitted(self, direction: Direction) -> tuple[tuple[tuple[Relative, ...], ...], ...]:
         found = self._admitted.get(direction)
         if found is None:
             self._all_class_sets(direction)
@@ -347,15 +357,28 @@ class SideSets:
         dense = 0
         minus: dict[int, int] = {}
         plus: dict[int, int] = {}
-        for bits, group in zip(self._class_sets(direction, port), classes.members, strict=True):
+        for kept, members in zip(self._class_sets(direction, port), classes.members, strict=True):
+            group = absolute(members)
+            low, bits = kept
             if bits.bit_count() > half:
                 dense |= group
-                for x in positions(everything & ~bits):
+                for x in positions(everything & ~(bits << low)):
                     minus[x] = minus.get(x, 0) | group
             else:
                 for x in positions(bits):
-                    plus[x] = plus.get(x, 0) | group
-        return _Transposed(dense, minus, plus)
+                    plus[low + x] = plus.get(low + x, 0) | group
+        return _Transposed(
+            dense,
+            {x: relative(bits) for x, bits in minus.items()},
+            {x: relative(bits) for x, bits in plus.items()},
+        )
+
+
+def _through(open_: int, found: _Transposed, position: int) -> int:
+    """`allowed_by` at `position`, from the transposed sets (`open_`: the direction's)."""
+    minus, plus = found.minus.get(position), found.plus.get(position)
+    bits = open_ | (found.dense & ~absolute(minus) if minus else found.dense)
+    return bits | absolute(plus) if plus else bits
 
 
 def side_sets(cluster: Cluster, ports: Sequence[Port], externals: Sequence[str] = ()) -> SideSets:
