@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from kubefacts.api import DIRECTIONS, Direction
 from reachability._addresses import address_value
-from reachability._bits import positions
+from reachability._bits import positions, relative
 from reachability._ports import spec_admits
 from reachability._tier_sets import TierSets
 from reachability.cluster import Cluster
@@ -322,8 +322,7 @@ class ClusterIndex:
             bits = 0
             for peer in rule.peers:
                 bits |= self.peer_bits(peer, policy.namespace)
-            low = (bits & -bits).bit_length() - 1 if bits else 0
-            found = self._rule_memo[key] = (low, bits >> low)
+            found = self._rule_memo[key] = relative(bits)
         return found
 
     def named_port_bits(self, name: str, port: int, protocol: str) -> int:

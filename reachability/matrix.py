@@ -26,7 +26,7 @@ from kubefacts.api import Direction
 from reachability._addresses import address_text
 from reachability._ahead import Ahead
 from reachability._ahead import available as ahead_available
-from reachability._bits import positions
+from reachability._bits import positions, relative
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
 from reachability._tiers import tiered_peers
@@ -272,10 +272,7 @@ def _whole(parts: list[tuple[int, int]]) -> int:
 
 def _parts(bits: int) -> list[tuple[int, int]]:
     """One set of positions as parts: relative to its lowest position."""
-    if not bits:
-        return []
-    low = (bits & -bits).bit_length() - 1
-    return [(low, bits >> low)]
+    return [relative(bits)] if bits else []
 
 
 def own_ip_pods(index: ClusterIndex) -> list[int]:

@@ -312,10 +312,7 @@ class SideSets:
             # per port, what each of the class's policies admits
             if chosen:
                 columns = tuple(zip(*[admits(k, direction, first) for k in chosen], strict=True))
-                bits = [
-                    absolute(column[0]) if len(column) == 1 else reduce(or_, map(absolute, column))
-                    for column in columns
-                ]
+                bits = [reduce(or_, map(absolute, column)) for column in columns]
             else:
                 columns, bits = nothing, [0 for _ in ports]
             tiers = classes.tiers[c]
@@ -327,9 +324,7 @@ class SideSets:
                         self._index, direction, tiers, target, number, protocol, isolated
                     )
             for p in ports:
-                sets[p].append(
-                    columns[p][0] if len(chosen) == 1 and not tiers else relative(bits[p])
-                )
+                sets[p].append(relative(bits[p]))
             admitted.append(columns)
         for p in ports:
             self._sets[(direction, p)] = tuple(sets[p])
