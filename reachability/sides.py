@@ -148,6 +148,19 @@ class SideSets:
         found = self._transposed_sets(direction, port)
         return _through(self._classes[direction].open, found, position)
 
+    def allowed_by_each(
+        self, direction: Direction, positions: Sequence[int], port: int
+    ) -> list[int]:
+        """`allowed_by` of each of `positions`, with the port's lookups made once."""
+        found = self._transposed_sets(direction, port)
+        open_ = self._classes[direction].open
+        return [_through(open_, found, i) for i in positions]
+
+    def classes(self, direction: Direction) -> list[list[int]]:
+        """The endpoints `direction` isolates, grouped by what decides their side: the members
+        of a class share `isolating`, `admitted` and `allows`."""
+        return [positions(absolute(members)) for members in self._classes[direction].members]
+
     def flows(self, direction: Direction, position: int, port: int) -> int:
         """The allowed flows of the endpoint on ports[port], both sides agreeing: the
         destinations it reaches (EGRESS) or the sources that reach it (INGRESS). A Pod's flow

@@ -13,8 +13,9 @@ Removing a policy P can change a verdict in two ways only. If P is the only poli
 of its pods for a direction, that pod stops being isolated: flows its side denies and the other
 side allows become allowed. Otherwise the pod stays isolated and only allowances can go: an
 allowed flow is lost exactly when P's rules are the only ones admitting it on that pod's side.
-Both are questions about sets, answered per pod and port from the engine's side sets (which
-peers P admits, which the other side lets through, which the other isolating policies admit)
+Both are questions about sets, answered per class of pods (which share their isolating policies
+and what each admits) and port, for every policy of the class at once, from the engine's side
+sets (which peers P admits, which the other side lets through, which the others admit)
 instead of re-evaluating the cluster without each policy or asking `allowed` pair by pair; the
 policy's first flow blocked by the other side is the one verdict asked of `allowed`.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from kubefacts.api import DIRECTIONS, Direction
 from reachability import (
@@ -121,6 +123,12 @@ def _names(pods: Sequence[Pod]) -> set[tuple[str | None, str]]:
 
 def shadowed(analysis: Analysis) -> Iterator[Finding]:
     sides = analysis.sides
+    own = _Own.of(analysis)
+    changed: set[int] = set()
+    covering: dict[int, set[int]] = {}
+    for direction in DIRECTIONS:
+        for group in sides.classes(direction):
+            _changes(analysis, own, direction, group, changed, covering)
     for policy in sorted(analysis.cluster.policies, key=lambda p: p.id):
         if not (policy.rules("ingress") or policy.rules("egress")):
             continue  # a pure default deny only isolates; redundancy there is a safety net
@@ -128,11 +136,10 @@ def shadowed(analysis: Analysis) -> Iterator[Finding]:
         targets = sides.members(sides.selected(k))
         if not targets:
             continue  # selects nothing: NP008 says so when pods are given
-        covering: set[int] = set()
-        if any(_changes(analysis, k, d, t, covering) for d in _directions(policy) for t in targets):
+        if k in changed:
             continue
-        ids = sorted(analysis.cluster.policies[q].id for q in covering)
-        yield _finding(analysis, policy, ids, _blocked(analysis, k, policy, targets))
+        ids = sorted(analysis.cluster.policies[q].id for q in covering.get(k, ()))
+        yield _finding(analysis, policy, ids, _blocked(analysis, own, k, policy, targets))
 
 
 def _directions(policy: NetworkPolicy) -> list[Direction]:
@@ -140,51 +147,90 @@ def _directions(policy: NetworkPolicy) -> list[Direction]:
 
 
 def _changes(
-    analysis: Analysis, k: int, direction: Direction, target: int, covering: set[int]
-) -> bool:
-    """Does removing policy `k` change a verdict of `target`'s `direction` side? When it does
-    not, `covering` gains the other policies that also admit flows that `k` admits."""
+    analysis: Analysis,
+    own: _Own,
+    direction: Direction,
+    group: Sequence[int],
+    changed: set[int],
+    covering: dict[int, set[int]],
+) -> None:
+    """Which of the policies isolating one class of endpoints (`group`) in `direction` would
+    change a verdict of a member's side if removed: they join `changed`. The others' entries in
+    `covering` gain the other policies that also admit flows that they admit.
+
+    Every policy isolating the class selects all of its members, and they share what each
+    admits, so the question is asked of the union of the members' flows: a set meets the union
+    exactly when it meets one member's flows."""
     sides = analysis.sides
     other = opposite(direction)
-    real, loop = _self(analysis, target)
-    isolating = sides.isolating(direction, target)
-    at = isolating.index(k)
-    for p, admitted in enumerate(sides.admitted_on_ports(direction, target)):
-        mine = admitted[at]
-        if isolating == (k,):
+    isolating = sides.isolating(direction, group[0])
+    if all(k in changed for k in isolating):
+        return
+    sole = len(isolating) == 1
+    for p, admitted in enumerate(sides.admitted_on_ports(direction, group[0])):
+        if not (sole or any(admitted)):
+            continue  # no flow to lose
+        through = sides.allowed_by_each(other, group, p)  # the other side allows these
+        if sole:
             # Its only isolating policy gone, the side opens: a flow it denies that the other
             # side allows becomes allowed.
-            if sides.allowed_by(other, target, p) & ~mine & ~(real | loop):
-                return True
+            if own.union(group, through, sole=True) & ~admitted[0]:
+                changed.add(isolating[0])
+                return
             continue
-        if not mine:
+        union = own.union(group, through, sole=False)
+        if not union:
             continue
-        through = sides.allowed_by(other, target, p)  # the other side allows these
-        flows = ((through & ~real) | loop) & mine  # allowed flows it admits
-        if not flows:
-            continue
-        rest = 0
-        for q, theirs in zip(isolating, admitted, strict=True):
-            if q != k:
-                if flows & theirs:
-                    covering.add(q)
-                rest |= theirs
-        if flows & ~rest:  # admitted by it alone: lost without it
-            return True
-    return False
+        for at, k in enumerate(isolating):
+            flows = union & admitted[at]  # allowed flows it admits
+            if not flows or k in changed:
+                continue
+            rest = 0
+            for q, theirs in zip(isolating, admitted, strict=True):
+                if q != k:
+                    if flows & theirs:
+                        covering.setdefault(k, set()).add(q)
+                    rest |= theirs
+            if flows & ~rest:  # admitted by it alone: lost without it
+                changed.add(k)
 
 
-def _self(analysis: Analysis, target: int) -> tuple[int, int]:
-    """`target`'s own bit twice: as a real pod, whose flows with itself are loopback and left
-    out; and as an endpoint whose flow with itself `Options.loopback_allowed` always allows."""
-    bit = 1 << target
-    if analysis.is_real(analysis.sides.endpoints[target]):
-        return bit, 0
-    return 0, bit if analysis.loopback else 0
+@dataclass(frozen=True, slots=True)
+class _Own:
+    """Each target's flow with itself: a real pod's is loopback, where CNIs differ, and left
+    out; any other endpoint's is allowed whatever the policies with `Options.loopback_allowed`
+    (see `Analysis.is_real` and `Analysis.loopback`), else the policies decide it."""
+
+    real: frozenset[int]  # positions of real pods
+    loopback: bool
+
+    @staticmethod
+    def of(analysis: Analysis) -> _Own:
+        endpoints = analysis.sides.endpoints
+        real = frozenset(i for i, e in enumerate(endpoints) if analysis.is_real(e))
+        return _Own(real, analysis.loopback)
+
+    def bits(self, target: int) -> tuple[int, int]:
+        """`target`'s own bit twice: as a real pod, left out; as an endpoint always allowed
+        (0 when neither)."""
+        bit = 1 << target
+        if target in self.real:
+            return bit, 0
+        return 0, bit if self.loopback else 0
+
+    def union(self, group: Sequence[int], through: Sequence[int], *, sole: bool) -> int:
+        """The union of each target's peers in `through`, its own flow made right: with
+        `sole` (the side's verdict is the other side's once the policy is gone) both own
+        bits left out, else the real pod's left out and the always allowed one added."""
+        union = 0
+        for target, peers in zip(group, through, strict=True):
+            real, loop = self.bits(target)
+            union |= peers & ~(real | loop) if sole else (peers & ~real) | loop
+        return union
 
 
 def _blocked(
-    analysis: Analysis, k: int, policy: NetworkPolicy, targets: Sequence[int]
+    analysis: Analysis, own: _Own, k: int, policy: NetworkPolicy, targets: Sequence[int]
 ) -> str | None:
     """The first flow (by direction, target, peer, port) the policy admits on its side that the
     other side denies, if any."""
@@ -192,7 +238,7 @@ def _blocked(
     for direction in _directions(policy):
         other = opposite(direction)
         for target in targets:
-            real, loop = _self(analysis, target)
+            real, loop = own.bits(target)
             denied = [
                 admits & ~sides.allowed_by(other, target, p) & ~(real | loop) if admits else 0
                 for p, admits in enumerate(sides.admits_on_ports(k, direction, target))

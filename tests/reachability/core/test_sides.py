@@ -67,3 +67,32 @@ def test_endpoints_left_out_by_several_wide_rules_are_left_out_by_each() -> None
         sides.endpoints[j].id for j in sides.members(sides.allowed_by(Direction.EGRESS, quiet, 0))
     }
     assert senders == {"alpha/c", "alpha/d", "alpha/quiet"}
+
+
+@SETTINGS
+@given(cluster_strategy(pod_ip_blocks=True))
+def test_classes_hold_each_isolated_endpoint_once_with_its_sides(
+    docs: list[dict[str, Any]],
+) -> None:
+    """`classes` partitions the endpoints a direction isolates, and a class's members answer
+    `isolating`, `admitted` and `allows` alike; `allowed_by_each` is `allowed_by` of each."""
+    sides = side_sets(from_manifests(docs), PORTS, EXTERNALS)
+    everyone = list(range(len(sides.endpoints)))
+    for direction in DIRECTIONS:
+        classes = sides.classes(direction)
+        held = [i for members in classes for i in members]
+        assert len(held) == len(set(held))
+        # a ClusterNetworkPolicy's subject is classed too, isolated by no NetworkPolicy
+        assert {i for i in everyone if sides.isolating(direction, i)} <= set(held)
+        for members in classes:
+            first = members[0]
+            for i in members[1:]:
+                assert sides.isolating(direction, i) == sides.isolating(direction, first)
+                assert sides.admitted_on_ports(direction, i) == sides.admitted_on_ports(
+                    direction, first
+                )
+                for p in range(len(PORTS)):
+                    assert sides.allows(direction, i, p) == sides.allows(direction, first, p)
+        for p in range(len(PORTS)):
+            expected = [sides.allowed_by(direction, i, p) for i in reversed(everyone)]
+            assert sides.allowed_by_each(direction, everyone[::-1], p) == expected
