@@ -86,7 +86,8 @@ class SideSets:
         self._index = index
         self._port_position = {port: p for p, port in enumerate(self.ports)}
         self._classes = {d: self._group(d) for d in DIRECTIONS}
-        # Every set kept is Relative: see `_bits.relative`.
+        # Every set kept is Relative (see `_bits.relative`), and one object per value: see `_keep`.
+        self._kept: dict[Relative, Relative] = {}
         self._sets: dict[tuple[Direction, int], tuple[Relative, ...]] = {}
         # per direction, per class, per port: what each of its isolating policies admits
         self._admitted: dict[Direction, tuple[tuple[tuple[Relative, ...], ...], ...]] = {}
@@ -148,18 +149,16 @@ class SideSets:
         found = self._transposed_sets(direction, port)
         return _through(self._classes[direction].open, found, position)
 
-    def allowed_by_each(
-        self, direction: Direction, positions: Sequence[int], port: int
-    ) -> list[int]:
-        """`allowed_by` of each of `positions`, with the port's lookups made once."""
+    def allowed_by_each(self, direction: Direction, at: Sequence[int], port: int) -> list[int]:
+        """`allowed_by` of each position in `at`, with the port's lookups made once."""
         found = self._transposed_sets(direction, port)
         open_ = self._classes[direction].open
-        return [_through(open_, found, i) for i in positions]
+        return [_through(open_, found, i) for i in at]
 
-    def classes(self, direction: Direction) -> list[list[int]]:
+    def classes(self, direction: Direction) -> tuple[tuple[int, ...], ...]:
         """The endpoints `direction` isolates, grouped by what decides their side: the members
         of a class share `isolating`, `admitted` and `allows`."""
-        return [positions(absolute(members)) for members in self._classes[direction].members]
+        return self._index.side_classes(direction).members
 
     def flows(self, direction: Direction, position: int, port: int) -> int:
         """The allowed flows of the endpoint on ports[port], both sides agreeing: the
@@ -267,7 +266,7 @@ class SideSets:
                     found[p] |= peers
                 elif admitted:
                     found[p] |= peers & admitted
-        return tuple(map(relative, found))
+        return tuple(map(self._keep, found))
 
     def _ports_admit(
         self, direction: Direction, ports: tuple[PolicyPort, ...] | None
@@ -290,12 +289,7 @@ class SideSets:
 
     def _group(self, direction: Direction) -> _Classes:
         found = self._index.side_classes(direction)
-        members = []
-        for group in found.members:
-            bits = 0
-            for i in group:
-                bits |= 1 << (i - group[0])
-            members.append((group[0], bits))
+        members = [(g[0], sum(1 << (i - g[0]) for i in g)) for g in found.members]
         open_bits = 0
         for i in found.open:
             open_bits |= 1 << i
@@ -303,6 +297,12 @@ class SideSets:
         return _Classes(
             found.selecting, found.tiers, first, tuple(members), found.class_of, open_bits
         )
+
+    def _keep(self, bits: int) -> Relative:
+        """`bits` relative, as the object kept before for that value: stamped environments'
+        classes and policies share most sets (an allow-all rule's hold every endpoint)."""
+        kept = relative(bits)
+        return self._kept.setdefault(kept, kept)
 
     def _class_sets(self, direction: Direction, port: int) -> tuple[Relative, ...]:
         found = self._sets.get((direction, port))
@@ -337,7 +337,7 @@ class SideSets:
                         self._index, direction, tiers, target, number, protocol, isolated
                     )
             for p in ports:
-                sets[p].append(relative(bits[p]))
+                sets[p].append(self._keep(bits[p]))
             admitted.append(columns)
         for p in ports:
             self._sets[(direction, p)] = tuple(sets[p])
@@ -377,8 +377,8 @@ class SideSets:
                     plus[low + x] = plus.get(low + x, 0) | group
         return _Transposed(
             dense,
-            {x: relative(bits) for x, bits in minus.items()},
-            {x: relative(bits) for x, bits in plus.items()},
+            {x: self._keep(bits) for x, bits in minus.items()},
+            {x: self._keep(bits) for x, bits in plus.items()},
         )
 
 
