@@ -7,6 +7,7 @@ object that is built once and combined with `|` and `&`, instead of pods x pods 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 
 _NONZERO = re.compile(rb"[^\x00]+")
 _BYTE_BITS: tuple[tuple[int, ...], ...] = tuple(
@@ -42,6 +43,29 @@ or policy is kept this way, so that memory follows the sets, not pods squared.""
 def relative(bits: int) -> Relative:
     low = (bits & -bits).bit_length() - 1 if bits else 0
     return low, bits >> low
+
+
+def union(parts: Iterable[Relative]) -> Relative:
+    """The union of relative sets, relative: each shifted by its distance to the lowest, so
+    the work follows the span of the parts, not their highest position."""
+    found = [part for part in parts if part[1]]
+    if len(found) < 2:
+        return found[0] if found else (0, 0)
+    low = min(at for at, _ in found)
+    bits = 0
+    for at, part in found:
+        bits |= part << (at - low)
+    return low, bits
+
+
+def gather(found: dict[int, Relative], at: Sequence[int], part: Relative) -> None:
+    """Add `part` to the set of each position in `at`. Parts must come lowest first (by their
+    lowest position): the first part of a set is then its lowest, and relative to it any later
+    part is a shift away, however far apart the positions in `at` are."""
+    first, bits = part
+    for x in at:
+        had = found.get(x)
+        found[x] = part if had is None else (had[0], had[1] | bits << (first - had[0]))
 
 
 def absolute(found: Relative) -> int:

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from kubefacts.api import DIRECTIONS, Direction
-from reachability._bits import Relative, absolute, positions, relative
+from reachability._bits import Relative, absolute, gather, positions, relative, union
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
 from reachability._tiers import tiered_peers
@@ -250,23 +248,23 @@ class SideSets:
         the policy names a port, so the target does not matter)."""
         index = self._index
         everything = self.everything
-        found = [0] * len(self.ports)
+        parts: list[list[Relative]] = [[] for _ in self.ports]
         rules = self.cluster.policies[policy_position].rules(direction)
         for r, rule in enumerate(rules):
-            peers = index.rule_peer_bits(policy_position, direction, r)
-            if not peers:
+            peers = index.rule_peer_local(policy_position, direction, r)
+            if not peers[1]:
                 continue
             if direction == _INGRESS and target is not None:
                 for p, (number, protocol) in enumerate(self.ports):
                     if ports_admit(rule.ports, target, number, protocol):
-                        found[p] |= peers
+                        parts[p].append(peers)
                 continue
             for p, admitted in enumerate(self._ports_admit(direction, rule.ports)):
                 if admitted is everything:
-                    found[p] |= peers
+                    parts[p].append(peers)
                 elif admitted:
-                    found[p] |= peers & admitted
-        return tuple(map(self._keep, found))
+                    parts[p].append(relative(absolute(peers) & admitted))
+        return tuple(self._intern(union(found)) for found in parts)
 
     def _ports_admit(
         self, direction: Direction, ports: tuple[PolicyPort, ...] | None
@@ -301,7 +299,9 @@ class SideSets:
     def _keep(self, bits: int) -> Relative:
         """`bits` relative, as the object kept before for that value: stamped environments'
         classes and policies share most sets (an allow-all rule's hold every endpoint)."""
-        kept = relative(bits)
+        return self._intern(relative(bits))
+
+    def _intern(self, kept: Relative) -> Relative:
         return self._kept.setdefault(kept, kept)
 
     def _class_sets(self, direction: Direction, port: int) -> tuple[Relative, ...]:
@@ -325,19 +325,21 @@ class SideSets:
             # per port, what each of the class's policies admits
             if chosen:
                 columns = tuple(zip(*[admits(k, direction, first) for k in chosen], strict=True))
-                bits = [reduce(or_, map(absolute, column)) for column in columns]
+                kept = [self._intern(union(column)) for column in columns]
             else:
-                columns, bits = nothing, [0 for _ in ports]
+                columns, kept = nothing, [(0, 0) for _ in ports]
             tiers = classes.tiers[c]
             if tiers:
                 target = self.endpoints[first] if direction == _INGRESS else None
                 for p, (number, protocol) in enumerate(self.ports):
-                    isolated = bits[p] if chosen else None
-                    bits[p] = tiered_peers(
-                        self._index, direction, tiers, target, number, protocol, isolated
+                    isolated = absolute(kept[p]) if chosen else None
+                    kept[p] = self._keep(
+                        tiered_peers(
+                            self._index, direction, tiers, target, number, protocol, isolated
+                        )
                     )
             for p in ports:
-                sets[p].append(self._keep(bits[p]))
+                sets[p].append(kept[p])
             admitted.append(columns)
         for p in ports:
             self._sets[(direction, p)] = tuple(sets[p])
@@ -363,22 +365,19 @@ class SideSets:
         everything = self.everything
         half = len(self.endpoints) // 2
         dense = 0
-        minus: dict[int, int] = {}
-        plus: dict[int, int] = {}
-        for kept, members in zip(self._class_sets(direction, port), classes.members, strict=True):
-            group = absolute(members)
+        minus: dict[int, Relative] = {}
+        plus: dict[int, Relative] = {}
+        # classes are numbered by their first member: `gather` gets them lowest first
+        for kept, group in zip(self._class_sets(direction, port), classes.members, strict=True):
             low, bits = kept
             if bits.bit_count() > half:
-                dense |= group
-                for x in positions(everything & ~(bits << low)):
-                    minus[x] = minus.get(x, 0) | group
+                dense |= absolute(group)
+                gather(minus, positions(everything & ~(bits << low)), group)
             else:
-                for x in positions(bits):
-                    plus[low + x] = plus.get(low + x, 0) | group
+                gather(plus, [low + x for x in positions(bits)], group)
+        intern = self._intern
         return _Transposed(
-            dense,
-            {x: self._keep(bits) for x, bits in minus.items()},
-            {x: self._keep(bits) for x, bits in plus.items()},
+            dense, {x: intern(v) for x, v in minus.items()}, {x: intern(v) for x, v in plus.items()}
         )
 
 
