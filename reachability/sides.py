@@ -84,7 +84,7 @@ class SideSets:
         self._index = index
         self._port_position = {port: p for p, port in enumerate(self.ports)}
         self._classes = {d: self._group(d) for d in DIRECTIONS}
-        # Every set kept is Relative (see `_bits.relative`), and one object per value: see `_keep`.
+        # Every set kept is Relative (see `_bits.relative`), one object per value (`_intern`).
         self._kept: dict[Relative, Relative] = {}
         self._sets: dict[tuple[Direction, int], tuple[Relative, ...]] = {}
         # per direction, per class, per port: what each of its isolating policies admits
@@ -296,12 +296,9 @@ class SideSets:
             found.selecting, found.tiers, first, tuple(members), found.class_of, open_bits
         )
 
-    def _keep(self, bits: int) -> Relative:
-        """`bits` relative, as the object kept before for that value: stamped environments'
-        classes and policies share most sets (an allow-all rule's hold every endpoint)."""
-        return self._intern(relative(bits))
-
     def _intern(self, kept: Relative) -> Relative:
+        """The object kept before for this value: stamped environments' classes and policies
+        share most sets (an allow-all rule's hold every endpoint)."""
         return self._kept.setdefault(kept, kept)
 
     def _class_sets(self, direction: Direction, port: int) -> tuple[Relative, ...]:
@@ -333,11 +330,10 @@ class SideSets:
                 target = self.endpoints[first] if direction == _INGRESS else None
                 for p, (number, protocol) in enumerate(self.ports):
                     isolated = absolute(kept[p]) if chosen else None
-                    kept[p] = self._keep(
-                        tiered_peers(
-                            self._index, direction, tiers, target, number, protocol, isolated
-                        )
+                    found = tiered_peers(
+                        self._index, direction, tiers, target, number, protocol, isolated
                     )
+                    kept[p] = self._intern(relative(found))
             for p in ports:
                 sets[p].append(kept[p])
             admitted.append(columns)
