@@ -24,10 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kubefacts.api import DIRECTIONS, Direction
-from reachability._bits import Relative, absolute, gather, positions, relative, union
+from reachability._bits import Relative, absolute, positions, relative, union
 from reachability._index import ClusterIndex, cluster_index
 from reachability._ports import ports_admit
 from reachability._tiers import tiered_peers
+from reachability._transposed import Transposed, through, transpose
 from reachability.cluster import Cluster
 from reachability.evaluation import Verdict, check_port, verdict_in
 from reachability.matrix import _externals as checked_externals
@@ -53,15 +54,6 @@ class _Classes:
     members: tuple[Relative, ...]  # per class: its members
     class_of: tuple[int, ...]  # per endpoint: its class, -1 when not isolated
     open: int  # endpoints this direction does not isolate (external, host network, no policy)
-
-
-@dataclass(frozen=True, slots=True)
-class _Transposed:
-    """`allowed_by` of one direction and port: open | (dense & ~minus[x]) | plus[x]."""
-
-    dense: int
-    minus: dict[int, Relative]
-    plus: dict[int, Relative]
 
 
 class SideSets:
@@ -91,7 +83,7 @@ class SideSets:
         self._admitted: dict[Direction, tuple[tuple[tuple[Relative, ...], ...], ...]] = {}
         self._admits: dict[Direction, dict[int, tuple[Relative, ...]]] = {d: {} for d in DIRECTIONS}
         self._named_admits: dict[tuple[object, ...], tuple[Relative, ...]] = {}
-        self._transposed: dict[tuple[Direction, int], _Transposed] = {}
+        self._transposed: dict[tuple[Direction, int], Transposed] = {}
         self._ports_memo: dict[tuple[Direction, int], tuple[object, tuple[int, ...]]] = {}
         self._named = {
             k: any(rule.has_named_ports for rule in policy.ingress)
@@ -145,13 +137,13 @@ class SideSets:
         EGRESS the sources whose egress reaches it, for INGRESS the destinations whose ingress
         admits it (`allows` transposed)."""
         found = self._transposed_sets(direction, port)
-        return _through(self._classes[direction].open, found, position)
+        return through(self._classes[direction].open, found, position)
 
     def allowed_by_each(self, direction: Direction, at: Sequence[int], port: int) -> list[int]:
         """`allowed_by` of each position in `at`, with the port's lookups made once."""
         found = self._transposed_sets(direction, port)
         open_ = self._classes[direction].open
-        return [_through(open_, found, i) for i in at]
+        return [through(open_, found, i) for i in at]
 
     def classes(self, direction: Direction) -> tuple[tuple[int, ...], ...]:
         """The endpoints `direction` isolates, grouped by what decides their side: the members
@@ -181,7 +173,7 @@ class SideSets:
             c = class_of[i]
             if c != last:
                 last, own = c, everything if c < 0 else absolute(sets[c])
-            row = own & _through(open_, found, i)
+            row = own & through(open_, found, i)
             if i in own_ip:
                 bit = 1 << i
                 row = row | bit if self._itself(i, port) else row & ~bit
@@ -348,40 +340,13 @@ class SideSets:
             found = self._admitted[direction]
         return found
 
-    def _transposed_sets(self, direction: Direction, port: int) -> _Transposed:
+    def _transposed_sets(self, direction: Direction, port: int) -> Transposed:
         found = self._transposed.get((direction, port))
         if found is None:
-            found = self._transposed[(direction, port)] = self._transpose(direction, port)
+            sets, members = self._class_sets(direction, port), self._classes[direction].members
+            found = transpose(sets, members, self.everything, self._intern)
+            self._transposed[(direction, port)] = found
         return found
-
-    def _transpose(self, direction: Direction, port: int) -> _Transposed:
-        """Classes whose set holds most endpoints are stored by what they leave out, so that a
-        rule open to (nearly) everything costs what it leaves out, not every endpoint."""
-        classes = self._classes[direction]
-        everything = self.everything
-        half = len(self.endpoints) // 2
-        dense = 0
-        minus: dict[int, Relative] = {}
-        plus: dict[int, Relative] = {}
-        # classes are numbered by their first member: `gather` gets them lowest first
-        for kept, group in zip(self._class_sets(direction, port), classes.members, strict=True):
-            low, bits = kept
-            if bits.bit_count() > half:
-                dense |= absolute(group)
-                gather(minus, positions(everything & ~(bits << low)), group)
-            else:
-                gather(plus, [low + x for x in positions(bits)], group)
-        intern = self._intern
-        return _Transposed(
-            dense, {x: intern(v) for x, v in minus.items()}, {x: intern(v) for x, v in plus.items()}
-        )
-
-
-def _through(open_: int, found: _Transposed, position: int) -> int:
-    """`allowed_by` at `position`, from the transposed sets (`open_`: the direction's)."""
-    minus, plus = found.minus.get(position), found.plus.get(position)
-    bits = open_ | (found.dense & ~absolute(minus) if minus else found.dense)
-    return bits | absolute(plus) if plus else bits
 
 
 def side_sets(cluster: Cluster, ports: Sequence[Port], externals: Sequence[str] = ()) -> SideSets:

@@ -1,0 +1,54 @@
+"""One side's sets turned around: for each endpoint, the peers whose own side lets it through.
+
+`SideSets.allows` gives, per class, the peers its side admits; a flow's other end asks the
+reverse, which endpoints' sides admit *it*. Classes whose set holds most endpoints are kept by
+what they leave out, so that a rule open to (nearly) everything costs what it leaves out, not
+every endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from reachability._bits import Relative, absolute, gather, positions
+
+
+@dataclass(frozen=True, slots=True)
+class Transposed:
+    """`allowed_by` of one direction and port: open | (dense & ~minus[x]) | plus[x]."""
+
+    dense: int
+    minus: dict[int, Relative]
+    plus: dict[int, Relative]
+
+
+def transpose(
+    class_sets: Sequence[Relative],
+    members: Sequence[Relative],
+    everything: int,
+    keep: Callable[[Relative], Relative],
+) -> Transposed:
+    """The classes' sets (each class's `members`, lowest first) turned around, over the
+    endpoints of `everything`; `keep` is how the caller keeps a set it holds."""
+    half = everything.bit_count() // 2
+    dense = 0
+    minus: dict[int, Relative] = {}
+    plus: dict[int, Relative] = {}
+    # classes are numbered by their first member: `gather` gets them lowest first
+    for (low, bits), group in zip(class_sets, members, strict=True):
+        if bits.bit_count() > half:
+            dense |= absolute(group)
+            gather(minus, positions(everything & ~(bits << low)), group)
+        else:
+            gather(plus, [low + x for x in positions(bits)], group)
+    return Transposed(
+        dense, {x: keep(v) for x, v in minus.items()}, {x: keep(v) for x, v in plus.items()}
+    )
+
+
+def through(open_: int, found: Transposed, position: int) -> int:
+    """The peers whose side lets `position` through (`open_`: those whose side is open)."""
+    minus, plus = found.minus.get(position), found.plus.get(position)
+    bits = open_ | (found.dense & ~absolute(minus) if minus else found.dense)
+    return bits | absolute(plus) if plus else bits
