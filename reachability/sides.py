@@ -56,6 +56,17 @@ class _Classes:
     open: int  # endpoints this direction does not isolate (external, host network, no policy)
 
 
+@dataclass(frozen=True, slots=True)
+class FlowSets:
+    """What `flows_range(direction, ...)` reads on every port, computed: the direction's class
+    sets and the opposite direction's transposed sets. Plain values, cheap to pickle."""
+
+    direction: Direction
+    ports: tuple[Port, ...]
+    sets: tuple[tuple[Relative, ...], ...]  # per port, per class
+    transposed: tuple[Transposed, ...]  # per port
+
+
 class SideSets:
     """Both sides of every endpoint on each of `ports`, for one cluster and external addresses.
 
@@ -179,6 +190,25 @@ class SideSets:
                 row = row | bit if self._itself(i, port) else row & ~bit
             rows.append(row)
         return rows
+
+    def flow_sets(self, direction: Direction) -> FlowSets:
+        """Everything `flows_range(direction, ...)` reads, computed now: to compute it in a
+        forked child, and `adopt` it into the SideSets of the same cluster there."""
+        other, ports = opposite(direction), range(len(self.ports))
+        sets = tuple(self._class_sets(direction, p) for p in ports)
+        return FlowSets(
+            direction, self.ports, sets, tuple(self._transposed_sets(other, p) for p in ports)
+        )
+
+    def adopt(self, found: FlowSets) -> None:
+        """Take `flow_sets` computed by a SideSets of the same cluster and ports (ValueError
+        on other ports); what is computed here already stays."""
+        if found.ports != self.ports:
+            raise ValueError(f"flow sets for ports {found.ports}, not {self.ports}")
+        other = opposite(found.direction)
+        for p, (sets, transposed) in enumerate(zip(found.sets, found.transposed, strict=True)):
+            self._sets.setdefault((found.direction, p), sets)
+            self._transposed.setdefault((other, p), transposed)
 
     def _itself(self, position: int, port: int) -> bool:
         key = (position, port)

@@ -33,8 +33,9 @@ _EGRESS = Direction.EGRESS
 
 PARALLEL_ENDPOINTS = 2000
 """From this many endpoints on, `parallel` diff shares the comparing of the two sides' flows
-(the sides' sets and rows, half of a diff) with a forked child, part by part; what comes back
-is only what changed."""
+(half of a diff) with a forked child: first each side's sets are computed in one of the two
+processes (the child's come back pickled, a fraction of their cost), then the rows are compared
+part by part in both; what comes back is only what changed."""
 CHUNK = 256
 """Sources per part: both sides' rows of a part are held at once, a few MB at most, however
 large the cluster."""
@@ -89,7 +90,10 @@ def diff(
     addresses = tuple(dict.fromkeys([*probe_externals(policies, aligned.pods), *externals]))
     old = side_sets(aligned.before, probed, addresses)
     new = side_sets(aligned.after, probed, addresses)
-    gained, lost, counts = _compare(old, new, set(addresses), parallel)
+    beside = parallel and len(new.endpoints) >= PARALLEL_ENDPOINTS and ahead_available()
+    if beside:
+        _prepare((old, new))
+    gained, lost, counts = _compare(old, new, set(addresses), beside)
     return Diff(
         became_allowed=tuple(_change(new, flow, True) for flow in _named(new, gained)),
         became_denied=tuple(_change(new, flow, False) for flow in _named(new, lost)),
@@ -105,8 +109,16 @@ Flow = tuple[str, str, int, str]
 Position = tuple[int, int, int]  # (source, destination, port) positions
 
 
+def _prepare(sides: tuple[SideSets, SideSets]) -> None:
+    """Both sides' egress flow sets, one side's computed in a forked child while this process
+    computes the other's, so that the comparing's child inherits both."""
+    with Ahead(lambda s: sides[s].flow_sets(_EGRESS)) as ahead:
+        for side, found in zip(sides, ahead.map(range(len(sides))), strict=True):
+            side.adopt(found)
+
+
 def _compare(
-    old: SideSets, new: SideSets, external: set[str], parallel: bool = False
+    old: SideSets, new: SideSets, external: set[str], beside: bool = False
 ) -> tuple[list[Position], list[Position], tuple[int, int]]:
     """The flows only AFTER allows, those only BEFORE allows, and how many each allows. Both
     sides have the same endpoints in the same order (see `align`); flows between two external
@@ -122,7 +134,6 @@ def _compare(
     gained: list[Position] = []
     lost: list[Position] = []
     counts = [0, 0]
-    beside = parallel and count >= PARALLEL_ENDPOINTS and ahead_available()
     with Ahead(lambda part: _part(old, new, part, outside), child=beside) as ahead:
         for part_gained, part_lost, was, now in ahead.map(parts):
             gained += part_gained

@@ -5,12 +5,15 @@ other way round (its dense and sparse storage alike), and `flows_range` is `flow
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
+import reachability.sides as sides_module
 from kubefacts.api import DIRECTIONS, Direction
-from reachability import from_manifests, matrix, opposite, side_sets
+from reachability import SideSets, from_manifests, matrix, opposite, side_sets
 from reachability._bits import positions
 from tests.support.builders import egress_rule, netpol, pod
 from tests.support.strategies import cluster_strategy
@@ -96,3 +99,36 @@ def test_classes_hold_each_isolated_endpoint_once_with_its_sides(
         for p in range(len(PORTS)):
             expected = [sides.allowed_by(direction, i, p) for i in reversed(everyone)]
             assert sides.allowed_by_each(direction, everyone[::-1], p) == expected
+
+
+@SETTINGS
+@given(cluster_strategy(pod_ip_blocks=True))
+def test_flow_sets_computed_elsewhere_answer_as_computed_here(docs: list[dict[str, Any]]) -> None:
+    """What one SideSets computed for a direction's flows, pickled (as from a child) and
+    adopted by a fresh SideSets of the same cluster, gives the flows that one computes."""
+    cluster = from_manifests(docs)
+    for direction in DIRECTIONS:
+        there = SideSets(cluster, PORTS, EXTERNALS)
+        here = SideSets(cluster, PORTS, EXTERNALS)
+        here.adopt(pickle.loads(pickle.dumps(there.flow_sets(direction))))
+        count = len(here.endpoints)
+        for p in range(len(PORTS)):
+            expected = SideSets(cluster, PORTS, EXTERNALS).flows_range(direction, p, 0, count)
+            assert here.flows_range(direction, p, 0, count) == expected
+
+
+def test_adopted_flow_sets_are_not_computed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster = from_manifests([pod("alpha", "a"), pod("alpha", "b")])
+    found = SideSets(cluster, PORTS).flow_sets(Direction.EGRESS)
+    here = SideSets(cluster, PORTS)
+    here.adopt(found)
+    monkeypatch.setattr(sides_module, "transpose", lambda *_: pytest.fail("transposed again"))
+    monkeypatch.setattr(SideSets, "_all_class_sets", lambda *_: pytest.fail("computed again"))
+    assert here.flows_range(Direction.EGRESS, 0, 0, 2) == [0b11, 0b11]
+
+
+def test_flow_sets_are_adopted_only_for_the_same_ports() -> None:
+    cluster = from_manifests([pod("alpha", "a")])
+    found = SideSets(cluster, PORTS).flow_sets(Direction.EGRESS)
+    with pytest.raises(ValueError, match="ports"):
+        SideSets(cluster, PORTS[:2]).adopt(found)

@@ -1,5 +1,6 @@
-"""`diff(..., parallel=True)`: a forked child and this process compare the two sides' flows
-part by part; the diff is the one computed in one process, whatever the parts."""
+"""`diff(..., parallel=True)`: a forked child and this process compute one side's sets each, then
+compare the two sides' flows part by part; the diff is the one computed in one process,
+whatever the parts."""
 
 from __future__ import annotations
 
@@ -45,4 +46,6 @@ def test_a_child_shares_the_comparing_only_from_a_size_on(monkeypatch: pytest.Mo
     monkeypatch.setattr(flows, "PARALLEL_ENDPOINTS", 3)
     monkeypatch.setattr(flows, "CHUNK", 2)
     assert not diff(cluster, cluster, parallel=True).changed
-    assert mapped and mapped[0] >= 2, "parts of the sources, per probed port"
+    sides, parts = mapped
+    assert sides == 2, "each side's sets, one in the child"
+    assert parts >= 2, "parts of the sources, per probed port"
