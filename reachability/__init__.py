@@ -13,6 +13,7 @@ from reachability._ahead import available as ahead_available
 from reachability._frozen import plain_copy
 from reachability._parse import Document, expand_lists
 from reachability._selected import selected_pods
+from reachability._sets_beside import compute_beside as compute_sets_beside
 from reachability.cluster import Cluster
 from reachability.cluster_policy import ClusterNetworkPolicy, ClusterPeer, ClusterPort, ClusterRule
 from reachability.evaluation import (
@@ -101,6 +102,7 @@ __all__ = [
     "Verdict",
     "ahead_available",
     "allowed",
+    "compute_sets_beside",
     "endpoints_note",
     "expand_lists",
     "from_manifests",

@@ -57,14 +57,15 @@ class _Classes:
 
 
 @dataclass(frozen=True, slots=True)
-class FlowSets:
-    """What `flows_range(direction, ...)` reads on every port, computed: the direction's class
-    sets and the opposite direction's transposed sets. Plain values, cheap to pickle."""
+class DirectionSets:
+    """One direction's sets on every port, computed: its classes' sets, what their isolating
+    policies admit, and (unless left out) its transposed sets. Plain values, cheap to pickle."""
 
     direction: Direction
     ports: tuple[Port, ...]
     sets: tuple[tuple[Relative, ...], ...]  # per port, per class
-    transposed: tuple[Transposed, ...]  # per port
+    admitted: tuple[tuple[tuple[Relative, ...], ...], ...]  # per class, per port, per policy
+    transposed: tuple[Transposed, ...]  # per port, or none
 
 
 class SideSets:
@@ -191,24 +192,25 @@ class SideSets:
             rows.append(row)
         return rows
 
-    def flow_sets(self, direction: Direction) -> FlowSets:
-        """Everything `flows_range(direction, ...)` reads, computed now: to compute it in a
-        forked child, and `adopt` it into the SideSets of the same cluster there."""
-        other, ports = opposite(direction), range(len(self.ports))
+    def direction_sets(self, direction: Direction, *, transposed: bool = True) -> DirectionSets:
+        """Everything this SideSets computes for `direction` (but its transposed sets unless
+        `transposed`), computed now: to compute it in a forked child and `adopt` it here."""
+        ports = range(len(self.ports))
         sets = tuple(self._class_sets(direction, p) for p in ports)
-        return FlowSets(
-            direction, self.ports, sets, tuple(self._transposed_sets(other, p) for p in ports)
-        )
+        turned = tuple(self._transposed_sets(direction, p) for p in ports) if transposed else ()
+        return DirectionSets(direction, self.ports, sets, self._class_admitted(direction), turned)
 
-    def adopt(self, found: FlowSets) -> None:
-        """Take `flow_sets` computed by a SideSets of the same cluster and ports (ValueError
-        on other ports); what is computed here already stays."""
+    def adopt(self, found: DirectionSets) -> None:
+        """Take the `direction_sets` of a SideSets of the same cluster and ports (ValueError on
+        other ports); what is computed here already stays."""
         if found.ports != self.ports:
-            raise ValueError(f"flow sets for ports {found.ports}, not {self.ports}")
-        other = opposite(found.direction)
-        for p, (sets, transposed) in enumerate(zip(found.sets, found.transposed, strict=True)):
-            self._sets.setdefault((found.direction, p), sets)
-            self._transposed.setdefault((other, p), transposed)
+            raise ValueError(f"direction sets for ports {found.ports}, not {self.ports}")
+        direction = found.direction
+        self._admitted.setdefault(direction, found.admitted)
+        for p, sets in enumerate(found.sets):
+            self._sets.setdefault((direction, p), sets)
+        for p, turned in enumerate(found.transposed):
+            self._transposed.setdefault((direction, p), turned)
 
     def _itself(self, position: int, port: int) -> bool:
         key = (position, port)

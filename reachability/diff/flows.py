@@ -20,6 +20,7 @@ from reachability import (
     SideSets,
     Verdict,
     ahead_available,
+    compute_sets_beside,
     probe_externals,
     probe_ports,
     side_reason,
@@ -29,7 +30,7 @@ from reachability import (
 from .align import align
 
 _DEFAULTS = Options()
-_EGRESS = Direction.EGRESS
+_EGRESS, _INGRESS = Direction.EGRESS, Direction.INGRESS
 
 PARALLEL_ENDPOINTS = 2000
 """From this many endpoints on, `parallel` diff shares the comparing of the two sides' flows
@@ -110,11 +111,12 @@ Position = tuple[int, int, int]  # (source, destination, port) positions
 
 
 def _prepare(sides: tuple[SideSets, SideSets]) -> None:
-    """Both sides' egress flow sets, one side's computed in a forked child while this process
-    computes the other's, so that the comparing's child inherits both."""
-    with Ahead(lambda s: sides[s].flow_sets(_EGRESS)) as ahead:
-        for side, found in zip(sides, ahead.map(range(len(sides))), strict=True):
-            side.adopt(found)
+    """Everything both sides' egress flows read, computed in two processes, so that the
+    comparing's child inherits it all: the ingress sets and their transposes (the larger part)
+    first, then the egress sets."""
+    compute_sets_beside(
+        [*((side, _INGRESS, True) for side in sides), *((side, _EGRESS, False) for side in sides)]
+    )
 
 
 def _compare(

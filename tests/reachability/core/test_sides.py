@@ -103,32 +103,39 @@ def test_classes_hold_each_isolated_endpoint_once_with_its_sides(
 
 @SETTINGS
 @given(cluster_strategy(pod_ip_blocks=True))
-def test_flow_sets_computed_elsewhere_answer_as_computed_here(docs: list[dict[str, Any]]) -> None:
-    """What one SideSets computed for a direction's flows, pickled (as from a child) and
-    adopted by a fresh SideSets of the same cluster, gives the flows that one computes."""
+def test_sets_computed_elsewhere_answer_as_computed_here(docs: list[dict[str, Any]]) -> None:
+    """What one SideSets computed for each direction, pickled (as from a child) and adopted
+    by a fresh SideSets of the same cluster, answers what that one computes."""
     cluster = from_manifests(docs)
+    there, here = SideSets(cluster, PORTS, EXTERNALS), SideSets(cluster, PORTS, EXTERNALS)
     for direction in DIRECTIONS:
-        there = SideSets(cluster, PORTS, EXTERNALS)
-        here = SideSets(cluster, PORTS, EXTERNALS)
-        here.adopt(pickle.loads(pickle.dumps(there.flow_sets(direction))))
-        count = len(here.endpoints)
+        here.adopt(pickle.loads(pickle.dumps(there.direction_sets(direction))))
+    count = len(here.endpoints)
+    for direction in DIRECTIONS:
+        fresh = SideSets(cluster, PORTS, EXTERNALS)
         for p in range(len(PORTS)):
-            expected = SideSets(cluster, PORTS, EXTERNALS).flows_range(direction, p, 0, count)
+            expected = fresh.flows_range(direction, p, 0, count)
             assert here.flows_range(direction, p, 0, count) == expected
+            assert here.allowed_by_each(direction, range(count), p) == fresh.allowed_by_each(
+                direction, range(count), p
+            )
+        for i in range(count):
+            assert here.admitted_on_ports(direction, i) == fresh.admitted_on_ports(direction, i)
 
 
-def test_adopted_flow_sets_are_not_computed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_adopted_sets_are_not_computed_again(monkeypatch: pytest.MonkeyPatch) -> None:
     cluster = from_manifests([pod("alpha", "a"), pod("alpha", "b")])
-    found = SideSets(cluster, PORTS).flow_sets(Direction.EGRESS)
-    here = SideSets(cluster, PORTS)
-    here.adopt(found)
+    there, here = SideSets(cluster, PORTS), SideSets(cluster, PORTS)
+    here.adopt(there.direction_sets(Direction.EGRESS, transposed=False))
+    here.adopt(there.direction_sets(Direction.INGRESS))
     monkeypatch.setattr(sides_module, "transpose", lambda *_: pytest.fail("transposed again"))
     monkeypatch.setattr(SideSets, "_all_class_sets", lambda *_: pytest.fail("computed again"))
     assert here.flows_range(Direction.EGRESS, 0, 0, 2) == [0b11, 0b11]
+    assert here.admitted_on_ports(Direction.EGRESS, 0) == ()
 
 
-def test_flow_sets_are_adopted_only_for_the_same_ports() -> None:
+def test_sets_are_adopted_only_for_the_same_ports() -> None:
     cluster = from_manifests([pod("alpha", "a")])
-    found = SideSets(cluster, PORTS).flow_sets(Direction.EGRESS)
+    found = SideSets(cluster, PORTS).direction_sets(Direction.EGRESS)
     with pytest.raises(ValueError, match="ports"):
         SideSets(cluster, PORTS[:2]).adopt(found)

@@ -1,5 +1,5 @@
-"""`diff(..., parallel=True)`: a forked child and this process compute one side's sets each, then
-compare the two sides' flows part by part; the diff is the one computed in one process,
+"""`diff(..., parallel=True)`: a forked child and this process share computing both sides' sets,
+then compare the two sides' flows part by part; the diff is the one computed in one process,
 whatever the parts."""
 
 from __future__ import annotations
@@ -47,5 +47,5 @@ def test_a_child_shares_the_comparing_only_from_a_size_on(monkeypatch: pytest.Mo
     monkeypatch.setattr(flows, "CHUNK", 2)
     assert not diff(cluster, cluster, parallel=True).changed
     sides, parts = mapped
-    assert sides == 2, "each side's sets, one in the child"
+    assert sides == 4, "each side's ingress, then egress, sets: whichever process is free"
     assert parts >= 2, "parts of the sources, per probed port"
