@@ -5,11 +5,13 @@ is imported here, so this is where the catalogue of rules (`RULES`) is complete.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from kubefacts.api import Direction
 from reachability import (
     Ahead,
     Cluster,
@@ -17,12 +19,13 @@ from reachability import (
     ManifestError,
     Problem,
     ahead_available,
+    compute_sets_beside,
     endpoints_note,
     from_manifests,
     load,
 )
 
-from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, LintOptions, analyse
+from .context import DEFAULT_LINT_OPTIONS, IGNORE_ANNOTATION, Analysis, LintOptions, analyse
 from .dns import NP003, dns_findings
 from .ipblocks import metadata_exposed, private_ranges_open
 from .isolation import intra_namespace, namespaces_without_default_deny
@@ -92,9 +95,10 @@ def lint_manifests(
 
 
 PARALLEL_POLICIES = 2000
-"""From this many NetworkPolicies on, `parallel` lint finds shadowed policies (NP007, a third of
-the rules' time) in a child forked once the cluster is analysed, while this process runs the
-other rules, the per-policy ones included."""
+"""From this many NetworkPolicies on, `parallel` lint shares its work with a forked child: first
+the side sets every semantic rule reads (one direction each, the other's copy comes back
+pickled), then the rules, in groups taken by whichever process is free (each group's findings
+come back with their lines)."""
 
 
 def lint_cluster(
@@ -108,26 +112,43 @@ def lint_cluster(
     `parallel`: see PARALLEL_POLICIES)."""
     analysis = analyse(cluster, options)
     beside = parallel and len(cluster.policies) >= PARALLEL_POLICIES and ahead_available()
-    with Ahead(lambda _: tuple(shadowed(analysis)), child=beside) as ahead:
-        shadowing = ahead.map([None])  # from here on in a child, beside the rest
-        found = _policy_rules(cluster)
-        written = {f.obj for f in found if f.id == NP003.id}
-        found += [f for f in dns_findings(analysis) if not (f.id == NP003.id and f.obj in written)]
-        found += intra_namespace(analysis)
-        rest = [
-            *selects_nothing(analysis),
-            *undefined_named_ports(analysis),
-            *namespaces_without_default_deny(analysis),
-            *tier_findings(analysis),
-        ]
-        found = [_with_line(f, located) for f in found]  # while the child finishes
-        found += next(shadowing)
-    found += rest
+    if beside:
+        sides = analysis.sides
+        compute_sets_beside([(sides, Direction.EGRESS, True), (sides, Direction.INGRESS, True)])
+    groups = _rule_groups(analysis)
+
+    def run(name: str) -> list[Finding]:
+        return [_with_line(f, located) for f in groups[name]()]
+
+    with Ahead(run, child=beside) as ahead:
+        found = dict(zip(_COSTLIEST_FIRST, ahead.map(_COSTLIEST_FIRST), strict=True))
+    written = {f.obj for f in found["policy"] if f.id == NP003.id}
+    dns = [f for f in found["dns"] if not (f.id == NP003.id and f.obj in written)]
     ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}
     ignored.update(
         (cluster_policy_object(p), _ignored(p.manifest)) for p in cluster.cluster_policies
     )
-    return finish(found, options, ignored, located)
+    ordered = (found["policy"], dns, found["intra"], found["shadowed"], found["rest"])
+    return finish(chain.from_iterable(ordered), options, ignored, located)
+
+
+_COSTLIEST_FIRST = ("shadowed", "policy", "intra", "rest", "dns")
+
+
+def _rule_groups(analysis: Analysis) -> dict[str, Callable[[], Iterable[Finding]]]:
+    """The rules in groups of about the cost of a fork's round trip or more, by name."""
+    return {
+        "shadowed": lambda: shadowed(analysis),
+        "policy": lambda: _policy_rules(analysis.original),
+        "intra": lambda: intra_namespace(analysis),
+        "rest": lambda: [
+            *selects_nothing(analysis),
+            *undefined_named_ports(analysis),
+            *namespaces_without_default_deny(analysis),
+            *tier_findings(analysis),
+        ],
+        "dns": lambda: dns_findings(analysis),
+    }
 
 
 def _policy_rules(cluster: Cluster) -> list[Finding]:
