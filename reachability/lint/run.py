@@ -120,8 +120,9 @@ def lint_cluster(
     def run(name: str) -> list[Finding]:
         return [_with_line(f, located) for f in groups[name]()]
 
+    names = tuple(groups)
     with Ahead(run, child=beside) as ahead:
-        found = dict(zip(_COSTLIEST_FIRST, ahead.map(_COSTLIEST_FIRST), strict=True))
+        found = dict(zip(names, ahead.map(names), strict=True))
     written = {f.obj for f in found["policy"] if f.id == NP003.id}
     dns = [f for f in found["dns"] if not (f.id == NP003.id and f.obj in written)]
     ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}
@@ -132,11 +133,9 @@ def lint_cluster(
     return finish(chain.from_iterable(ordered), options, ignored, located)
 
 
-_COSTLIEST_FIRST = ("shadowed", "policy", "intra", "rest", "dns")
-
-
 def _rule_groups(analysis: Analysis) -> dict[str, Callable[[], Iterable[Finding]]]:
-    """The rules in groups of about the cost of a fork's round trip or more, by name."""
+    """The rules in groups of about the cost of a fork's round trip or more, by name, costliest
+    first (each process takes the next group as it becomes free)."""
     return {
         "shadowed": lambda: shadowed(analysis),
         "policy": lambda: _policy_rules(analysis.original),
