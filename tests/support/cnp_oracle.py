@@ -64,6 +64,7 @@ from tests.support.oracle import (
     ip_in,
     named_port_matches,
     namespace_labels,
+    np_isolates,
     np_side,
     selector_matches,
 )
@@ -189,6 +190,10 @@ class CnpOracle:
             )
             for tier in TIERS
         }
+        # Which policies select or isolate an endpoint never depends on the connection: kept
+        # per endpoint id, each list in the order the full scan would give.
+        self._selecting: dict[tuple[str, str], list[_Cnp]] = {}
+        self._isolating: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
 
     # ------------------------------------------------------------------ endpoints
 
@@ -269,15 +274,31 @@ class CnpOracle:
     ) -> CnpRule | None:
         """The first matching rule of ``tier`` for ``subject``'s ``direction`` side."""
         peers_key = "from" if direction == "ingress" else "to"
-        for cnp in self.by_tier[tier]:
-            if not self.subject_selects(cnp, subject):
-                continue
+        for cnp in self._tier_selecting(tier, subject):
             for i, rule in enumerate(cnp.doc["spec"].get(direction) or []):
                 if any(self.peer_matches(p, other) for p in rule[peers_key]) and (
                     self.protocols_match(rule.get("protocols"), dst, port, proto)
                 ):
                     return CnpRule(cnp.name, tier, i, rule.get("name") or "", rule["action"])
         return None
+
+    def _tier_selecting(self, tier: str, subject: OracleEndpoint) -> list[_Cnp]:
+        """The CNPs of ``tier`` whose subject selects ``subject``, in priority order."""
+        key = (tier, subject.id)
+        found = self._selecting.get(key)
+        if found is None:
+            found = [c for c in self.by_tier[tier] if self.subject_selects(c, subject)]
+            self._selecting[key] = found
+        return found
+
+    def _np_isolating(self, subject: OracleEndpoint, direction: str) -> list[Mapping[str, Any]]:
+        """The NetworkPolicies isolating ``subject`` for ``direction`` ("Ingress"/"Egress")."""
+        key = (subject.id, direction)
+        found = self._isolating.get(key)
+        if found is None:
+            found = [p for p in self.network_policies if np_isolates(p, subject, direction)]
+            self._isolating[key] = found
+        return found
 
     # ------------------------------------------------------------------ verdicts
 
@@ -303,7 +324,7 @@ class CnpOracle:
             if rule is not None:
                 passed.append(rule)
         isolated, admitted = np_side(
-            self.network_policies,
+            self._np_isolating(subject, direction.capitalize()),
             subject,
             other,
             dst,
