@@ -101,22 +101,17 @@ def documents(text: str, lines: list[int] | None = None) -> list[Any] | None:
 
 
 # What a line holds: (kind, indent, key, value, column of the key after a dash).
-_SKIP, _MARKER, _ENTRY, _OPEN, _ITEM, _ITEM_OPEN = range(6)
+# `key: {}` and `key: []` are an _EMPTY_ENTRY, so that an _ENTRY's value is the value itself.
+_SKIP, _MARKER, _ENTRY, _EMPTY_ENTRY, _OPEN, _ITEM, _ITEM_OPEN = range(7)
 _NEW_MAP: Final = object()  # `{}`: a new dict each time (values are shared, containers not)
 _NEW_SEQ: Final = object()
 _Line = tuple[int, int, Any, Any, int]
 _LINES: dict[str, _Line] = {}
 
 
-class _Frame:
-    """An open mapping or sequence, at the column its keys or dashes start."""
-
-    __slots__ = ("container", "indent", "is_map")
-
-    def __init__(self, indent: int, container: Any) -> None:
-        self.indent = indent
-        self.container = container
-        self.is_map = container.__class__ is dict
+_Frame = tuple[int, Any, bool]
+"""An open mapping or sequence: (the column its keys or dashes start at, the container, whether
+it is a mapping). A tuple, not an object: one is made for most lines of a manifest."""
 
 
 def _read(text: str, lines: list[int] | None) -> list[Any]:
@@ -126,7 +121,9 @@ def _read(text: str, lines: list[int] | None) -> list[Any]:
     pending: tuple[_Frame, Any, int] | None = None
     root: list[Any] = []  # the current document, as a one-item holder
     started = False  # a `---` opened the current document
-    top_indent, mapping, top_map = -1, None, False  # stack[-1], for the common line
+    # The common line, `key: value` into the mapping on top at its column: that column, or -2
+    # while the top is a sequence or a value is pending.
+    fast, mapping = -2, None
     known = _LINES
     note = None if lines is None else lines.append
     for number, line in enumerate(text.split("\n"), 1):
@@ -137,10 +134,10 @@ def _read(text: str, lines: list[int] | None) -> list[Any]:
                 known.clear()
             known[line] = info
         kind, indent, key, value, column = info
-        if kind == _ENTRY and indent == top_indent and top_map and pending is None:
+        if kind == _ENTRY and indent == fast:
             if key in mapping:  # type: ignore[operator]
                 raise _Outside  # a duplicate key: libyaml's path reports it
-            mapping[key] = _fresh(value)  # type: ignore[index]
+            mapping[key] = value  # type: ignore[index]
             if note is not None:
                 note(number)
             continue
@@ -148,22 +145,22 @@ def _read(text: str, lines: list[int] | None) -> list[Any]:
             continue
         if kind == _MARKER:
             if pending is not None:
-                pending[0].container[pending[1]] = None
+                pending[0][1][pending[1]] = None
             if root or started:
                 found.append(root[0] if root else None)
                 if note is not None:
                     note(0)  # the document's end
             root, stack, pending, started = [], [], None, True
-            top_indent, mapping, top_map = -1, None, False
+            fast, mapping = -2, None
             continue
         is_item = kind >= _ITEM
         if pending is not None:
             frame, slot, at = pending
             pending = None
-            if indent > at or (indent == at and is_item and frame.is_map):
+            if indent > at or (indent == at and is_item and frame[2]):
                 child: Any = [] if is_item else {}
-                frame.container[slot] = child
-                stack.append(_Frame(indent, child))
+                frame[1][slot] = child
+                stack.append((indent, child, not is_item))
                 if len(stack) > _MAX_DEPTH:
                     raise _Outside
                 if note is not None:
@@ -173,26 +170,26 @@ def _read(text: str, lines: list[int] | None) -> list[Any]:
                 raise _Outside  # a second top-level value in one document
             child = [] if is_item else {}
             root.append(child)
-            stack.append(_Frame(indent, child))
+            stack.append((indent, child, not is_item))
             if note is not None:
                 note(number)
-        while stack[-1].indent > indent:
+        while stack[-1][0] > indent:
             stack.pop()
             if not stack:
                 raise _Outside
         top = stack[-1]
-        if top.indent != indent:
+        if top[0] != indent:
             raise _Outside  # a continuation line, or indentation YAML refuses
-        if not is_item and not top.is_map:
+        if not is_item and not top[2]:
             # `key:` followed by a sequence at the key's own column, then the next key
             stack.pop()
-            if not stack or stack[-1].indent != indent or not stack[-1].is_map:
+            if not stack or stack[-1][0] != indent or not stack[-1][2]:
                 raise _Outside
             top = stack[-1]
-        elif is_item and top.is_map:
+        elif is_item and top[2]:
             raise _Outside
         if is_item:
-            items = top.container
+            items = top[1]
             index = len(items)
             if note is not None:
                 note(number)
@@ -204,7 +201,7 @@ def _read(text: str, lines: list[int] | None) -> list[Any]:
             else:  # `- key: value` opens a mapping inside the item
                 child = {}
                 items.append(child)
-                top = _Frame(column, child)
+                top = (column, child, True)
                 stack.append(top)
                 if len(stack) > _MAX_DEPTH:
                     raise _Outside
@@ -215,7 +212,7 @@ def _read(text: str, lines: list[int] | None) -> list[Any]:
                 if value is _MISSING:
                     pending = (top, key, column)
         else:
-            container = top.container
+            container = top[1]
             if key in container:
                 raise _Outside
             if note is not None:
@@ -224,10 +221,11 @@ def _read(text: str, lines: list[int] | None) -> list[Any]:
                 container[key] = None
                 pending = (top, key, indent)
             else:
-                container[key] = _fresh(value)
-        top_indent, mapping, top_map = top.indent, top.container, top.is_map
+                container[key] = value if kind == _ENTRY else _fresh(value)
+        fast = top[0] if top[2] and pending is None else -2
+        mapping = top[1]
     if pending is not None:
-        pending[0].container[pending[1]] = None
+        pending[0][1][pending[1]] = None
     if root or started:
         found.append(root[0] if root else None)
         if note is not None:
@@ -272,7 +270,14 @@ def _classify(line: str) -> _Line:
         raise _Outside  # a scalar where a key was expected
     if not value_text or value_text[0] == "#":
         return (_OPEN, indent, key, None, 0)
-    return (_ENTRY, indent, key, _value(value_text), 0)
+    value = _value(value_text)
+    return (
+        _EMPTY_ENTRY if value is _NEW_MAP or value is _NEW_SEQ else _ENTRY,
+        indent,
+        key,
+        value,
+        0,
+    )
 
 
 def _value(text: str) -> Any:
