@@ -288,7 +288,9 @@ class SideSets:
                     parts[p].append(peers)
                 elif admitted:
                     parts[p].append(relative(absolute(peers) & admitted))
-        return tuple(self._intern(union(found)) for found in parts)
+        # Most policies have one rule, so most ports have one part or none: no union to make.
+        keep = self._intern
+        return tuple([keep(found[0] if len(found) == 1 else union(found)) for found in parts])
 
     def _ports_admit(
         self, direction: Direction, ports: tuple[PolicyPort, ...] | None
