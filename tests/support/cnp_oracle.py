@@ -53,7 +53,7 @@ The semantics, with the API's words:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,9 +191,8 @@ class CnpOracle:
             for tier in TIERS
         }
         # Which policies select or isolate an endpoint never depends on the connection: kept
-        # per endpoint id, each list in the order the full scan would give.
-        self._selecting: dict[tuple[str, str], list[_Cnp]] = {}
-        self._isolating: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        # per endpoint id, each list in the order the full scan would give (see `_kept`).
+        self._kept_lists: dict[tuple[str, str, str], list[Any]] = {}
 
     # ------------------------------------------------------------------ endpoints
 
@@ -284,20 +283,22 @@ class CnpOracle:
 
     def _tier_selecting(self, tier: str, subject: OracleEndpoint) -> list[_Cnp]:
         """The CNPs of ``tier`` whose subject selects ``subject``, in priority order."""
-        key = (tier, subject.id)
-        found = self._selecting.get(key)
-        if found is None:
-            found = [c for c in self.by_tier[tier] if self.subject_selects(c, subject)]
-            self._selecting[key] = found
-        return found
+        return self._kept(
+            ("cnp", tier, subject.id),
+            lambda: [c for c in self.by_tier[tier] if self.subject_selects(c, subject)],
+        )
 
     def _np_isolating(self, subject: OracleEndpoint, direction: str) -> list[Mapping[str, Any]]:
         """The NetworkPolicies isolating ``subject`` for ``direction`` ("Ingress"/"Egress")."""
-        key = (subject.id, direction)
-        found = self._isolating.get(key)
+        return self._kept(
+            ("np", direction, subject.id),
+            lambda: [p for p in self.network_policies if np_isolates(p, subject, direction)],
+        )
+
+    def _kept(self, key: tuple[str, str, str], make: Callable[[], list[Any]]) -> list[Any]:
+        found = self._kept_lists.get(key)
         if found is None:
-            found = [p for p in self.network_policies if np_isolates(p, subject, direction)]
-            self._isolating[key] = found
+            found = self._kept_lists[key] = make()
         return found
 
     # ------------------------------------------------------------------ verdicts
