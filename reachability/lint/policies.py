@@ -23,7 +23,7 @@ policy's first flow blocked by the other side is the one verdict asked of `allow
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from kubefacts.api import DIRECTIONS, Direction
@@ -121,15 +121,22 @@ def _names(pods: Sequence[Pod]) -> set[tuple[str | None, str]]:
     return {(port.name, port.protocol) for pod in pods for port in pod.ports}
 
 
-def shadowed(analysis: Analysis) -> Iterator[Finding]:
+def shadowed(analysis: Analysis, namespaces: Collection[str] | None = None) -> Iterator[Finding]:
+    """NP007's findings, on the policies of `namespaces` only when given. A policy selects pods
+    of its own namespace alone, so the verdicts its removal could change are theirs, and every
+    class of pods is isolated by policies of one namespace: each namespace is answered apart."""
     sides = analysis.sides
     own = _Own.of(analysis)
     changed: set[int] = set()
     covering: dict[int, set[int]] = {}
+    pods = analysis.cluster.pods  # a class holds pods (an address's side is never isolated)
     for direction in DIRECTIONS:
         for group in sides.classes(direction):
-            _changes(analysis, own, direction, group, changed, covering)
+            if namespaces is None or pods[group[0]].namespace in namespaces:
+                _changes(analysis, own, direction, group, changed, covering)
     for policy in sorted(analysis.cluster.policies, key=lambda p: p.id):
+        if namespaces is not None and policy.namespace not in namespaces:
+            continue
         if not (policy.rules("ingress") or policy.rules("egress")):
             continue  # a pure default deny only isolates; redundancy there is a safety net
         k = sides.policy_position(policy.id)
