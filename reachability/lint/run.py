@@ -95,10 +95,11 @@ def lint_manifests(
 
 
 PARALLEL_POLICIES = 2000
-"""From this many NetworkPolicies on, `parallel` lint shares its work with a forked child: first
-the side sets every semantic rule reads (one direction each, the other's copy comes back
-pickled), then the rules, in groups taken by whichever process is free (each group's findings
-come back with their lines)."""
+"""From this many NetworkPolicies on, `parallel` lint shares its work with forked children: one
+starts on the rules that read one policy at a time (they need nothing else) while this process
+builds the cluster to question; then the side sets every semantic rule reads are computed one
+direction each (the other's copy comes back pickled); then the semantic rules run in groups
+taken by whichever process is free. Every group's findings come back with their lines."""
 
 
 def lint_cluster(
@@ -110,35 +111,37 @@ def lint_cluster(
 ) -> tuple[Finding, ...]:
     """Every rule over a loaded cluster (`located`: what its load noted of the lines;
     `parallel`: see PARALLEL_POLICIES)."""
-    analysis = analyse(cluster, options)
     beside = parallel and len(cluster.policies) >= PARALLEL_POLICIES and ahead_available()
-    if beside:
-        sides = analysis.sides
-        compute_sets_beside([(sides, Direction.EGRESS, True), (sides, Direction.INGRESS, True)])
-    groups = _rule_groups(analysis)
-
-    def run(name: str) -> list[Finding]:
-        return [_with_line(f, located) for f in groups[name]()]
-
-    names = tuple(groups)
-    with Ahead(run, child=beside) as ahead:
-        found = dict(zip(names, ahead.map(names), strict=True))
-    written = {f.obj for f in found["policy"] if f.id == NP003.id}
+    with Ahead(lambda _: _lined(_policy_rules(cluster), located), child=beside) as early:
+        structural = early.map([None])
+        analysis = analyse(cluster, options)
+        if beside:
+            sides = analysis.sides
+            compute_sets_beside([(sides, Direction.EGRESS, True), (sides, Direction.INGRESS, True)])
+        groups = _rule_groups(analysis)
+        names = tuple(groups)
+        with Ahead(lambda name: _lined(groups[name](), located), child=beside) as ahead:
+            found = dict(zip(names, ahead.map(names), strict=True))
+        as_written = next(iter(structural))
+    written = {f.obj for f in as_written if f.id == NP003.id}
     dns = [f for f in found["dns"] if not (f.id == NP003.id and f.obj in written)]
     ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}
     ignored.update(
         (cluster_policy_object(p), _ignored(p.manifest)) for p in cluster.cluster_policies
     )
-    ordered = (found["policy"], dns, found["intra"], found["shadowed"], found["rest"])
+    ordered = (as_written, dns, *(found[name] for name in names if name != "dns"))
     return finish(chain.from_iterable(ordered), options, ignored, located)
 
 
 def _rule_groups(analysis: Analysis) -> dict[str, Callable[[], Iterable[Finding]]]:
-    """The rules in groups of about the cost of a fork's round trip or more, by name, costliest
-    first (each process takes the next group as it becomes free)."""
+    """The semantic rules in groups of about the cost of a fork's round trip or more, by name,
+    costliest first (each process takes the next group as it becomes free); NP007, the
+    costliest, in two, each on half of the namespaces (see `shadowed`)."""
+    namespaces = sorted({p.namespace for p in analysis.cluster.policies})
+    first, second = namespaces[: len(namespaces) // 2], namespaces[len(namespaces) // 2 :]
     return {
-        "shadowed": lambda: shadowed(analysis),
-        "policy": lambda: _policy_rules(analysis.original),
+        "shadowed": lambda: shadowed(analysis, frozenset(first)),
+        "shadowed elsewhere": lambda: shadowed(analysis, frozenset(second)),
         "intra": lambda: intra_namespace(analysis),
         "rest": lambda: [
             *selects_nothing(analysis),
@@ -200,6 +203,10 @@ def finish(
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == "error" for f in findings)
+
+
+def _lined(found: Iterable[Finding], located: Located | None) -> list[Finding]:
+    return [_with_line(f, located) for f in found]
 
 
 def _with_line(item: Finding, located: Located | None) -> Finding:
