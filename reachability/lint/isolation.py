@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from itertools import islice
 
 from kubefacts.api import Direction
@@ -25,13 +25,18 @@ MAX_EXAMPLES = 2
 EGRESS = Direction.EGRESS
 
 
-def intra_namespace(analysis: Analysis) -> Iterator[Finding]:
-    """NP006: in a namespace some policy selects whole (empty podSelector), pairs with no path."""
+def intra_namespace(
+    analysis: Analysis, namespaces: Collection[str] | None = None
+) -> Iterator[Finding]:
+    """NP006: in a namespace some policy selects whole (empty podSelector), pairs with no path;
+    in `namespaces` only when given (each namespace's pairs are its own)."""
     members: dict[str, list[int]] = {}
     for i, pod in enumerate(analysis.cluster.pods):
         if not pod.host_network:
             members.setdefault(pod.namespace, []).append(i)
     for namespace, deny in sorted(_default_deny(analysis).items()):
+        if namespaces is not None and namespace not in namespaces:
+            continue
         found = _disconnected(analysis, members.get(namespace, []))
         if found is None:
             continue

@@ -161,15 +161,17 @@ def test_representatives_give_the_per_pair_findings(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(clusters(), st.sets(st.sampled_from((*NAMESPACES, "kube-system"))))
-def test_shadowed_in_some_namespaces_is_those_namespaces_findings(
+def test_shadowed_and_intra_in_some_namespaces_are_those_namespaces_findings(
     docs: list[dict[str, Any]], namespaces: set[str]
 ) -> None:
-    """Removing a policy changes verdicts in its own namespace only, so NP007 answers for some
-    namespaces alone (lint shares the namespaces out between processes)."""
+    """Removing a policy changes verdicts in its own namespace only, and NP006 judges each
+    namespace's own pairs, so both answer for some namespaces alone (lint shares the
+    namespaces out between processes)."""
     analysis = analyse(from_manifests(docs), LintOptions())
-    everywhere = list(policies.shadowed(analysis))
-    found = list(policies.shadowed(analysis, namespaces))
-    assert found == [f for f in everywhere if f.obj.split(" ")[1].split("/")[0] in namespaces]
+    for rule in (policies.shadowed, isolation.intra_namespace):
+        everywhere = list(rule(analysis))
+        found = list(rule(analysis, namespaces))
+        assert found == [f for f in everywhere if f.obj.split(" ")[1].split("/")[0] in namespaces]
 
 
 def test_shadowed_policy_found_through_sets() -> None:
