@@ -125,24 +125,28 @@ def lint_cluster(
         as_written = next(iter(structural))
     written = {f.obj for f in as_written if f.id == NP003.id}
     dns = [f for f in found["dns"] if not (f.id == NP003.id and f.obj in written)]
-    ignored = {policy_object(p): _ignored(p.manifest) for p in cluster.policies}
-    ignored.update(
-        (cluster_policy_object(p), _ignored(p.manifest)) for p in cluster.cluster_policies
-    )
     ordered = (as_written, dns, *(found[name] for name in names if name != "dns"))
+    named = {f.obj for f in chain.from_iterable(ordered)}  # only theirs can suppress a finding
+    objects = chain(
+        ((policy_object(p), p) for p in cluster.policies),
+        ((cluster_policy_object(p), p) for p in cluster.cluster_policies),
+    )
+    ignored = {obj: _ignored(p.manifest) for obj, p in objects if obj in named}
     return finish(chain.from_iterable(ordered), options, ignored, located)
 
 
 def _rule_groups(analysis: Analysis) -> dict[str, Callable[[], Iterable[Finding]]]:
     """The semantic rules in groups of about the cost of a fork's round trip or more, by name,
-    costliest first (each process takes the next group as it becomes free); NP007, the
-    costliest, in two, each on half of the namespaces (see `shadowed`)."""
+    costliest first (each process takes the next group as it becomes free); NP007 and NP006,
+    which answer each namespace apart, in two groups each, on half of the namespaces."""
     namespaces = sorted({p.namespace for p in analysis.cluster.policies})
-    first, second = namespaces[: len(namespaces) // 2], namespaces[len(namespaces) // 2 :]
+    first = frozenset(namespaces[: len(namespaces) // 2])
+    second = frozenset(namespaces[len(namespaces) // 2 :])
     return {
-        "shadowed": lambda: shadowed(analysis, frozenset(first)),
-        "shadowed elsewhere": lambda: shadowed(analysis, frozenset(second)),
-        "intra": lambda: intra_namespace(analysis),
+        "shadowed": lambda: shadowed(analysis, first),
+        "shadowed elsewhere": lambda: shadowed(analysis, second),
+        "intra": lambda: intra_namespace(analysis, first),
+        "intra elsewhere": lambda: intra_namespace(analysis, second),
         "rest": lambda: [
             *selects_nothing(analysis),
             *undefined_named_ports(analysis),
