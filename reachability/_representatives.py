@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 
-from kubefacts.api import NAMESPACE_NAME_LABEL, Direction
+from kubefacts.api import DIRECTIONS, NAMESPACE_NAME_LABEL
 from kubefacts.validation import dns_label_problem
 from reachability._label_classes import label_classes, order
 from reachability.cluster_policy import ClusterNetworkPolicy
@@ -100,7 +100,7 @@ def _dns_part(key: str, value: str) -> str:
 def _namespace_selectors(policies: Iterable[NetworkPolicy]) -> list[LabelSelector]:
     found: list[LabelSelector] = []
     for policy in policies:
-        for direction in Direction:
+        for direction in DIRECTIONS:
             for rule in policy.rules(direction):
                 for peer in rule.peers or ():
                     if peer.namespace_selector is not None:
@@ -124,7 +124,7 @@ def _cluster_selectors(
 
     for policy in policies:
         add(policy.namespace_selector, policy.pod_selector)
-        for direction in Direction:
+        for direction in DIRECTIONS:
             for rule in policy.rules(direction):
                 for peer in rule.peers:
                     add(peer.namespace_selector, peer.pod_selector)
@@ -184,7 +184,7 @@ def _pod_selectors(
     scoped: dict[LabelSelector, list[LabelSelector]] = {}
     for policy in policies:
         local.setdefault(policy.namespace, []).append(policy.pod_selector)
-        for direction in Direction:
+        for direction in DIRECTIONS:
             for rule in policy.rules(direction):
                 for peer in rule.peers or ():
                     if peer.pod_selector is None:
