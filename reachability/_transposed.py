@@ -35,13 +35,25 @@ def transpose(
     dense = 0
     minus: dict[int, Relative] = {}
     plus: dict[int, Relative] = {}
+    # Classes of environments stamped from one template share their sets (an allow-all rule's
+    # hold every endpoint; a namespace's own are alike relative to it): each set's positions
+    # are found once.
+    left_out: dict[Relative, list[int]] = {}
+    spread: dict[int, list[int]] = {}
     # classes are numbered by their first member: `gather` gets them lowest first
-    for (low, bits), group in zip(class_sets, members, strict=True):
+    for kept, group in zip(class_sets, members, strict=True):
+        low, bits = kept
         if bits.bit_count() > half:
             dense |= absolute(group)
-            gather(minus, positions(everything & ~(bits << low)), group)
+            outside = left_out.get(kept)
+            if outside is None:
+                outside = left_out[kept] = positions(everything & ~(bits << low))
+            gather(minus, outside, group)
         else:
-            gather(plus, [low + x for x in positions(bits)], group)
+            inside = spread.get(bits)
+            if inside is None:
+                inside = spread[bits] = positions(bits)
+            gather(plus, [low + x for x in inside], group)
     return Transposed(
         dense, {x: keep(v) for x, v in minus.items()}, {x: keep(v) for x, v in plus.items()}
     )
