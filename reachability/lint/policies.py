@@ -247,12 +247,14 @@ def _blocked(
         for target in targets:
             real, loop = own.bits(target)
             denied = [
-                admits & ~sides.allowed_by(other, target, p) & ~(real | loop) if admits else 0
+                admits & ~sides.allowed_by(other, target, p) if admits else 0
                 for p, admits in enumerate(sides.admits_on_ports(k, direction, target))
             ]
             union = 0
             for bits in denied:
                 union |= bits
+            if real | loop:  # its own flow is no example (a port is chosen by the peer's bit)
+                union &= ~(real | loop)
             if not union:
                 continue
             peer = (union & -union).bit_length() - 1
