@@ -47,4 +47,4 @@ def test_a_child_shares_the_sets_and_the_rules_only_from_a_size_on(
     early, sets, groups = mapped
     assert early == 1, "the rules on each policy as written, started before the sets"
     assert sets == 2, "each direction's sets, whichever process is free"
-    assert groups >= 5, "the rules in groups (NP007's in two), whichever process is free"
+    assert groups >= 5, "the rules in groups (NP007 and NP006 in two each), whichever is free"
