@@ -123,8 +123,10 @@ def _names(pods: Sequence[Pod]) -> set[tuple[str | None, str]]:
 
 def shadowed(analysis: Analysis, namespaces: Collection[str] | None = None) -> Iterator[Finding]:
     """NP007's findings, on the policies of `namespaces` only when given. A policy selects pods
-    of its own namespace alone, so the verdicts its removal could change are theirs, and every
-    class of pods is isolated by policies of one namespace: each namespace is answered apart."""
+    of its own namespace alone, so the verdicts its removal could change are theirs, and a class
+    of pods that NetworkPolicies isolate lies in their namespace: each namespace is answered
+    apart. (A class that only cluster policies govern may span namespaces; no policy isolates
+    it, so `_changes` has nothing to ask of it wherever it is taken.)"""
     sides = analysis.sides
     own = _Own.of(analysis)
     changed: set[int] = set()

@@ -31,7 +31,11 @@ from tests.support.builders import (
 from tests.support.lint_reference import dns as dns_reference
 from tests.support.lint_reference import isolation as isolation_reference
 from tests.support.lint_reference import policies as policies_reference
-from tests.support.strategies import cluster_strategy, policy_set_strategy
+from tests.support.strategies import (
+    cluster_strategy,
+    cluster_with_cnps_strategy,
+    policy_set_strategy,
+)
 
 Rule = Callable[[Analysis], Iterator[Finding]]
 RULES: tuple[tuple[str, Rule, Rule], ...] = (
@@ -160,13 +164,17 @@ def test_representatives_give_the_per_pair_findings(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(clusters(), st.sets(st.sampled_from((*NAMESPACES, "kube-system"))))
+@given(
+    st.one_of(clusters(), cluster_with_cnps_strategy()),
+    st.sets(st.sampled_from((*NAMESPACES, "kube-system"))),
+)
 def test_shadowed_and_intra_in_some_namespaces_are_those_namespaces_findings(
     docs: list[dict[str, Any]], namespaces: set[str]
 ) -> None:
     """Removing a policy changes verdicts in its own namespace only, and NP006 judges each
     namespace's own pairs, so both answer for some namespaces alone (lint shares the
-    namespaces out between processes)."""
+    namespaces out between processes); cluster policies may put pods of several namespaces in
+    one class, which no NetworkPolicy isolates."""
     analysis = analyse(from_manifests(docs), LintOptions())
     for rule in (policies.shadowed, isolation.intra_namespace):
         everywhere = list(rule(analysis))
