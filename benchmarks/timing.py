@@ -97,16 +97,22 @@ class Run:
     max_rss: int  # bytes: the child's own ru_maxrss, not the cumulative RUSAGE_CHILDREN
     returncode: int
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the child and of the processes it reaped
+    stdout: str = ""  # kept only when asked for (`run_measured(..., stdout=True)`)
 
 
-def run_measured(command: Sequence[str], timeout: float | None = None) -> Run:
-    """Run `command` once from the repository root (stdout discarded) and reap it with
-    `os.wait4`, whose rusage is that child's alone: RUSAGE_CHILDREN keeps the largest peak of
-    every child so far, so a small command after a big one would report the big one's memory.
-    A run longer than `timeout` seconds is killed (returncode -9)."""
-    with tempfile.TemporaryFile(mode="w+") as errors:
+def run_measured(
+    command: Sequence[str], timeout: float | None = None, *, stdout: bool = False
+) -> Run:
+    """Run `command` once from the repository root (stdout discarded unless `stdout`) and reap
+    it with `os.wait4`, whose rusage is that child's alone (with the descendants it reaped):
+    RUSAGE_CHILDREN keeps the largest peak of every child so far, so a small command after a
+    big one would report the big one's memory. A run longer than `timeout` seconds is killed
+    (returncode -9)."""
+    with tempfile.TemporaryFile(mode="w+") as errors, tempfile.TemporaryFile(mode="w+") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        sink = out if stdout else subprocess.DEVNULL
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=errors)
         timer = threading.Timer(timeout, proc.kill) if timeout is not None else None
         if timer is not None:
             timer.start()
@@ -118,10 +124,31 @@ def run_measured(command: Sequence[str], timeout: float | None = None) -> Run:
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen.wait
         errors.seek(0)
-        stderr = errors.read()
+        out.seek(0)
+        stderr, text = errors.read(), out.read()
     # Linux reports ru_maxrss in KiB (macOS in bytes).
     scale = 1 if sys.platform == "darwin" else 1024
-    return Run(elapsed, usage.ru_maxrss * scale, proc.returncode, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(elapsed, usage.ru_maxrss * scale, proc.returncode, stderr, cpu, text)
+
+
+def reference_seconds() -> float:
+    """Seconds of a fixed pure-Python loop (dict updates, small slotted objects) in this
+    process: how fast the machine runs Python right now. On a shared host the same work took
+    from 0.3 to 2 s at different hours, so figures taken at different times are read beside it."""
+
+    class Pair:
+        __slots__ = ("a", "b")
+
+        def __init__(self, a: int, b: int) -> None:
+            self.a, self.b = a, b
+
+    start = time.perf_counter()
+    counts: dict[int, int] = {}
+    for i in range(2_000_000):
+        counts[i % 1000] = counts.get(i % 1000, 0) + (i & 7)
+    sum(Pair(i, i + 1).b for i in range(1_000_000))
+    return time.perf_counter() - start
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
