@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -94,7 +96,7 @@ class Run:
     """One child process: wall-clock seconds, its own peak resident memory, how it ended."""
 
     seconds: float
-    max_rss: int  # bytes: the child's own ru_maxrss, not the cumulative RUSAGE_CHILDREN
+    max_rss: int  # bytes: the largest peak of the child and the descendants it reaped
     returncode: int
     stderr: str
     cpu: float = 0.0  # user + system seconds of the child and of the processes it reaped
@@ -108,16 +110,28 @@ def run_measured(
     it with `os.wait4`, whose rusage is that child's alone (with the descendants it reaped):
     RUSAGE_CHILDREN keeps the largest peak of every child so far, so a small command after a
     big one would report the big one's memory. A run longer than `timeout` seconds is killed
-    (returncode -9)."""
+    (returncode -9), with every process it started: it runs in a session of its own, which is
+    also killed when this process is interrupted."""
     with tempfile.TemporaryFile(mode="w+") as errors, tempfile.TemporaryFile(mode="w+") as out:
         start = time.perf_counter()
         sink = out if stdout else subprocess.DEVNULL
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=errors)
-        timer = threading.Timer(timeout, proc.kill) if timeout is not None else None
+        proc = subprocess.Popen(
+            command, cwd=ROOT, stdout=sink, stderr=errors, start_new_session=True
+        )
+
+        def kill() -> None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill) if timeout is not None else None
         if timer is not None:
             timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            kill()
+            os.wait4(proc.pid, 0)
+            raise
         finally:
             if timer is not None:
                 timer.cancel()
