@@ -109,10 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per command")
     args = parser.parse_args(argv)
 
-    load = os.getloadavg()
     print(
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, best of {args.runs} "
-        f"rounds, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        f"rounds, load average {timing.load_average()}"
     )
     failed = False
     rows = []

@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, best of {args.runs} rounds")
-    print(f"load average at start: {_load()}")
+    print(f"load average at start: {timing.load_average()}")
     print("lint: " + " ".join(_lint_command(Path("DIR"))))
     print("pack: every policy of policy/__main__.py, called as pulumi_policy's host calls it")
     rows = []
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "findings lint/pack",
     ]
     print(timing.table(header, rows))
-    print(f"load average at end: {_load()}")
+    print(f"load average at end: {timing.load_average()}")
     return 1 if failed else 0
 
 
@@ -187,10 +187,6 @@ def _pack_policies() -> list[Any]:
         pulumi_policy.PolicyPack = real  # type: ignore[misc]
     (pack,) = built
     return list(pack["policies"])
-
-
-def _load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

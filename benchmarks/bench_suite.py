@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("pytest_args", nargs="*", help="passed on to pytest (after --)")
     args = parser.parse_args(argv)
     command = ["bash", "scripts/test", *args.pytest_args]
-    print(f"{' '.join(command)}: {os.cpu_count()} cores, load average {_load()}")
+    print(f"{' '.join(command)}: {os.cpu_count()} cores, load average {timing.load_average()}")
     rows, failed, fastest = [], False, None
     for i in range(args.runs):
         reference = timing.reference_seconds()
@@ -48,16 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = timing.run_measured(command, args.timeout, stdout=True)
         after = _steal()
         steal = "-" if stolen is None or after is None else f"{after - stolen:.1f}"
-        summary = _last_line(run.stdout)
         if run.returncode != 0:
             failed = True
-            if run.returncode == -9:
-                why = f"killed after {args.timeout:g} s"
-            elif run.returncode in (1, 5) and summary:  # failures, or no tests: pytest's line
-                why = f"exit code {run.returncode}: {summary}"
-            else:  # a usage or internal error, or no pytest at all (bootstrap): stderr says
-                why = f"exit code {run.returncode}: {_error_line(run.stderr) or summary}"
-            summary = why
         elif fastest is None or run.seconds < fastest:
             fastest = run.seconds
         rows.append(
@@ -68,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 timing.mib(run),
                 f"{reference:.2f}",
                 steal,
-                summary,
+                _outcome(run, args.timeout),
             ]
         )
     header = ["run", "wall s", "CPU s", "peak MiB", "loop s", "steal s", "pytest"]
@@ -76,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     meets = fastest is not None and fastest < TARGET_SECONDS
     shown = "none passed" if fastest is None else f"{fastest:.2f} s"
     print(f"fastest run {shown}; target under {TARGET_SECONDS:g} s: {'yes' if meets else 'no'}")
-    print(f"load average at end: {_load()}")
+    print(f"load average at end: {timing.load_average()}")
     return 0 if meets and not failed else 1
 
 
@@ -85,6 +77,19 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive number of runs")
     return value
+
+
+def _outcome(run: timing.Run, timeout: float) -> str:
+    """pytest's summary line, or why the run has none that says it all."""
+    summary = _last_line(run.stdout)
+    if run.returncode == 0:
+        return summary
+    if run.returncode == -9:
+        return f"killed after {timeout:g} s"
+    if run.returncode in (1, 5) and summary:  # failures, or no tests: pytest's line says
+        return f"exit code {run.returncode}: {summary}"
+    # a usage or internal error, or no pytest at all (bootstrap): stderr says
+    return f"exit code {run.returncode}: {_error_line(run.stderr) or summary}"
 
 
 def _last_line(text: str) -> str:
@@ -108,10 +113,6 @@ def _steal() -> float | None:
         return int(fields[8]) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
-
-
-def _load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

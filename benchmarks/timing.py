@@ -165,6 +165,11 @@ def reference_seconds() -> float:
     return time.perf_counter() - start
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as the scripts print them beside their figures."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain aligned text table."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
