@@ -46,16 +46,37 @@ def relative(bits: int) -> Relative:
 
 
 def union(parts: Iterable[Relative]) -> Relative:
-    """The union of relative sets, relative: each shifted by its distance to the lowest, so
-    the work follows the span of the parts, not their highest position."""
+    """The union of relative sets, relative. Few parts are shifted into one int; many are
+    merged in pairs of neighbours (by lowest position), so that a part joins an int as long as
+    its neighbours' span, not one that has grown to the span of all: the union of one set from
+    each of K namespaces costs about the cluster's length times log K, not times K."""
     found = [part for part in parts if part[1]]
     if len(found) < 2:
         return found[0] if found else (0, 0)
-    low = min(at for at, _ in found)
-    bits = 0
-    for at, part in found:
-        bits |= part << (at - low)
-    return low, bits
+    if len(found) <= _FEW:
+        low = min(at for at, _ in found)
+        bits = 0
+        for at, part in found:
+            bits |= part << (at - low)
+        return low, bits
+    found.sort(key=_low)
+    while len(found) > 1:
+        pairs = [_joined(a, b) for a, b in zip(found[::2], found[1::2], strict=False)]
+        found = [*pairs, found[-1]] if len(found) % 2 else pairs
+    return found[0]
+
+
+_FEW = 8
+"""Up to this many parts, `union` shifts each into one int (most unions have one to three)."""
+
+
+def _low(part: Relative) -> int:
+    return part[0]
+
+
+def _joined(a: Relative, b: Relative) -> Relative:
+    """The union of two relative sets, `a` the one with the lower lowest position."""
+    return a[0], a[1] | b[1] << (b[0] - a[0])
 
 
 def gather(found: dict[int, Relative], at: Sequence[int], part: Relative) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from reachability._bits import Relative, absolute, gather, positions
+from reachability._bits import Relative, absolute, gather, positions, union
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,30 +32,38 @@ def transpose(
     """The classes' sets (each class's `members`, lowest first) turned around, over the
     endpoints of `everything`; `keep` is how the caller keeps a set it holds."""
     half = everything.bit_count() // 2
-    dense = 0
+    dense: list[Relative] = []
     minus: dict[int, Relative] = {}
     plus: dict[int, Relative] = {}
     # Classes of environments stamped from one template share their sets (an allow-all rule's
-    # hold every endpoint; a namespace's own are alike relative to it): each set's positions
-    # are found once.
-    left_out: dict[Relative, list[int]] = {}
+    # hold every endpoint; a namespace's own are alike relative to it): each set is judged and
+    # its positions found once, by the object (the caller keeps one per value, and a set as
+    # long as the cluster costs its length to hash) and then by its shape.
+    turned: dict[int, tuple[bool, list[int]]] = {}
     spread: dict[int, list[int]] = {}
     # classes are numbered by their first member: `gather` gets them lowest first
     for kept, group in zip(class_sets, members, strict=True):
-        low, bits = kept
-        if bits.bit_count() > half:
-            dense |= absolute(group)
-            outside = left_out.get(kept)
-            if outside is None:
-                outside = left_out[kept] = positions(everything & ~(bits << low))
-            gather(minus, outside, group)
+        found = turned.get(id(kept))
+        if found is None:
+            low, bits = kept
+            if bits.bit_count() > half:
+                found = True, positions(everything & ~(bits << low))
+            else:
+                inside = spread.get(bits)
+                if inside is None:
+                    inside = spread[bits] = positions(bits)
+                found = False, [low + x for x in inside]
+            turned[id(kept)] = found
+        is_dense, at = found
+        if is_dense:
+            dense.append(group)
+            gather(minus, at, group)
         else:
-            inside = spread.get(bits)
-            if inside is None:
-                inside = spread[bits] = positions(bits)
-            gather(plus, [low + x for x in inside], group)
+            gather(plus, at, group)
     return Transposed(
-        dense, {x: keep(v) for x, v in minus.items()}, {x: keep(v) for x, v in plus.items()}
+        absolute(union(dense)),
+        {x: keep(v) for x, v in minus.items()},
+        {x: keep(v) for x, v in plus.items()},
     )
 
 

@@ -23,10 +23,12 @@ def test_positions_are_the_members_ascending(members: set[int]) -> None:
 
 
 SETS = st.lists(st.sets(st.integers(0, 5_000), max_size=12), max_size=6)
+MANY = st.lists(st.sets(st.integers(0, 5_000), max_size=6), min_size=9, max_size=40)
+"""More parts than `union` shifts into one int: merged in pairs."""
 
 
 @settings(max_examples=300, deadline=None)
-@given(SETS)
+@given(st.one_of(SETS, MANY))
 def test_union_of_relative_sets_is_the_relative_union(sets: list[set[int]]) -> None:
     """Relative by the lowest member, as `relative` makes it: equal sets are equal values."""
     parts = [relative(sum(1 << i for i in members)) for members in sets]
