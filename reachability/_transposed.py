@@ -36,10 +36,11 @@ def transpose(
     minus: dict[int, Relative] = {}
     plus: dict[int, Relative] = {}
     # Classes of environments stamped from one template share their sets (an allow-all rule's
-    # hold every endpoint; a namespace's own are alike relative to it): each set is judged and
-    # its positions found once, by the object (the caller keeps one per value, and a set as
-    # long as the cluster costs its length to hash) and then by its shape.
-    turned: dict[int, tuple[bool, list[int]]] = {}
+    # hold every endpoint; a namespace's own are alike relative to it): each set is judged once
+    # per object (the caller keeps one per value; a set as long as the cluster costs its length
+    # to count or hash), its positions found once per value (a wide set's) or shape.
+    turned: dict[int, tuple[Relative, bool, list[int]]] = {}  # by id; holds it, so no id recurs
+    left_out: dict[Relative, list[int]] = {}
     spread: dict[int, list[int]] = {}
     # classes are numbered by their first member: `gather` gets them lowest first
     for kept, group in zip(class_sets, members, strict=True):
@@ -47,14 +48,17 @@ def transpose(
         if found is None:
             low, bits = kept
             if bits.bit_count() > half:
-                found = True, positions(everything & ~(bits << low))
+                outside = left_out.get(kept)
+                if outside is None:
+                    outside = left_out[kept] = positions(everything & ~(bits << low))
+                found = kept, True, outside
             else:
                 inside = spread.get(bits)
                 if inside is None:
                     inside = spread[bits] = positions(bits)
-                found = False, [low + x for x in inside]
+                found = kept, False, [low + x for x in inside]
             turned[id(kept)] = found
-        is_dense, at = found
+        _, is_dense, at = found
         if is_dense:
             dense.append(group)
             gather(minus, at, group)
